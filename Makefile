@@ -1,0 +1,39 @@
+# klantladder — two commands do everything: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-dev
+
+.PHONY: demo test unit notebooks lab bench clean venv
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make demo: build the demo clients and write their reports into reports/demo/
+demo: $(STAMP)
+	$(VENV)/bin/klantladder demo --out reports/demo
+
+## make test: the whole test suite (unit and end-to-end tests, then the notebooks)
+test: unit notebooks
+
+unit: $(STAMP)
+	$(PY) -m pytest -q
+
+# The notebook checks run as their own step so the nbval plugin does not slow every unit run.
+notebooks: $(STAMP)
+	$(PY) -m pytest -q -o addopts="" -p no:cacheprovider --nbval-lax --nbval-current-env notebooks/
+
+## make lab: JupyterLab (kept out of the batch runtime) in the workshop folder
+lab: $(STAMP)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev,lab]'
+	cd notebooks/workshop && ../../$(VENV)/bin/jupyter lab
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf reports/demo .pytest_cache

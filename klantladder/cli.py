@@ -1,0 +1,212 @@
+"""The ``klantladder`` command line: a thin shell over functions the tests call directly.
+
+Exit codes: 0 success; 1 the input is bad or (batch) some clients failed; 2 wrong usage.
+Messages speak the user's language (``--taal``/``--lang`` or ``KLANTLADDER_LANG``), never Python's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .errors import KlantladderError, UsageError
+
+__all__ = ["main", "build_parser"]
+
+MSG = {
+    "valid": {"nl": "In orde: {name} kan worden gescoord ({rows} rijen gelezen, {rejected} apart gezet, {warnings} waarschuwingen).",
+              "en": "OK: {name} can be scored ({rows} rows read, {rejected} set aside, {warnings} warnings)."},
+    "scored": {"nl": "{name}: trede {level} ({rung}), totaalscore {score}. Geschreven: {path}",
+               "en": "{name}: rung {level} ({rung}), overall score {score}. Written: {path}"},
+    "report": {"nl": "Rapport voor {name} (trede {level}) staat in {path} ({seconds:.1f} s).",
+               "en": "Report for {name} (rung {level}) is in {path} ({seconds:.1f} s)."},
+    "init": {"nl": "Klantmap gemaakt: {path}. Vul client.yaml in en zet de exports erbij (sjablonen in templates/).",
+             "en": "Client folder created: {path}. Fill in client.yaml and add the exports (templates in templates/)."},
+    "demo": {"nl": "{n} demo-klanten gemaakt in {data}; rapporten in {out}.",
+             "en": "{n} demo clients made in {data}; reports in {out}."},
+    "batch": {"nl": "Klaar: {ok} gelukt, {failed} mislukt, {skipped} ongewijzigd overgeslagen. Overzicht: {manifest}",
+              "en": "Done: {ok} succeeded, {failed} failed, {skipped} unchanged and skipped. Overview: {manifest}"},
+    "failed": {"nl": "Mislukt: {key}: {error}", "en": "Failed: {key}: {error}"},
+    "unexpected": {"nl": "Onverwachte fout ({kind}): {msg}. Meld dit met de invoermap erbij.",
+                   "en": "Unexpected error ({kind}): {msg}. Please report this with the input folder."},
+}
+
+
+def _say(key: str, lang: str, **values) -> None:
+    print(MSG[key][lang].format(**values))
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # wrong usage: exit 2 with the usage line, no traceback
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="klantladder", description="Klantgerichtheidsladder: scoren en rapporteren.")
+    p.add_argument("--version", action="version", version=f"klantladder {__version__}")
+    p.add_argument("--lang", "--taal", dest="lang", choices=["nl", "en"], default=None,
+                   help="language of messages and reports (default: client.yaml / nl)")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    s = sub.add_parser("init", help="scaffold a client folder")
+    s.add_argument("client_dir", type=Path)
+    s = sub.add_parser("validate", help="check a client's inputs")
+    s.add_argument("client_dir", type=Path)
+    s = sub.add_parser("score", help="write scores.json")
+    s.add_argument("client_dir", type=Path)
+    s.add_argument("--out", type=Path, default=None, help="scores file (default: <client_dir>/../<name>-scores.json)")
+    s = sub.add_parser("report", help="make the HTML/PDF report")
+    s.add_argument("client_dir", type=Path)
+    s.add_argument("--out", type=Path, required=True)
+    s.add_argument("--no-pdf", action="store_true")
+    s = sub.add_parser("batch", help="reports for every client under a folder")
+    s.add_argument("root", type=Path)
+    s.add_argument("--out", type=Path, required=True)
+    s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--scheduler", default=None, help="Dask scheduler address, or 'local'")
+    s.add_argument("--only", nargs="+", default=None, help="only these client folders")
+    s.add_argument("--force", action="store_true", help="redo unchanged clients too")
+    s.add_argument("--no-pdf", action="store_true")
+    s.add_argument("--quiet", action="store_true")
+    s = sub.add_parser("demo", help="make the demo clients and their reports")
+    s.add_argument("--out", type=Path, default=Path("reports/demo"))
+    s.add_argument("--data", type=Path, default=None, help="where to write the demo data (default: data/demo)")
+    s.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    s.add_argument("--no-pdf", action="store_true")
+    return p
+
+
+def _lang(args, client_dir: Path | None = None) -> str:
+    if args.lang:
+        return args.lang
+    env = os.environ.get("KLANTLADDER_LANG")
+    if env in ("nl", "en"):
+        return env
+    if client_dir is not None:
+        try:
+            from .config import load_client_config
+
+            return load_client_config(client_dir).language
+        except KlantladderError:
+            pass
+    return "nl"
+
+
+def _run(args) -> int:
+    cmd = args.command
+    if cmd == "init":
+        from .scaffold import init_client
+
+        init_client(args.client_dir)
+        _say("init", _lang(args), path=args.client_dir)
+        return 0
+    if cmd == "validate":
+        from .intake import read_client
+
+        lang = _lang(args, args.client_dir)
+        data = read_client(args.client_dir)
+        for f in data.warnings:
+            print(f.text(lang))
+        _say("valid", lang, name=data.config.name, rows=sum(data.rows_read.values()), rejected=len(data.rejects),
+             warnings=len(data.warnings))
+        return 0
+    if cmd == "score":
+        from .assess import assess_folder
+        from .outputs import write_scores
+
+        lang = _lang(args, args.client_dir)
+        a = assess_folder(args.client_dir).in_language(args.lang)
+        out = args.out or args.client_dir.parent / f"{a.config.client_id}-scores.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_scores(a, out)
+        from .i18n import fmt_number
+
+        _say("scored", lang, name=a.config.name, level=a.rung.level, rung=a.rung.name.get(lang, a.rung.name["nl"]),
+             score=fmt_number(a.overall.value, lang), path=out)
+        return 0
+    if cmd == "report":
+        from .report import make_report
+
+        lang = _lang(args, args.client_dir)
+        res = make_report(args.client_dir, args.out, language=args.lang, pdf=not args.no_pdf)
+        from .config import load_client_config
+
+        _say("report", lang, name=load_client_config(args.client_dir).name, level=res.rung, path=res.out_dir,
+             seconds=res.seconds)
+        return 0
+    if cmd in ("batch", "demo"):
+        return _batch(args)
+    raise UsageError(f"unknown command {cmd}")
+
+
+def _batch(args) -> int:
+    from .batch import MANIFEST, run_batch
+
+    lang = _lang(args)
+    if args.command == "demo":
+        from .demo import make_demo_clients
+        from .paths import DEMO_DATA
+
+        data = args.data or DEMO_DATA
+        made = make_demo_clients(data)
+        root, out, workers, only, force, quiet = data, args.out, args.workers, None, False, False
+    else:
+        root, out, workers, only, force, quiet = args.root, args.out, args.workers, args.only, args.force, args.quiet
+        if not root.is_dir():
+            raise UsageError({"nl": f"Map niet gevonden: {root}", "en": f"Folder not found: {root}"})
+    params = {"pdf": not args.no_pdf, "message_language": lang}
+    if args.lang:
+        params["language"] = args.lang
+    bar = None
+    if not quiet:
+        from tqdm import tqdm
+
+        from .batch import discover
+
+        bar = tqdm(total=len(discover(root, out, only)), unit="rapport" if lang == "nl" else "report",
+                   file=sys.stderr, dynamic_ncols=True)
+    counts = {"ok": 0, "failed": 0, "skipped": 0}
+
+    def progress(key: str, status: str) -> None:
+        counts[status] = counts.get(status, 0) + 1
+        if bar is not None:
+            bar.set_postfix(ok=counts["ok"], failed=counts["failed"], skipped=counts["skipped"])
+            bar.update(1)
+
+    result = run_batch(root, out, workers=workers, only=only, force=force, params=params, progress=progress)
+    if bar is not None:
+        bar.close()
+    for key in result.failed:
+        _say("failed", lang, key=key, error=result.manifest["clients"][key]["error"])
+    if args.command == "demo":
+        _say("demo", lang, n=len(made), data=root, out=out)
+    _say("batch", lang, ok=len(result.done), failed=len(result.failed), skipped=len(result.skipped),
+         manifest=Path(out) / MANIFEST)
+    return result.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``klantladder`` console script."""
+    warnings.filterwarnings("ignore")
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KlantladderError as exc:
+        print(exc.text(_lang(args)), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # last resort: a message, never a traceback
+        lang = _lang(args)
+        print(MSG["unexpected"][lang].format(kind=type(exc).__name__, msg=str(exc)[:300]), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

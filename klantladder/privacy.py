@@ -1,0 +1,228 @@
+"""Privacy (AVG/GDPR): pseudonymise identifiers, mask personal data in free text.
+
+Pseudonyms are a keyed hash (HMAC-SHA256) of the identifier, so the same customer gets the same
+pseudonym in every file of a project and nobody without the key can recompute them. Pseudonymised
+data is still personal data under the AVG: keep it as carefully as the raw data.
+
+**The key** lives outside the repository and outside client folders: in the file named by the
+environment variable ``KLANTLADDER_KEY_FILE`` if that is set, else in
+``~/.config/klantladder/pseudonym.key``. It is 32 random bytes, created on first use with file
+mode 0600 (owner only). Use one key per project: share it only with whoever must reproduce the
+same pseudonyms, and never commit it. Losing the key means new pseudonyms that do not match the
+old ones (waves can no longer be linked).
+
+Free text is masked with :func:`mask_text` / :func:`mask_series`: e-mail addresses, phone numbers,
+IBANs, BSN-like 9-digit numbers and names introduced as "mijn naam is ..." / "my name is ...".
+URLs are left alone (apart from e-mail addresses inside them); dates, times, amounts and postcodes
+are not masked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .errors import Finding, InputError
+
+__all__ = [
+    "KEY_ENV",
+    "KEY_BYTES",
+    "key_path",
+    "load_or_create_key",
+    "pseudonymise",
+    "MASKS",
+    "mask_text",
+    "mask_series",
+]
+
+KEY_ENV = "KLANTLADDER_KEY_FILE"
+KEY_BYTES = 32
+
+
+def key_path() -> Path:
+    """Where the pseudonymisation key lives: ``$KLANTLADDER_KEY_FILE``, else
+    ``~/.config/klantladder/pseudonym.key``."""
+    env = os.environ.get(KEY_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".config" / "klantladder" / "pseudonym.key"
+
+
+def _key_error(path: Path, nl: str, en: str) -> InputError:
+    return InputError({"nl": "De pseudonimiseringssleutel is onbruikbaar.", "en": "The pseudonymisation key is unusable."},
+                      [Finding(rule="pseudonym_key", level="error", file=str(path), message={"nl": nl, "en": en})])
+
+
+def load_or_create_key(path: Path | None = None) -> bytes:
+    """The project's pseudonymisation key: read it, or create 32 random bytes on first use.
+
+    The file is created with mode 0600 (its folder with 0700) and atomically, so two processes
+    starting at once end up with the same key. Raises :class:`InputError` (rule ``pseudonym_key``)
+    if an existing key file is too short to be a key.
+    """
+    path = Path(path) if path is not None else key_path()
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(KEY_BYTES))
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp, path)  # atomic, and never replaces a key another process just wrote
+            except FileExistsError:
+                pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    try:
+        key = path.read_bytes()
+    except OSError as exc:
+        raise _key_error(path, f"De sleutel kan niet gelezen worden ({exc.strerror}). Controleer de rechten "
+                               f"van het bestand.",
+                         f"The key cannot be read ({exc.strerror}). Check the file's permissions.") from None
+    if len(key) < 16:
+        raise _key_error(path, f"Het sleutelbestand bevat {len(key)} bytes; verwacht {KEY_BYTES}. Zet de juiste "
+                               f"sleutel terug, of verwijder het bestand om een nieuwe te maken (de pseudoniemen "
+                               f"veranderen dan).",
+                         f"The key file holds {len(key)} bytes; expected {KEY_BYTES}. Put the right key back, "
+                         f"or delete the file to create a new one (the pseudonyms will change).")
+    return key
+
+
+_HEX = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), dtype=np.uint8).reshape(256, 2)
+
+
+def _id_texts(uniques: pd.Index | np.ndarray) -> list[str]:
+    """Canonical text of each identifier: stripped; integral floats without ``.0`` (12 == 12.0)."""
+    out = []
+    for v in uniques:
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            v = int(v)
+        out.append(str(v).strip())
+    return out
+
+
+def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
+    """Replace identifiers by ``p_`` + the first 16 hex characters of HMAC-SHA256(key, id).
+
+    The id is taken as stripped text (an integral number counts as its integer, so ``12``,
+    ``"12"`` and ``12.0`` agree; ``"012"`` stays different). Missing stays missing. Deterministic
+    for a key; only the distinct values are hashed, so millions of rows take seconds.
+    """
+    if not key:
+        raise ValueError("pseudonymise needs a non-empty key")
+    if isinstance(values.dtype, pd.StringDtype):
+        values = values.str.strip()
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = _id_texts(uniques)
+    block = key if len(key) <= 64 else hashlib.sha256(key).digest()
+    block = block.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+    icopy, ocopy = inner.copy, outer.copy
+
+    def digest(data: bytes) -> bytes:  # HMAC-SHA256 with the key schedule computed once
+        i = icopy()
+        i.update(data)
+        o = ocopy()
+        o.update(i.digest())
+        return o.digest()
+
+    n = len(texts)
+    raw = np.frombuffer(b"".join([digest(t.encode("utf-8")) for t in texts]), dtype=np.uint8).reshape(n, 32)
+    chars = np.empty((n, 18), dtype=np.uint8)
+    chars[:, 0], chars[:, 1] = ord("p"), ord("_")
+    chars[:, 2:] = _HEX[raw[:, :8]].reshape(n, 16)
+    offsets = np.arange(0, 18 * (n + 1), 18, dtype=np.int32)
+    hashed = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes()))
+    taken = hashed.take(pa.array(codes, mask=codes < 0)) if n else pa.nulls(len(codes), pa.string())
+    return pd.Series(taken, index=values.index, name=values.name, dtype="str")
+
+
+# --------------------------------------------------------------------------------------- masking
+
+MASKS = {"email": "[e-mail]", "phone": "[telefoon]", "iban": "[IBAN]", "number": "[nummer]", "name": "[naam]"}
+"""The placeholder each kind of personal data is replaced by."""
+
+_D = "[0-9]"
+_URL = r"(?P<url>\b(?:https?://|www\.)[^\s<>\"']+)"
+_DOMAIN = r"@[\w-]+(?:\.[\w-]+)*\.[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]"
+_EMAIL = r"(?P<email>[\w.!#$%&'*+/=?^`{|}~-]+" + _DOMAIN + ")"
+_INTL = rf"(?P<intl>(?<![\w+\]])(?:\+|00)[1-9]{_D}{{0,2}}(?:[\s.-]?\(0\))?(?:[\s.-]?\(?{_D}++\)?)+(?![\w\[]))"
+_NATIONAL = (rf"(?P<national>(?<![\w+/.,:\]-])(?:\(0[1-9]{_D}{{0,2}}\)|0[1-9]{_D}{{0,2}})"
+             rf"(?:\s?-\s?|\s)?{_D}(?:\s?{_D}){{5,8}}(?![\w/:\[-]|[.,]{_D}))")
+_IBAN = (rf"(?P<iban>(?<![\w\]-])[A-Za-z]{{2}}{_D}{{2}}(?:[ ]?[A-Za-z0-9]{{4}}){{2,7}}"
+         rf"(?:[ ]?[A-Za-z0-9]{{1,3}})?(?![\w\[-]))")
+_BSN = rf"(?P<number>(?<![\w.,/:€$\]-]){_D}{{9}}(?![\w\[]|[.,]{_D})|(?<![\w.,\]]){_D}{{4}}\.{_D}{{2}}\.{_D}{{3}}(?![\w.\[]))"
+_PARTICLE = r"(?:van|de|der|den|te|ter|ten|het|la|le|du|von|da|di|el|al|op|in|'t)"
+_STOP = (r"(?:en|and|ik|i|maar|but|from|uit|wil|want|heb|have|had|was|is|ben|am|bij|at|of|or|met|with|"
+         r"het|de|een|a|an|the|en|not|niet|no|geen|van|voor|for|to|naar|om)\b")
+_CAP = r"[A-Z\u00c0-\u00d6\u00d8-\u00de][^\W\d_]*(?:['\u2019-][^\W\d_]+)*(?![\w@])"
+_LOW = r"[a-z\u00df-\u00f6\u00f8-\u00ff][^\W\d_]*(?:['\u2019-][^\W\d_]+)*(?![\w@])"
+_NAME = (r"(?P<intro>\b(?i:mijn naam is|ik heet|my name is|my name's)\s+)"
+         r"(?P<name>(?:" + _PARTICLE + r"\s+)*" + _CAP + r"(?:\s+(?:" + _PARTICLE + r"\s+)*(?!(?i:" + _STOP + r"))" + _CAP + r"){0,3}"
+         r"|(?!" + _STOP + r")" + _LOW + r"(?:\s+(?!" + _STOP + r")" + _LOW + r")?)")
+PATTERN = re.compile("|".join([_URL, _EMAIL, _NAME, _IBAN, _INTL, _NATIONAL, _BSN]))
+_EMAIL_ONLY = re.compile(r"[\w.!#$%'*+^`{|}~-]+" + _DOMAIN)  # inside URLs: no ?, =, & or / before @
+_TRIGGER = r"[0-9@]|(?i:naam is|name is|name's|ik heet)"
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdigit() for c in text)
+
+
+def _replace(m: re.Match[str]) -> str:
+    kind = m.lastgroup
+    text = m.group(0)
+    if kind == "url":
+        return _EMAIL_ONLY.sub(MASKS["email"], text)
+    if kind == "email":
+        return MASKS["email"]
+    if kind == "name":
+        return m.group("intro") + MASKS["name"]
+    if kind == "iban":
+        compact = text.replace(" ", "")
+        return MASKS["iban"] if 15 <= len(compact) <= 34 and any(c.isdigit() for c in compact[4:]) else text
+    if kind == "intl":
+        return MASKS["phone"] if 8 <= _digits(text) <= 15 else text
+    if kind == "national":
+        return MASKS["phone"] if _digits(text) == 10 else text
+    if kind == "number":
+        return MASKS["number"]
+    return text
+
+
+def mask_text(text: str) -> str:
+    """Mask personal data in one free-text answer.
+
+    E-mail addresses -> ``[e-mail]``; phone numbers (Dutch 06-12345678, 020-1234567,
+    (020) 123 4567, +31 6 12345678, 0031 6 ...; international +44 20 7946 0958,
+    +1 (555) 123-4567) -> ``[telefoon]``; IBANs (any country, with or without spaces) ->
+    ``[IBAN]``; BSN-like 9-digit numbers (also 1234.56.789) -> ``[nummer]``; the name after "mijn
+    naam is" / "ik heet" / "my name is" -> ``[naam]``. URLs, dates (12-03-2024), times (10:30),
+    amounts (€1.234,56) and postcodes (1234 AB 12) stay. Idempotent: masking twice changes nothing.
+    """
+    return PATTERN.sub(_replace, text)
+
+
+def mask_series(s: pd.Series) -> pd.Series:
+    """:func:`mask_text` over a column; missing stays missing. Only rows that contain a digit,
+    an ``@`` or a name phrase are run through the regular expressions."""
+    if not (isinstance(s.dtype, pd.StringDtype) or s.dtype == object):
+        s = s.astype("str")
+    text = s.astype("str")
+    todo = text.str.contains(_TRIGGER, regex=True).fillna(False).astype(bool)
+    if not todo.any():
+        return text
+    out = text.copy()
+    out[todo] = text[todo].str.replace(PATTERN, _replace, regex=True)
+    return out

@@ -1,0 +1,656 @@
+"""Read a client's input file, whatever its format, into a DataFrame.
+
+Formats are a registry (:data:`READERS`): a name maps to a reader function, extensions and magic
+bytes map to a name, and :func:`register_reader` adds a format. :func:`read_table` detects the
+format from the extension *and* the content and refuses a file whose content contradicts its
+extension (a workbook saved as ``.csv``), so the user hears what the file really is.
+
+What comes back, per format (``df.attrs`` says how the file was read):
+
+* ``csv`` (``.csv``, ``.txt``, ``.tsv``): every column as text (pandas ``str`` dtype), exactly as
+  in the file, with empty cells missing. Encoding, separator and decimal mark are detected.
+* ``xlsx`` (``.xlsx``, ``.xlsm``): every column as text too, so one validation path serves CSV and
+  Excel. Numbers are written with a decimal point (``3.5``, integral values without ``.0``), Excel
+  dates as ISO 8601 (``2024-03-12`` for date-only columns, ``2024-03-12 10:30:00`` otherwise),
+  times as ``10:30:00``, booleans as ``TRUE``/``FALSE``. ``attrs["date_columns"]`` lists the
+  columns that held Excel date cells.
+* ``parquet``: the file's own types (numbers, timestamps, text); empty strings become missing.
+* ``sav`` (``.sav``, ``.zsav``): numeric codes stay numbers (float); a column whose every value
+  carries a value label that is a category name (segment 1 = "Particulier", yes/no) gets its
+  labels; scale anchors ("Helemaal mee eens") stay numbers. ``attrs["value_labels"]`` holds every
+  value label, ``attrs["column_labels"]`` the question texts.
+
+``df.attrs`` always has ``format``, ``file`` and ``decimal``; CSV adds ``encoding`` and ``sep``,
+Excel ``sheet``; ``extra_header`` holds the rows dropped by ``header_rows`` (as lists of text),
+``findings`` a list of warning :class:`~klantladder.errors.Finding` (e.g. duplicate column names).
+Input files are only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import Finding, InputError, KlantladderError
+
+__all__ = [
+    "ReadOptions",
+    "ReaderFunc",
+    "READERS",
+    "EXTENSIONS",
+    "MAGIC",
+    "MISSING_MARKERS",
+    "register_reader",
+    "detect_format",
+    "read_table",
+    "to_number",
+]
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Overrides passed to a reader; ``None`` means "detect it"."""
+
+    sheet: str | int | None = None
+    encoding: str | None = None
+    sep: str | None = None
+    decimal: str | None = None
+
+
+ReaderFunc = Callable[[Path, ReadOptions], pd.DataFrame]
+
+READERS: dict[str, ReaderFunc] = {}
+"""Format name -> reader. A reader returns the table with the file's first row as header."""
+EXTENSIONS: dict[str, str] = {}
+"""Lower-case extension with dot (``".csv"``) -> format name."""
+MAGIC: dict[str, tuple[bytes, ...]] = {}
+"""Format name -> the byte prefixes its files start with (none for text formats)."""
+
+LABELS = {
+    "csv": ("een CSV-tekstbestand", "a CSV text file"),
+    "xlsx": ("een Excel-werkmap (.xlsx)", "an Excel workbook (.xlsx)"),
+    "parquet": ("een Parquet-bestand", "a Parquet file"),
+    "sav": ("een SPSS-databestand (.sav)", "an SPSS data file (.sav)"),
+}
+_FOREIGN = {  # content we recognise but cannot read: (nl, en) what it is, (nl, en) what to do
+    "xls": (("een oud Excel 97-2003-bestand (.xls) of een met wachtwoord beveiligd Excel-bestand",
+             "an old Excel 97-2003 file (.xls) or a password-protected Excel file"),
+            ("open het in Excel en sla het op als 'Excel-werkmap (.xlsx)' zonder wachtwoord",
+             "open it in Excel and save it as 'Excel Workbook (.xlsx)' without a password")),
+    "ods": (("een OpenDocument-spreadsheet (.ods)", "an OpenDocument spreadsheet (.ods)"),
+            ("sla het op als .xlsx of .csv", "save it as .xlsx or .csv")),
+    "docx": (("een Word-document", "a Word document"),
+             ("exporteer de gegevens uit het bronsysteem als CSV of Excel",
+              "export the data from the source system as CSV or Excel")),
+    "zip": (("een zip-archief", "a zip archive"),
+            ("pak het archief uit en gebruik het bestand dat erin zit",
+             "unzip it and use the file inside")),
+    "gzip": (("een gzip-archief", "a gzip archive"),
+             ("pak het archief uit en gebruik het bestand dat erin zit",
+              "unzip it and use the file inside")),
+    "pdf": (("een PDF-document", "a PDF document"),
+            ("exporteer de gegevens uit het bronsysteem als CSV of Excel",
+             "export the data from the source system as CSV or Excel")),
+    "html": (("een webpagina (HTML/XML), die sommige systemen als .xls opslaan",
+              "a web page (HTML/XML), which some systems save as .xls"),
+             ("open het in Excel en sla het op als .xlsx, of exporteer als CSV",
+              "open it in Excel and save it as .xlsx, or export it as CSV")),
+    "binary": (("binaire gegevens, geen tekst", "binary data, not text"),
+               ("controleer of dit het goede bestand is en exporteer het opnieuw als CSV of Excel",
+                "check that this is the right file and export it again as CSV or Excel")),
+}
+
+MISSING_MARKERS = frozenset({"NA", "N/A", "NAN", "NULL", "#N/A", "#NULL!", "NONE"})
+"""Technical missing-value markers (compared upper-case) that :func:`to_number` treats as empty."""
+
+_HEAD_BYTES = 1 << 20
+_SEPARATORS = (",", ";", "\t", "|")
+
+
+def _finding(rule: str, path: Path, nl: str, en: str, level: str = "error",
+             column: str | None = None) -> Finding:
+    return Finding(rule=rule, level=level, file=path.name, message={"nl": nl, "en": en},  # type: ignore[arg-type]
+                   column=column)
+
+
+def _fail(rule: str, path: Path, nl: str, en: str) -> InputError:
+    return InputError({"nl": f"{path.name} kan niet gelezen worden.", "en": f"{path.name} cannot be read."},
+                      [_finding(rule, path, nl, en)])
+
+
+def register_reader(name: str, func: ReaderFunc, extensions: Iterable[str],
+                    magic: Iterable[bytes] = (), label: tuple[str, str] | None = None) -> None:
+    """Add (or replace) a format: ``func(path, options) -> DataFrame``.
+
+    ``extensions`` are file suffixes (``".csv"`` or ``"csv"``); ``magic`` the byte prefixes that
+    identify the content (leave empty for text formats); ``label`` the (nl, en) description used in
+    messages.
+    """
+    READERS[name] = func
+    for ext in extensions:
+        EXTENSIONS["." + ext.lower().lstrip(".")] = name
+    MAGIC[name] = tuple(magic)
+    if label:
+        LABELS[name] = label
+
+
+def _label(fmt: str) -> tuple[str, str]:
+    if fmt in LABELS:
+        return LABELS[fmt]
+    if fmt in _FOREIGN:
+        return _FOREIGN[fmt][0]
+    return (f"een {fmt}-bestand", f"a {fmt} file")
+
+
+def _sniff_content(path: Path, head: bytes) -> str:
+    """What the bytes look like: a format name, a key of ``_FOREIGN``, or ``"text"``."""
+    for name, prefixes in MAGIC.items():
+        if prefixes and any(head.startswith(p) for p in prefixes) and name != "xlsx":
+            return name
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist())
+        except (zipfile.BadZipFile, OSError):
+            return "xlsx" if "xlsx" in MAGIC else "zip"  # damaged: the xlsx reader explains
+        if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):
+            return "xlsx"
+        if "content.xml" in names:
+            return "ods"
+        if "word/document.xml" in names:
+            return "docx"
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "text"
+    stripped = head.lstrip(codecs.BOM_UTF8).lstrip()[:100].lower()
+    if stripped.startswith((b"<html", b"<!doctype", b"<?xml", b"<table")):
+        return "html"
+    sample = head[:65536]
+    if b"\x00" in sample:
+        return "binary"
+    controls = sum(sample.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13))
+    if sample and controls / len(sample) > 0.05:
+        return "binary"
+    return "text"
+
+
+def detect_format(path: Path) -> str:
+    """The format to read ``path`` with, from its extension and its first bytes.
+
+    Raises :class:`InputError` (rule ``file_format``) when the content contradicts the extension
+    or is something no reader handles.
+    """
+    path = Path(path)
+    with open(path, "rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    by_ext = EXTENSIONS.get(path.suffix.lower())
+    content = _sniff_content(path, head)
+    text_format = by_ext if by_ext is not None and not MAGIC.get(by_ext) else "csv"
+    by_content = text_format if content == "text" else content
+    if by_ext is not None and by_ext == by_content:
+        return by_ext
+    if by_ext is None and by_content in READERS:
+        return by_content
+    if content == "binary" and (by_ext is None or not MAGIC.get(by_ext)):
+        what, fix = _FOREIGN["binary"]
+        raise _fail("unreadable_file", path, f"Het bestand bevat {what[0]}; {fix[0]}.",
+                    f"The file contains {what[1]}; {fix[1]}.")
+    is_nl, is_en = _label(by_content)
+    if by_content in READERS:
+        ext = next((e for e, f in EXTENSIONS.items() if f == by_content), "")
+        fix_nl = (f"Hernoem het naar {path.stem}{ext}, of zet 'format: {by_content}' bij dit bestand "
+                  f"in client.yaml.")
+        fix_en = f"Rename it to {path.stem}{ext}, or set 'format: {by_content}' for this file in client.yaml."
+    else:
+        fix_nl, fix_en = (f[0].upper() + f[1:] + "." for f in _FOREIGN.get(by_content, _FOREIGN["binary"])[1])
+    known = ", ".join(sorted(EXTENSIONS))
+    if by_ext is None:
+        raise _fail("file_format", path,
+                    f"De extensie '{path.suffix}' is onbekend en de inhoud is {is_nl}. "
+                    f"Verwacht: een van {known}. {fix_nl}",
+                    f"The extension '{path.suffix}' is unknown and the content is {is_en}. "
+                    f"Expected one of {known}. {fix_en}")
+    ext_nl, ext_en = _label(by_ext)
+    raise _fail("file_format", path,
+                f"De extensie '{path.suffix}' belooft {ext_nl}, maar de inhoud is {is_nl}. {fix_nl}",
+                f"The extension '{path.suffix}' promises {ext_en}, but the content is {is_en}. {fix_en}")
+
+
+def read_table(path: Path, *, fmt: str | None = None, sheet: str | int | None = None,
+               encoding: str | None = None, sep: str | None = None, decimal: str | None = None,
+               header_rows: int = 0) -> pd.DataFrame:
+    """Read one input file into a DataFrame (see the module docstring for types per format).
+
+    Parameters
+    ----------
+    path : the file; it is only opened for reading.
+    fmt : format name (a key of :data:`READERS`); detected from extension and content if None.
+    sheet : Excel sheet name or 0-based index; the first sheet if None.
+    encoding, sep, decimal : CSV text encoding, separator and decimal mark; detected if None.
+    header_rows : extra rows after the header to drop (Qualtrics exports have 2); they are kept
+        in ``df.attrs["extra_header"]``.
+
+    Raises
+    ------
+    InputError
+        rules ``file_not_found``, ``file_format``, ``empty_file``, ``missing_sheet``,
+        ``unreadable_file``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise _fail("file_not_found", path, f"Het bestand {path} bestaat niet. Controleer de naam en de map.",
+                    f"The file {path} does not exist. Check its name and folder.")
+    if path.stat().st_size == 0:
+        raise _fail("empty_file", path, "Het bestand is leeg (0 bytes). Exporteer de gegevens opnieuw.",
+                    "The file is empty (0 bytes). Export the data again.")
+    if fmt is None:
+        fmt = detect_format(path)
+    elif fmt not in READERS:
+        known = ", ".join(sorted(READERS))
+        raise _fail("file_format", path, f"Onbekend formaat '{fmt}'. Kies een van: {known}.",
+                    f"Unknown format '{fmt}'. Choose one of: {known}.")
+    options = ReadOptions(sheet=sheet, encoding=encoding, sep=sep, decimal=decimal)
+    try:
+        df = READERS[fmt](path, options)
+    except KlantladderError:
+        raise
+    except MemoryError:
+        raise
+    except Exception as exc:  # any library error becomes a plain-words finding
+        nl, en = _plain_reason(exc, fmt)
+        raise _fail("unreadable_file", path, nl, en) from exc
+    attrs = dict(df.attrs)
+    if header_rows:
+        extra = df.iloc[:header_rows]
+        attrs["extra_header"] = [["" if pd.isna(v) else str(v) for v in row] for row in extra.itertuples(index=False)]
+        df = df.iloc[header_rows:].reset_index(drop=True)
+    if len(df.columns) == 0 or len(df) == 0:
+        raise _fail("empty_file", path,
+                    "Het bestand heeft geen gegevensrijen, alleen een kop. Exporteer het opnieuw, met de antwoorden.",
+                    "The file has no data rows, only a header. Export it again, with the responses.")
+    attrs.setdefault("decimal", ".")
+    attrs.setdefault("findings", [])
+    attrs.update(format=fmt, file=path.name)
+    df.attrs = attrs
+    return df
+
+
+def _plain_reason(exc: Exception, fmt: str) -> tuple[str, str]:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, UnicodeDecodeError):
+        return (f"De tekst is niet in de tekenset {exc.encoding} geschreven (byte {exc.object[exc.start]:#04x}). "
+                f"Zet 'encoding' in client.yaml (bijvoorbeeld utf-8 of cp1252).",
+                f"The text is not in the {exc.encoding} encoding (byte {exc.object[exc.start]:#04x}). "
+                f"Set 'encoding' in client.yaml (for example utf-8 or cp1252).")
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if m:
+        exp, line, saw = m.groups()
+        return (f"Regel {line} heeft {saw} velden waar de kop er {exp} heeft. Controleer het scheidingsteken "
+                f"en de aanhalingstekens op die regel.",
+                f"Line {line} has {saw} fields where the header has {exp}. Check the separator and the quotes "
+                f"on that line.")
+    m = re.search(r"EOF inside string starting at row (\d+)", text)
+    if m:
+        return (f"Een aanhalingsteken op rij {m.group(1)} wordt nooit gesloten. Controleer de aanhalingstekens.",
+                f"A quote opened on row {m.group(1)} is never closed. Check the quotes.")
+    if isinstance(exc, (zipfile.BadZipFile, KeyError)) and fmt == "xlsx":
+        return ("Het Excel-bestand is beschadigd of onvolledig. Open het in Excel en sla het opnieuw op.",
+                "The Excel file is damaged or incomplete. Open it in Excel and save it again.")
+    what_nl, what_en = _label(fmt)
+    return (f"Het bestand kon niet gelezen worden als {what_nl}: het is beschadigd of onvolledig ({text[:160]}). "
+            f"Exporteer het opnieuw.",
+            f"The file could not be read as {what_en}: it is damaged or incomplete ({text[:160]}). "
+            f"Export it again.")
+
+
+# --------------------------------------------------------------------------------------------- CSV
+
+def _detect_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def _records(text: str, sep: str, limit: int = 200) -> list[list[str]]:
+    out = []
+    try:
+        for rec in csv.reader(io.StringIO(text, newline=None), delimiter=sep):
+            out.append(rec)
+            if len(out) >= limit:
+                break
+    except csv.Error:
+        pass
+    return out
+
+
+def _sniff_sep(text: str) -> str:
+    best, best_key = ",", (0.0, 0)
+    for sep in _SEPARATORS:
+        recs = [r for r in _records(text, sep, 50) if r]
+        if not recs or len(recs[0]) < 2:
+            continue
+        n = len(recs[0])
+        consistency = sum(len(r) == n for r in recs) / len(recs)
+        key = (round(consistency, 2), n)
+        if key > best_key:
+            best, best_key = sep, key
+    return best
+
+
+_COMMA_DEC = re.compile(r"[+-]?\d*,\d+|[+-]?\d{1,3}(\.\d{3})+,\d+")
+_DOT_DEC = re.compile(r"[+-]?\d*\.\d+|[+-]?\d{1,3}(,\d{3})+\.\d+")
+_AMBIG_3 = re.compile(r"[+-]?\d{1,3}[.,]\d{3}")
+
+
+def _sniff_decimal(text: str, sep: str) -> str:
+    comma = dot = 0
+    for rec in _records(text, sep)[1:]:
+        for cell in rec:
+            cell = cell.strip()
+            if _AMBIG_3.fullmatch(cell):
+                continue
+            if _COMMA_DEC.fullmatch(cell):
+                comma += 1
+            elif _DOT_DEC.fullmatch(cell):
+                dot += 1
+    if comma != dot:
+        return "," if comma > dot else "."
+    return "," if sep == ";" else "."
+
+
+def _clean_names(names: Iterable[Any]) -> list[str]:
+    out: list[str] = []
+    seen: Counter[str] = Counter()
+    for name in names:
+        name = str(name).lstrip("\ufeff").strip()
+        if seen[name]:
+            new = f"{name}.{seen[name]}"
+            while new in seen:
+                seen[name] += 1
+                new = f"{name}.{seen[name]}"
+            seen[new] += 1
+            seen[name] += 1
+            name = new
+        else:
+            seen[name] += 1
+        out.append(name)
+    return out
+
+
+def _duplicate_warning(path: Path, header: list[str]) -> list[Finding]:
+    dup = sorted({h for h, c in Counter(h.strip() for h in header).items() if c > 1 and h.strip()})
+    if not dup:
+        return []
+    names = ", ".join(repr(d) for d in dup)
+    return [_finding("duplicate_columns", path,
+                     f"Kolomnamen komen dubbel voor: {names}. De tweede heet nu '<naam>.1'. Geef elke kolom "
+                     f"een eigen naam.",
+                     f"Column names occur twice: {names}. The second is now called '<name>.1'. Give every "
+                     f"column its own name.", level="warning")]
+
+
+def _drop_empty_unnamed(df: pd.DataFrame) -> pd.DataFrame:
+    drop = [c for c in df.columns if str(c).startswith("Unnamed: ") and df[c].isna().all()]
+    return df.drop(columns=drop) if drop else df
+
+
+def _read_csv(path: Path, opts: ReadOptions) -> pd.DataFrame:
+    with open(path, "rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+        at_end = not fh.read(1)
+    encoding = opts.encoding or _detect_encoding(head)
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=at_end)
+    text = text.lstrip("\ufeff")
+    if not at_end and "\n" in text:
+        text = text[: text.rfind("\n") + 1]
+    if not text.strip():
+        raise _fail("empty_file", path, "Het bestand bevat alleen witruimte. Exporteer de gegevens opnieuw.",
+                    "The file contains only white space. Export the data again.")
+    sep = opts.sep or _sniff_sep(text)
+    decimal = opts.decimal or _sniff_decimal(text, sep)
+    kwargs = dict(sep=sep, dtype=str, keep_default_na=False, na_values=[""], engine="c")
+    try:
+        df = pd.read_csv(path, encoding=encoding, **kwargs)
+    except UnicodeDecodeError:
+        if opts.encoding or encoding != "utf-8":
+            raise
+        encoding = "cp1252"  # valid UTF-8 at the start, not further on: a Windows export
+        df = pd.read_csv(path, encoding=encoding, **kwargs)
+    except pd.errors.EmptyDataError:
+        raise _fail("empty_file", path, "Het bestand heeft geen kop en geen gegevens. Exporteer het opnieuw.",
+                    "The file has no header and no data. Export it again.") from None
+    header = _records(text, sep, 1)
+    findings = _duplicate_warning(path, header[0]) if header else []
+    df.columns = _clean_names(df.columns)
+    df = _drop_empty_unnamed(df)
+    df.attrs.update(encoding=encoding, sep=sep, decimal=decimal, findings=findings)
+    return df
+
+
+# -------------------------------------------------------------------------------------------- XLSX
+
+def _cell_text(v: Any, date_only: bool) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return v if v != "" else None
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if v != v:
+            return None
+        return str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if date_only else v.isoformat(sep=" ")
+    if isinstance(v, (dt.date, dt.time)):
+        return v.isoformat()
+    if isinstance(v, dt.timedelta):
+        secs = int(round(v.total_seconds()))
+        return f"{secs // 3600}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
+    return str(v)
+
+
+def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
+    import openpyxl
+
+    fh = open(path, "rb")  # a file object: openpyxl refuses names not ending in .xlsx
+    wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+    try:
+        names = wb.sheetnames
+        sheet = opts.sheet
+        if sheet is None:
+            name = names[0]
+        elif isinstance(sheet, int) and not isinstance(sheet, bool):
+            name = names[sheet] if 0 <= sheet < len(names) else None
+        else:
+            match = [n for n in names if n.strip().lower() == str(sheet).strip().lower()]
+            name = match[0] if match else None
+        if name is None:
+            listed = ", ".join(repr(n) for n in names)
+            raise InputError({"nl": f"{path.name}: werkblad niet gevonden.", "en": f"{path.name}: sheet not found."},
+                             [_finding("missing_sheet", path,
+                                       f"Werkblad {sheet!r} bestaat niet. Dit bestand heeft: {listed}. Zet de "
+                                       f"juiste naam bij 'sheet' in client.yaml.",
+                                       f"Sheet {sheet!r} does not exist. This file has: {listed}. Put the right "
+                                       f"name under 'sheet' in client.yaml.")])
+        ws = wb[name]
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+        fh.close()
+    while rows and all(v is None or v == "" for v in rows[-1]):
+        rows.pop()
+    while rows and all(v is None or v == "" for v in rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise _fail("empty_file", path, f"Werkblad '{name}' is leeg. Kies het goede werkblad of exporteer opnieuw.",
+                    f"Sheet '{name}' is empty. Choose the right sheet or export again.")
+    width = max(len(r) for r in rows)
+    header, body = rows[0] + [None] * (width - len(rows[0])), rows[1:]
+    columns: dict[str, pd.Series] = {}
+    names_out = _clean_names(f"Unnamed: {i}" if h is None or str(h).strip() == "" else _cell_text(h, False)
+                             for i, h in enumerate(header))
+    date_columns = []
+    for i, col in enumerate(names_out):
+        raw = [r[i] if i < len(r) else None for r in body]
+        stamps = [v for v in raw if isinstance(v, dt.datetime)]
+        if stamps:
+            date_columns.append(col)
+        date_only = bool(stamps) and all(v.time() == dt.time(0) for v in stamps)
+        columns[col] = pd.Series([_cell_text(v, date_only) for v in raw], dtype="str")
+    df = _drop_empty_unnamed(pd.DataFrame(columns, index=pd.RangeIndex(len(body))))
+    header_text = ["" if h is None else str(h) for h in header]
+    df.attrs.update(sheet=name, decimal=".", date_columns=date_columns,
+                    findings=_duplicate_warning(path, header_text))
+    return df
+
+
+# -------------------------------------------------------------------------------------- parquet/sav
+
+def _empty_to_na(df: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as pandas ``str`` dtype with empty strings missing; other columns untouched."""
+    for col in df.columns:
+        s = df[col]
+        if s.dtype == object:
+            if not s.map(lambda v: v is None or isinstance(v, str) or (isinstance(v, float) and v != v)).all():
+                continue
+            s = s.astype("str")
+        if isinstance(s.dtype, pd.StringDtype):
+            df[col] = s.mask(s.eq("").fillna(False).astype(bool))
+    return df
+
+
+def _read_parquet(path: Path, opts: ReadOptions) -> pd.DataFrame:
+    df = pd.read_parquet(path, engine="pyarrow")
+    df.columns = _clean_names(df.columns)
+    df = _empty_to_na(df)
+    df.attrs = {"decimal": "."}
+    return df
+
+
+def _is_category_labels(values: pd.Series, labels: dict[Any, str]) -> bool:
+    """True if a column's value labels name categories (apply them), not scale points (keep numbers)."""
+    from .presets import is_missing_text, likert_to_number
+
+    texts = pd.Series([str(t) for t in labels.values()], dtype="str")
+    real = texts[~texts.map(is_missing_text).astype(bool)]
+    if real.empty or not pd.api.types.is_numeric_dtype(values.dtype):
+        return False
+    nums, bad = likert_to_number(real, scale_max=7)
+    if nums.notna().any():  # scale anchors or numbers
+        return False
+    present = pd.unique(values.dropna())
+    keys = {float(k) for k in labels}
+    return all(float(v) in keys for v in present)
+
+
+def _read_sav(path: Path, opts: ReadOptions) -> pd.DataFrame:
+    import pyreadstat
+
+    kwargs: dict[str, Any] = {"apply_value_formats": False, "dates_as_pandas_datetime": True}
+    if opts.encoding:
+        kwargs["encoding"] = opts.encoding
+    df, meta = pyreadstat.read_sav(str(path), **kwargs)
+    labels = {col: dict(lab) for col, lab in (meta.variable_value_labels or {}).items()}
+    df = _empty_to_na(df)
+    for col, lab in labels.items():
+        if col in df.columns and _is_category_labels(df[col], lab):
+            mapping = {float(k): str(v) for k, v in lab.items()}
+            df[col] = pd.Series(df[col].map(mapping), dtype="str")
+    df.attrs = {"decimal": ".", "value_labels": labels,
+                "column_labels": dict(zip(meta.column_names, meta.column_labels or []))}
+    return df
+
+
+register_reader("csv", _read_csv, [".csv", ".txt", ".tsv"])
+register_reader("xlsx", _read_xlsx, [".xlsx", ".xlsm"], [b"PK\x03\x04"])
+register_reader("parquet", _read_parquet, [".parquet", ".pq"], [b"PAR1"])
+register_reader("sav", _read_sav, [".sav", ".zsav"], [b"$FL2", b"$FL3"])
+
+
+# ------------------------------------------------------------------------------------------ numbers
+
+_NUM = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+_THOUSANDS = {",": r"^[+-]?[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?$",
+              ".": r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$"}
+_OTHER_DEC = r"^[+-]?[0-9]*,[0-9]+$"
+_SPACE_GROUPS = "^[+-]?[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+(?:[.,][0-9]+)?$"
+
+
+def _parse_numbers(arr: pa.Array, decimal: str) -> np.ndarray:
+    """Float values of stripped text ``arr`` (NaN where not a number), with pyarrow kernels."""
+    spaced = pc.match_substring_regex(arr, _SPACE_GROUPS)
+    arr = pc.if_else(spaced, pc.replace_substring_regex(arr, "[ \u00a0\u202f]", ""), arr)
+    thousands = pc.match_substring_regex(arr, _THOUSANDS[decimal])
+    if decimal == ",":
+        plain = pc.replace_substring(pc.replace_substring(arr, ".", ""), ",", ".")
+    else:
+        plain = pc.replace_substring(arr, ",", "")
+    arr = pc.if_else(thousands, plain, arr)
+    comma = pc.and_(pc.invert(thousands), pc.match_substring_regex(arr, _OTHER_DEC))
+    arr = pc.if_else(comma, pc.replace_substring(arr, ",", "."), arr)
+    ok = pc.match_substring_regex(arr, _NUM)
+    values = pc.cast(pc.if_else(ok, arr, pa.scalar(None, arr.type)), pa.float64())
+    return np.array(values.to_numpy(zero_copy_only=False), dtype=np.float64)  # writable copy
+
+
+def to_number(series: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
+    """Convert text cells to floats.
+
+    Returns ``(values, bad)``: float64 values (NaN where empty or not a number) and a boolean mask of
+    cells that were non-empty but not numbers. Accepted: ``3``, ``-3.5``, ``1e3``, ``3,5``, thousands
+    groups for the given ``decimal`` (``1.234,5`` with ``","``; ``1,234.5`` with ``"."``; ``1 234``).
+    ``decimal`` decides only the ambiguous cases (``1.234`` is 1234 when ``decimal=","``); an
+    unambiguous ``3,5`` or ``3.5`` parses either way. Empty, white-space and the
+    :data:`MISSING_MARKERS` (``NA``, ``#N/A``, ``NULL``...) are missing, not bad; human text such
+    as ``n.v.t.`` is bad. Numeric input passes through; works on the unique values, so it is fast
+    on large columns.
+    """
+    if decimal not in (",", "."):
+        raise ValueError(f"decimal must be ',' or '.', not {decimal!r}")
+    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.astype("float64")
+        return values, pd.Series(False, index=series.index, name=series.name)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    u = pd.Series(uniques, dtype="str") if len(uniques) else pd.Series([], dtype="str")
+    u = u.str.strip()
+    empty = (u.isna() | u.eq("") | u.str.upper().isin(MISSING_MARKERS)).to_numpy(dtype=bool)
+    vals = _parse_numbers(pa.array(u, type=pa.string()), decimal)
+    vals[empty] = np.nan
+    bad_u = ~empty & np.isnan(vals)
+    valid = codes >= 0
+    values = np.full(len(series), np.nan)
+    values[valid] = vals[codes[valid]]
+    bad = np.zeros(len(series), dtype=bool)
+    bad[valid] = bad_u[codes[valid]]
+    return (pd.Series(values, index=series.index, name=series.name),
+            pd.Series(bad, index=series.index, name=series.name))

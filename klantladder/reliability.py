@@ -1,0 +1,195 @@
+"""Internal consistency of the items of one dimension: Cronbach's alpha and item statistics.
+
+Alpha is computed from the item covariance matrix. With ``missing="pairwise"`` (the default)
+each covariance uses every respondent who answered both items, as R ``psych::alpha`` does with
+``use = "pairwise"`` and :func:`pingouin.cronbach_alpha` does by default; with ``"listwise"`` only
+respondents who answered every item are used. Degenerate input (fewer than two items, fewer than
+three respondents, no variance) gives NaN, never an exception, so a report can say "not enough
+data" instead of crashing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["AlphaResult", "MIN_RESPONDENTS", "cronbach_alpha", "item_rest_correlations"]
+
+#: Fewer respondents than this (answering at least two items) gives alpha NaN.
+MIN_RESPONDENTS: int = 3
+
+Missing = Literal["pairwise", "listwise"]
+
+
+@dataclass(frozen=True)
+class AlphaResult:
+    """Cronbach's alpha of one set of items.
+
+    Attributes
+    ----------
+    alpha : float
+        Raw alpha from the covariance matrix (NaN when it cannot be computed).
+    alpha_std : float
+        Standardized alpha from the average inter-item correlation.
+    n_items : int
+        Number of items (columns).
+    n : int
+        Respondents used: with ``pairwise``, those who answered at least two items; with
+        ``listwise``, those who answered all of them.
+    average_r : float
+        Mean of the off-diagonal inter-item correlations.
+    """
+
+    alpha: float
+    alpha_std: float
+    n_items: int
+    n: int
+    average_r: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready ``{"alpha", "alpha_std", "n_items", "n"}``: 4 decimals, NaN as ``None``."""
+
+        def r(x: float) -> float | None:
+            return None if x is None or not np.isfinite(x) else round(float(x), 4)
+
+        return {"alpha": r(self.alpha), "alpha_std": r(self.alpha_std), "n_items": self.n_items, "n": self.n}
+
+
+def _numeric(items: pd.DataFrame) -> pd.DataFrame:
+    """Items as a float frame (nullable dtypes and ``pd.NA`` become NaN)."""
+    if not isinstance(items, pd.DataFrame):
+        items = pd.DataFrame(items)
+    return pd.DataFrame(
+        items.to_numpy(dtype=float, na_value=np.nan), columns=[str(c) for c in items.columns]
+    )
+
+
+def _prepare(items: pd.DataFrame, missing: Missing) -> tuple[pd.DataFrame, int]:
+    if missing not in ("pairwise", "listwise"):
+        raise ValueError(f"missing must be 'pairwise' or 'listwise', got {missing!r}")
+    data = _numeric(items)
+    if missing == "listwise":
+        data = data.dropna(axis=0, how="any")
+        n = len(data)
+    else:
+        n = int((data.notna().sum(axis=1) >= 2).sum()) if data.shape[1] >= 2 else 0
+    return data, n
+
+
+def _alpha_from_cov(cov: np.ndarray) -> float:
+    """Raw alpha :math:`k/(k-1) (1 - tr C / 1'C1)`; NaN when undefined."""
+    k = cov.shape[0]
+    total = cov.sum()
+    if k < 2 or not np.all(np.isfinite(cov)) or total <= 0:
+        return float("nan")
+    return float(k / (k - 1) * (1.0 - np.trace(cov) / total))
+
+
+def cronbach_alpha(items: pd.DataFrame, missing: Missing = "pairwise") -> AlphaResult:
+    """Cronbach's alpha, raw and standardized, of a respondents-by-items frame.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        One row per respondent, one numeric column per item (reverse-keyed items already
+        reversed); NaN for a missing answer.
+    missing : {"pairwise", "listwise"}
+        How missing answers are handled (see the module docstring).
+
+    Returns
+    -------
+    AlphaResult
+        Raw and standardized alpha, number of items, respondents used and the average
+        inter-item correlation. Alpha is NaN with fewer than 2 items, fewer than
+        :data:`MIN_RESPONDENTS` respondents, a covariance that cannot be estimated (two items
+        never answered together) or no variance in the sum score.
+
+    Notes
+    -----
+    With :math:`C` the :math:`k \\times k` item covariance matrix,
+
+    .. math:: \\alpha = \\frac{k}{k-1}\\left(1 - \\frac{\\operatorname{tr} C}{\\mathbf 1' C \\mathbf 1}\\right).
+
+    The standardized alpha uses the mean off-diagonal inter-item correlation :math:`\\bar r`
+    (with ``pairwise``, each correlation over the respondents who answered both items, as
+    ``psych::alpha`` does):
+
+    .. math:: \\alpha_{std} = \\frac{k \\bar r}{1 + (k-1)\\bar r}.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    *Psychometrika*, 16(3), 297-334.
+
+    Revelle, W. (2024). *psych: Procedures for Psychological, Psychometric, and Personality
+    Research*, function ``alpha``. R package.
+    """
+    data, n = _prepare(items, missing)
+    k = int(data.shape[1])
+    nan = float("nan")
+    if k < 2 or n < MIN_RESPONDENTS:
+        return AlphaResult(alpha=nan, alpha_std=nan, n_items=k, n=n, average_r=nan)
+    cov = data.cov().to_numpy()
+    alpha = _alpha_from_cov(cov)
+    if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
+        return AlphaResult(alpha=alpha, alpha_std=nan, n_items=k, n=n, average_r=nan)
+    corr = data.corr().to_numpy()
+    if not np.all(np.isfinite(corr)):
+        return AlphaResult(alpha=alpha, alpha_std=nan, n_items=k, n=n, average_r=nan)
+    average_r = float(corr[~np.eye(k, dtype=bool)].mean())
+    alpha_std = float(k * average_r / (1.0 + (k - 1) * average_r))
+    return AlphaResult(alpha=alpha, alpha_std=alpha_std, n_items=k, n=n, average_r=average_r)
+
+
+def item_rest_correlations(items: pd.DataFrame, missing: Missing = "pairwise") -> pd.DataFrame:
+    """Each item's correlation with the sum of the other items, and alpha without it.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        As for :func:`cronbach_alpha`.
+    missing : {"pairwise", "listwise"}
+        As for :func:`cronbach_alpha`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``item``, ``item_rest_r`` and ``alpha_if_dropped`` (raw alpha of the remaining
+        items), one row per item; NaN where undefined (e.g. ``alpha_if_dropped`` with two items).
+
+    Notes
+    -----
+    Both follow from the covariance matrix :math:`C` (``psych::alpha``'s ``r.drop`` and
+    ``alpha.drop``). With :math:`c_i = \\sum_j C_{ij}` and :math:`S = \\sum_{ij} C_{ij}`,
+
+    .. math:: r_{i,rest} = \\frac{c_i - C_{ii}}{\\sqrt{C_{ii}\\,(S - 2c_i + C_{ii})}},
+
+    which, without missing data, is the Pearson correlation of item :math:`i` with the sum of
+    the other items. An item with a low item-rest correlation, or whose removal raises alpha,
+    measures something else than its dimension.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). *Psychometrika*, 16(3), 297-334.
+    """
+    data, n = _prepare(items, missing)
+    k = int(data.shape[1])
+    names = list(data.columns)
+    rest_r = np.full(k, np.nan)
+    dropped = np.full(k, np.nan)
+    if k >= 2 and n >= MIN_RESPONDENTS:
+        cov = data.cov().to_numpy()
+        total = cov.sum()
+        col = cov.sum(axis=0)
+        diag = np.diag(cov)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rest_r = (col - diag) / np.sqrt(diag * (total - 2 * col + diag))
+        rest_r = np.where(np.isfinite(rest_r), rest_r, np.nan)
+        if k >= 3:
+            for i in range(k):
+                keep = np.arange(k) != i
+                dropped[i] = _alpha_from_cov(cov[np.ix_(keep, keep)])
+    return pd.DataFrame({"item": pd.Series(names, dtype=object), "item_rest_r": rest_r, "alpha_if_dropped": dropped})

@@ -1,0 +1,109 @@
+"""``klantladder init``: a new client folder with a commented client.yaml and input templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .errors import InputError
+from .model import Model, default_model
+from .schema import source_columns
+
+__all__ = ["init_client", "CLIENT_YAML", "LIKERT_LABELS"]
+
+LIKERT_LABELS = {"nl": ["Helemaal mee oneens", "Mee oneens", "Neutraal", "Mee eens", "Helemaal mee eens"],
+                 "en": ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"]}
+
+CLIENT_YAML = """\
+# klantladder client settings. Everything here is optional except what you want to change.
+name: {name}                 # shown on the report
+sector: overig               # retail | zorg | ziekenhuis | horeca | advocatuur | bouw | overheid | onderwijs | zakelijk | overig
+# customer_term: klant       # the word the report uses for the customer (default: the sector's word)
+language: nl                 # nl | en
+wave: "{wave}"               # name of this measurement, e.g. 2026-najaar
+# reference_date: 2026-10-31 # date the KPIs are measured at (default: latest date in the data)
+# customer_survey_invited: 1500   # invitations sent, for the response rate
+# sla: {{first_response_hours: 8, resolution_hours: 72}}   # the client's service targets
+# min_group_size: 5          # smallest group shown in any breakdown (5 or more)
+# use_derived_weights: false # weigh dimensions by what matters to this client's customers
+# kpi_scales:                # override a KPI scale: [[value, score], ...]
+#   first_response_hours_median: [[2, 100], [72, 0]]
+# sources:                   # only needed when files or columns are named differently
+#   customer_survey:
+#     file: export.xlsx
+#     sheet: Resultaten
+#     preset: qualtrics      # qualtrics | surveymonkey | limesurvey | msforms
+#     columns: {{"Hoe waarschijnlijk ...": nps, "Q3_1": service_1}}
+#   tickets:
+#     columns: {{"Created Date": created_at, "Closed Date": resolved_at}}
+#     date_format: "%m/%d/%Y %I:%M:%S %p"
+#     timezone: America/New_York
+"""
+
+
+def _headers(source: str, model: Model) -> list[str]:
+    return [c for c in source_columns(source, model) if not c.startswith("mirror_")]
+
+
+def init_client(folder: str | Path, model: Model | None = None, wave: str = "") -> list[Path]:
+    """Create ``folder`` with ``client.yaml``, CSV header templates and an Excel template per survey.
+
+    Refuses to touch a folder that already has a ``client.yaml`` (nothing is overwritten).
+    """
+    folder = Path(folder)
+    model = model or default_model()
+    if (folder / "client.yaml").exists():
+        raise InputError({"nl": f"{folder} heeft al een client.yaml; er is niets overschreven.",
+                          "en": f"{folder} already has a client.yaml; nothing was overwritten."})
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / "client.yaml"]
+    written[0].write_text(CLIENT_YAML.format(name=folder.name, wave=wave), encoding="utf-8")
+    for source in ("customer_survey", "employee_survey", "tickets", "customers"):
+        p = folder / "templates" / f"{source}.csv"
+        p.parent.mkdir(exist_ok=True)
+        p.write_text(",".join(_headers(source, model)) + "\n", encoding="utf-8")
+        written.append(p)
+    for survey, items in (("customer_survey", model.items("customer")), ("employee_survey", model.items("employee"))):
+        written.append(_survey_workbook(folder / "templates" / f"{survey}.xlsx", survey, model))
+    return written
+
+
+def _survey_workbook(path: Path, survey: str, model: Model) -> Path:
+    """An Excel template: one column per canonical field, drop-down lists for the Likert items,
+    and a sheet with every statement's wording in Dutch and English."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "antwoorden"
+    headers = _headers(survey, model)
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    lists = wb.create_sheet("keuzelijsten")
+    for i, label in enumerate(LIKERT_LABELS["nl"] + [str(n) for n in range(1, 6)], start=1):
+        lists.cell(row=i, column=1, value=label)
+    likert = DataValidation(type="list", formula1="=keuzelijsten!$A$1:$A$10", allow_blank=True,
+                            showErrorMessage=True, errorTitle="Ongeldig antwoord",
+                            error="Kies een antwoord uit de lijst (1–5 of Helemaal mee oneens … Helemaal mee eens).")
+    nps = DataValidation(type="whole", operator="between", formula1="0", formula2="10", allow_blank=True,
+                         showErrorMessage=True, error="NPS is een geheel getal van 0 tot en met 10.")
+    ws.add_data_validation(likert)
+    ws.add_data_validation(nps)
+    specs = source_columns(survey, model)
+    for idx, name in enumerate(headers, start=1):
+        letter = ws.cell(row=1, column=idx).column_letter
+        rng = f"{letter}2:{letter}2000"
+        if name == "nps":
+            nps.add(rng)
+        elif specs[name].kind == "likert" and specs[name].high == model.likert_max and name not in ("csat", "ces"):
+            likert.add(rng)
+        ws.column_dimensions[letter].width = max(12, len(name) + 2)
+    text = wb.create_sheet("stellingen")
+    text.append(["kolom", "stelling (nl)", "statement (en)"])
+    for item in model.items("customer" if survey == "customer_survey" else "employee"):
+        text.append([item.column, item.text["nl"], item.text.get("en", "")])
+    wb.save(path)
+    return path

@@ -1,0 +1,105 @@
+"""The canonical columns of each source and their pandera schemas.
+
+Reading turns a client's export into canonical columns; these schemas then check what scoring
+relies on (scales, uniqueness, time order). Each check carries the id of a rule in
+``docs/validation-rules.md``, so every failure becomes a :class:`~klantladder.errors.Finding`
+with that rule's level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+import pandera.pandas as pa
+
+from .model import Model
+
+__all__ = ["ColumnSpec", "source_columns", "build_schema", "REQUIRED"]
+
+Kind = Literal["id", "number", "likert", "datetime", "date", "bool", "category", "freetext"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One canonical column: its kind and, for numbers, the allowed range."""
+
+    name: str
+    kind: Kind
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+
+
+# Columns without which a source cannot be used at all.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "customer_survey": (),
+    "employee_survey": (),
+    "tickets": ("ticket_id", "created_at"),
+    "customers": ("customer_id",),
+}
+
+
+def source_columns(source: str, model: Model) -> dict[str, ColumnSpec]:
+    """All canonical columns ``source`` may carry, keyed by name."""
+    lo, hi = model.likert_min, model.likert_max
+    specs: list[ColumnSpec]
+    if source == "customer_survey":
+        specs = [ColumnSpec("respondent_id", "id"), ColumnSpec("nps", "likert", 0, 10, True),
+                 ColumnSpec("csat", "likert", 1, 5, True), ColumnSpec("ces", "likert", 1, 7, True),
+                 ColumnSpec("segment", "category"), ColumnSpec("channel", "category"),
+                 ColumnSpec("wave", "category"), ColumnSpec("comment", "freetext")]
+        specs += [ColumnSpec(i.column, "likert", lo, hi, True) for i in model.items("customer")]
+    elif source == "employee_survey":
+        specs = [ColumnSpec("respondent_id", "id"), ColumnSpec("department", "category"),
+                 ColumnSpec("wave", "category"), ColumnSpec("comment", "freetext")]
+        specs += [ColumnSpec(i.column, "likert", lo, hi, True) for i in model.items("employee")]
+        specs += [ColumnSpec(f"mirror_{i.column}", "likert", lo, hi, True) for i in model.items("customer")]
+    elif source == "tickets":
+        specs = [ColumnSpec("ticket_id", "id"), ColumnSpec("customer_id", "id"), ColumnSpec("channel", "category"),
+                 ColumnSpec("created_at", "datetime"), ColumnSpec("first_response_at", "datetime"),
+                 ColumnSpec("resolved_at", "datetime"), ColumnSpec("reopened", "bool"),
+                 ColumnSpec("first_contact_resolution", "bool"), ColumnSpec("csat", "likert", 1, 5, True)]
+    elif source == "customers":
+        specs = [ColumnSpec("customer_id", "id"), ColumnSpec("segment", "category"),
+                 ColumnSpec("start_date", "date"), ColumnSpec("end_date", "date")]
+    else:
+        raise ValueError(source)
+    return {s.name: s for s in specs}
+
+
+def _time_order(later: str) -> pa.Check:
+    def check(df: pd.DataFrame) -> pd.Series:
+        return df[later].isna() | df["created_at"].isna() | (df[later] >= df["created_at"])
+
+    return pa.Check(check, name=f"time_order:{later}", element_wise=False)
+
+
+def build_schema(source: str, columns: list[str], model: Model) -> pa.DataFrameSchema:
+    """A pandera schema for the canonical ``columns`` present in one source.
+
+    Checks: numeric scales (rule ``out_of_scale``), whole numbers on answer scales
+    (``not_whole``), unique ids (``duplicate_id``), and for tickets that responses and
+    resolutions do not precede creation (``time_order``).
+    """
+    specs = source_columns(source, model)
+    cols: dict[str, pa.Column] = {}
+    for name in columns:
+        spec = specs.get(name)
+        if spec is None:
+            continue
+        checks = []
+        if spec.kind in ("number", "likert") and spec.low is not None:
+            checks.append(pa.Check.in_range(spec.low, spec.high, error="out_of_scale"))
+            if spec.integer:
+                checks.append(pa.Check(lambda s: (s % 1) == 0, element_wise=False, error="not_whole",
+                                       ignore_na=True))
+        unique = spec.kind == "id" and name in ("respondent_id", "ticket_id") or (
+            source == "customers" and name == "customer_id")
+        cols[name] = pa.Column(nullable=True, checks=checks, unique=unique,
+                               report_duplicates="exclude_first", required=False)
+    frame_checks = []
+    if source == "tickets" and "created_at" in columns:
+        frame_checks = [_time_order(c) for c in ("first_response_at", "resolved_at") if c in columns]
+    return pa.DataFrameSchema(cols, checks=frame_checks, strict=False, coerce=False)
