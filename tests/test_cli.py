@@ -1,0 +1,109 @@
+"""The command line end to end on demo clients: exit codes, messages, and the SPEC 4.4 fields."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from klantladder.cli import main
+from klantladder.demo import DEMO_CLIENTS
+
+SPEC_KPIS = {"nps", "csat", "ces", "first_response_hours_median", "resolution_hours_median", "fcr_rate",
+             "reopen_rate", "repeat_contact_rate", "sla_rate", "retention_12m"}
+
+
+def _check_scores(doc: dict) -> None:
+    for field in ("client_id", "wave", "model_version", "language", "rung", "overall", "dimensions", "kpis",
+                  "reliability", "data_quality"):
+        assert field in doc, field
+    assert set(doc["rung"]) >= {"level", "name", "probabilities", "blocking"}
+    assert set(doc["rung"]["probabilities"]) == {"1", "2", "3", "4", "5"}
+    assert sum(doc["rung"]["probabilities"].values()) == pytest.approx(1.0, abs=1e-6)
+    assert set(doc["overall"]) >= {"score", "ci_low", "ci_high"}
+    assert doc["overall"]["ci_low"] <= doc["overall"]["score"] <= doc["overall"]["ci_high"]
+    assert len(doc["dimensions"]) == 7
+    for d in doc["dimensions"].values():
+        assert set(d) >= {"score", "ci_low", "ci_high", "internal", "customer", "kpi", "n_internal", "n_customer"}
+        assert d["ci_low"] <= d["score"] <= d["ci_high"]
+    assert set(doc["kpis"]) >= SPEC_KPIS
+    for k in SPEC_KPIS:
+        v = doc["kpis"][k]
+        assert v is None or set(v) == {"value", "ci_low", "ci_high", "n"}
+    assert set(doc["reliability"]) == {"employee", "customer"}
+    for a in doc["reliability"]["employee"].values():
+        assert set(a) >= {"alpha", "alpha_std", "n_items", "n"}
+    assert set(doc["data_quality"]) >= {"rows_read", "rows_rejected", "warnings"}
+
+
+@pytest.mark.parametrize("profile", DEMO_CLIENTS, ids=lambda p: p.key)
+def test_score_writes_spec_fields_for_every_demo_client(demo_root, tmp_path, profile, capsys):
+    out = tmp_path / "s.json"
+    assert main(["score", str(demo_root / profile.key), "--out", str(out)]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    _check_scores(doc)
+    assert doc["rung"]["level"] == profile.intended_rung
+    said = capsys.readouterr().out
+    assert f"trede {profile.intended_rung}" in said
+
+
+def test_validate_good_client_exits_0(demo_root, capsys):
+    assert main(["validate", str(demo_root / "retail")]) == 0
+    assert "In orde" in capsys.readouterr().out
+
+
+def test_validate_bad_client_exits_1_with_a_message_not_a_traceback(tmp_path, capsys):
+    client = tmp_path / "kapot"
+    client.mkdir()
+    (client / "tickets.csv").write_text("ticket_id,created\nT1,2026-01-01\n", encoding="utf-8")
+    assert main(["validate", str(client)]) == 1
+    err = capsys.readouterr().err
+    assert "created_at" in err and "tickets.csv" in err and "Traceback" not in err
+
+
+def test_missing_folder_and_wrong_usage(tmp_path, capsys):
+    assert main(["score", str(tmp_path / "nope")]) == 1
+    assert "niet gevonden" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["report", str(tmp_path)])  # --out is required
+    assert info.value.code == 2
+
+
+def test_english_messages(demo_root, tmp_path, capsys):
+    assert main(["--lang", "en", "score", str(demo_root / "bouw"), "--out", str(tmp_path / "s.json")]) == 0
+    assert "rung 5" in capsys.readouterr().out
+    assert json.loads((tmp_path / "s.json").read_text())["language"] == "en"
+
+
+def test_init_scaffolds_a_folder_that_validates_once_filled(tmp_path, demo_root, capsys):
+    client = tmp_path / "nieuw"
+    assert main(["init", str(client)]) == 0
+    assert (client / "client.yaml").is_file()
+    assert (client / "templates" / "customer_survey.xlsx").is_file()
+    assert main(["init", str(client)]) == 1  # never overwrites
+    # Copy a demo survey into the scaffold: it validates.
+    (client / "customer_survey.csv").write_bytes((demo_root / "retail" / "customer_survey.csv").read_bytes())
+    assert main(["validate", str(client)]) == 0
+
+
+def test_console_script_runs_as_a_process(demo_root, tmp_path):
+    exe = Path(sys.executable).with_name("klantladder")
+    out = tmp_path / "s.json"
+    proc = subprocess.run([str(exe), "score", str(demo_root / "zorg"), "--out", str(out)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    _check_scores(json.loads(out.read_text(encoding="utf-8")))
+
+
+def test_report_end_to_end(demo_root, tmp_path):
+    out = tmp_path / "rapport"
+    assert main(["report", str(demo_root / "horeca"), "--out", str(out)]) == 0
+    for name in ("report.html", "report.pdf", "scores.json", "scores.xlsx", "assessment.ipynb"):
+        assert (out / name).is_file(), name
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Hotel De Zilte Zeemeeuw" in html and "Klantvriendelijk" in html
+    assert "<script" not in html and "Traceback" not in html and "nb.show" not in html
+    assert (out / "report.pdf").read_bytes()[:4] == b"%PDF"
