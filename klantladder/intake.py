@@ -332,11 +332,13 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes) -> tuple[pd.DataFra
     raw = readers.read_table(cfg.path, fmt=cfg.format, sheet=cfg.sheet, encoding=cfg.encoding, sep=cfg.sep,
                              decimal=cfg.decimal, header_rows=header_rows)
     attrs = dict(raw.attrs)
+    reader_findings = list(attrs.pop("findings", []) or [])
     if cfg.preset:
         raw = presets.apply_preset(raw, cfg.preset)
     raw = raw.reset_index(drop=True)
     rows = pd.Series(np.arange(len(raw)) + 2 + header_rows, index=raw.index)
     col = _Collector(cfg.name, file, rows)
+    col.findings.extend(reader_findings)
     specs = source_columns(cfg.name, model)
     df = _map_columns(raw, cfg, specs, col)
     df.attrs.update(attrs)

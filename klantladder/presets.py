@@ -273,7 +273,7 @@ _QUALTRICS_DROP = _PII + [
 
 
 def _qualtrics_rename(col: str) -> str:
-    return "respondent_id" if _key(col) in ("responseid",) else col
+    return "respondent_id" if _key(col) == "responseid" else col
 
 
 _SUB_PLAIN = {"", "response", "open-endedresponse", "antwoord", "openantwoord", "reactie"}
@@ -315,7 +315,7 @@ def _surveymonkey_flatten(df: pd.DataFrame) -> pd.DataFrame:
 def _limesurvey_rename(col: str) -> str:
     if _key(col) == "id":
         return "respondent_id"
-    return re.sub(r"\[([^\]]*)\]", r"_\1", col)
+    return re.sub(r"\[([^\]]*)\]", r"_\1", col) if isinstance(col, str) else col
 
 
 register_preset(Preset(

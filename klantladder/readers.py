@@ -126,9 +126,12 @@ def _finding(rule: str, path: Path, nl: str, en: str, level: str = "error",
                    column=column)
 
 
-def _fail(rule: str, path: Path, nl: str, en: str) -> InputError:
+def _fail(rule: str, path: Path, nl: str, en: str, rows: tuple[int, ...] = ()) -> InputError:
+    finding = _finding(rule, path, nl, en)
+    if rows:
+        finding = Finding(**{**finding.__dict__, "rows": rows, "count": len(rows)})
     return InputError({"nl": f"{path.name} kan niet gelezen worden.", "en": f"{path.name} cannot be read."},
-                      [_finding(rule, path, nl, en)])
+                      [finding])
 
 
 def register_reader(name: str, func: ReaderFunc, extensions: Iterable[str],
@@ -256,6 +259,8 @@ def read_table(path: Path, *, fmt: str | None = None, sheet: str | int | None = 
         ``unreadable_file``.
     """
     path = Path(path)
+    if header_rows < 0:
+        raise ValueError(f"header_rows must be 0 or more, not {header_rows}")
     if not path.is_file():
         raise _fail("file_not_found", path, f"Het bestand {path} bestaat niet. Controleer de naam en de map.",
                     f"The file {path} does not exist. Check its name and folder.")
@@ -277,7 +282,9 @@ def read_table(path: Path, *, fmt: str | None = None, sheet: str | int | None = 
         raise
     except Exception as exc:  # any library error becomes a plain-words finding
         nl, en = _plain_reason(exc, fmt)
-        raise _fail("unreadable_file", path, nl, en) from exc
+        line = re.search(r"in line (\d+),", str(exc))
+        rows = (int(line.group(1)),) if line else ()
+        raise _fail("unreadable_file", path, nl, en, rows) from exc
     attrs = dict(df.attrs)
     if header_rows:
         extra = df.iloc[:header_rows]
@@ -287,6 +294,8 @@ def read_table(path: Path, *, fmt: str | None = None, sheet: str | int | None = 
         raise _fail("empty_file", path,
                     "Het bestand heeft geen gegevensrijen, alleen een kop. Exporteer het opnieuw, met de antwoorden.",
                     "The file has no data rows, only a header. Export it again, with the responses.")
+    if decimal is not None:
+        attrs["decimal"] = decimal
     attrs.setdefault("decimal", ".")
     attrs.setdefault("findings", [])
     attrs.update(format=fmt, file=path.name)
@@ -295,12 +304,18 @@ def read_table(path: Path, *, fmt: str | None = None, sheet: str | int | None = 
 
 
 def _plain_reason(exc: Exception, fmt: str) -> tuple[str, str]:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = re.sub(r"^Error tokenizing data\. C error: ", "", text)
     if isinstance(exc, UnicodeDecodeError):
         return (f"De tekst is niet in de tekenset {exc.encoding} geschreven (byte {exc.object[exc.start]:#04x}). "
                 f"Zet 'encoding' in client.yaml (bijvoorbeeld utf-8 of cp1252).",
                 f"The text is not in the {exc.encoding} encoding (byte {exc.object[exc.start]:#04x}). "
                 f"Set 'encoding' in client.yaml (for example utf-8 or cp1252).")
+    if isinstance(exc, LookupError) and "encoding" in text:
+        return (f"Onbekende tekenset ({text}). Gebruik bijvoorbeeld utf-8, cp1252 of latin-1 bij 'encoding' "
+                f"in client.yaml.",
+                f"Unknown encoding ({text}). Use for example utf-8, cp1252 or latin-1 under 'encoding' "
+                f"in client.yaml.")
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
     if m:
         exp, line, saw = m.groups()

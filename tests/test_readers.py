@@ -173,7 +173,7 @@ def test_ragged_line_is_explained(tmp_path):
         read_table(write(tmp_path / "s.csv", b"a,b\n1,2\n3,4\n5,6,7\n"))
     f = finding_of(exc, "unreadable_file")
     assert "4" in f.message["en"] and "3" in f.message["en"] and "Line" in f.message["en"]
-    assert "Regel 4" in f.message["nl"]
+    assert "Regel 4" in f.message["nl"] and f.rows == (4,)
 
 
 def test_unclosed_quote_is_explained(tmp_path):
@@ -187,6 +187,12 @@ def test_wrong_explicit_encoding_is_explained(tmp_path):
     with pytest.raises(InputError) as exc:
         read_table(p, encoding="utf-8")
     assert "encoding" in finding_of(exc, "unreadable_file").message["en"]
+
+
+def test_unknown_encoding_name_is_explained(tmp_path):
+    with pytest.raises(InputError) as exc:
+        read_table(write(tmp_path / "s.csv", b"a\n1\n"), encoding="klingon")
+    assert "klingon" in finding_of(exc, "unreadable_file").message["en"]
 
 
 def test_binary_garbage_named_csv(tmp_path):
@@ -361,6 +367,10 @@ def test_input_files_are_never_modified(tmp_path, xlsx_bytes, parquet_bytes):
     files = [write(tmp_path / "a.csv", "a;b\r\n1,5;Café\r\n".encode("cp1252")),
              write(tmp_path / "b.xlsx", xlsx_bytes), write(tmp_path / "c.parquet", parquet_bytes),
              write(tmp_path / "d.csv", b"")]
+    pyreadstat = pytest.importorskip("pyreadstat")
+    pyreadstat.write_sav(pd.DataFrame({"segment": [1.0, 2.0]}), str(tmp_path / "e.sav"),
+                         variable_value_labels={"segment": {1: "Particulier", 2: "Zakelijk"}})
+    files.append(tmp_path / "e.sav")
     before = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in files}
     for p in files:
         try:
@@ -369,8 +379,8 @@ def test_input_files_are_never_modified(tmp_path, xlsx_bytes, parquet_bytes):
             pass
     after = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in files}
     assert before == after
-    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.csv", "b.xlsx", "c.parquet", "d.csv", "src.parquet",
-                                                           "src.xlsx"]
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.csv", "b.xlsx", "c.parquet", "d.csv", "e.sav",
+                                                           "src.parquet", "src.xlsx"]
 
 
 # ------------------------------------------------------------------------------------- registry
