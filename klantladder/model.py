@@ -24,6 +24,7 @@ __all__ = [
 
 DEFAULT_MODEL = "klantladder-2026.1.yaml"
 SOURCES = ("internal", "customer", "kpi")
+LANGUAGES = ("nl", "en")
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,11 @@ def _texts(raw: Any, where: str) -> dict[str, str]:
     if not isinstance(raw, Mapping) or "nl" not in raw:
         raise _fail(where, "verwacht een tekst met 'nl' (en 'en').", "expected a text with 'nl' (and 'en').")
     out = {str(k): str(v) for k, v in raw.items()}
+    stray = sorted(set(out) - set(LANGUAGES))
+    if stray:
+        # Usually an unquoted text with a comma: `{nl: Ja, en nee}` parses as extra keys.
+        raise _fail(where, f"onbekende taalsleutel(s) {stray}; zet teksten met een komma tussen aanhalingstekens.",
+                    f"unknown language key(s) {stray}; quote texts that contain a comma.")
     out.setdefault("en", out["nl"])
     return out
 

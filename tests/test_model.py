@@ -58,3 +58,19 @@ def test_kpi_scale_is_piecewise_linear_and_clamped():
     assert apply_scale(0.2, scale) == 100.0
     assert apply_scale(200.0, scale) == 0.0
     assert apply_scale(24.5, scale) == pytest.approx(50.0)
+
+
+def test_unquoted_text_with_a_comma_is_refused(tmp_path):
+    def mutate(r):
+        r["dimensions"][1]["items"]["employee"][0] = {"nl": "Vriendelijk", "ook als het druk is": None,
+                                                       "en": "Friendly"}
+
+    with pytest.raises(ModelError, match="quote"):
+        load_model(_write(tmp_path, mutate))
+
+
+def test_texts_with_commas_are_whole():
+    m = default_model()
+    assert m.kpis["ces"].name["nl"] == "Klantinspanning (CES, 1-7)"
+    assert m.dimension("strategy").name["nl"] == "Strategie, leiderschap & cultuur"
+    assert all(i.text["nl"].endswith((".", "?")) for d in m.dimensions for i in d.employee_items + d.customer_items)
