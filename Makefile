@@ -33,7 +33,9 @@ lab: $(STAMP)
 	cd notebooks/workshop && ../../$(VENV)/bin/jupyter lab
 
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/scoring.py
+	$(PY) benchmarks/coverage.py
+	$(PY) benchmarks/batch.py
 
 clean:
 	rm -rf reports/demo .pytest_cache

@@ -1,42 +1,59 @@
 """One client's assessment: every number the report, ``scores.json`` and the workbook show.
 
 :func:`assess` turns :class:`~klantladder.intake.ClientData` into an :class:`Assessment` — computed
-once, rendered three times (never three computations of the same number).
+once, rendered three times (never three computations of the same number). The statistics are
+described in ``docs/methodology.md``; the joint resampling behind every interval is in
+:mod:`klantladder.resampling`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from . import __version__
 from .drivers import DriverResult, derived_importance, importance_performance, importance_weights
 from .intake import ClientData, read_client
-from .intervals import Estimate, mean_estimate
-from .kpis import compute_kpis, reference_date
+from .intervals import Estimate
+from .kpis import TICKET_QUANTILES, KpiEvidence, kpi_evidence, reference_date
 from .model import Model, apply_scale
-from .reliability import AlphaResult, cronbach_alpha
-from .resampling import draw_kpis, draw_means
+from .reliability import AlphaResult, cronbach_alpha, item_rest_correlations
+from .resampling import Units, UnitDraws, draw_normal, draw_ratios, quantile_draws
 from .scoring import (DimensionScore, RungResult, blocking_conditions, combine_views, kpi_view, respondent_scores,
                       rung_level, rung_levels)
+from .segments import segment_table
+from .waves import WaveSnapshot, chronological, compare_snapshots, wave_sort_key
 
-__all__ = ["Assessment", "assess", "assess_folder", "DRAWS", "SCORES_KPIS"]
+__all__ = ["Assessment", "assess", "assess_folder", "assess_client_waves", "assess_with_history",
+           "compare_waves", "find_wave_folders", "split_waves", "mirror_gap_table", "segment_tables",
+           "DRAWS", "SCORES_KPIS", "ALPHA_FLAG"]
 
 DRAWS = 2000
 SCORES_KPIS = ("nps", "csat", "ces", "first_response_hours_median", "resolution_hours_median", "fcr_rate",
                "reopen_rate", "repeat_contact_rate", "sla_rate", "retention_12m")
+#: Cronbach's alpha below this is flagged.
 ALPHA_FLAG = 0.7
+_VIEW = (0.0, 100.0)
+_SURVEY_KPI_BOUNDS = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "ces": (1.0, 7.0)}
 
 
 @dataclass
 class Assessment:
-    """The scored client. ``to_dict`` gives ``scores.json``."""
+    """The scored client. ``to_dict`` gives ``scores.json``.
+
+    Besides the scores: ``item_statistics`` holds, per survey and dimension, each item's
+    item-rest correlation and alpha-if-dropped; ``segments`` the breakdowns by customer segment,
+    channel and department (suppressed where small); ``history`` the earlier waves of the client
+    (oldest first), so :meth:`wave_changes` gives the trend; ``regimes`` which resampling regime
+    each source used.
+    """
 
     data: ClientData
     model: Model
@@ -53,6 +70,10 @@ class Assessment:
     reference_date: dt.date | None
     draws: int
     notes: list[dict[str, str]] = field(default_factory=list)
+    item_statistics: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    segments: dict[str, pd.DataFrame] = field(default_factory=dict)
+    history: list[WaveSnapshot] = field(default_factory=list)
+    regimes: dict[str, str] = field(default_factory=dict)
 
     @property
     def config(self):
@@ -62,10 +83,12 @@ class Assessment:
     def language(self) -> str:
         return self.config.language
 
+    @property
+    def wave(self) -> str:
+        return self.config.wave
+
     def in_language(self, language: str | None) -> "Assessment":
         """This assessment reported in ``language`` (the customer word follows the sector)."""
-        from dataclasses import replace
-
         from .config import sector_terms
 
         cfg = self.data.config
@@ -74,6 +97,64 @@ class Assessment:
         data = replace(self.data, config=replace(cfg, language=language,
                                                  customer_term=sector_terms(cfg.sector, language)))
         return replace(self, data=data)
+
+    def snapshot(self) -> WaveSnapshot:
+        """This wave's estimates, for comparing waves (:func:`compare_waves`)."""
+        est: dict[str, Estimate] = {"overall": self.overall}
+        for k, d in self.dimensions.items():
+            if d.score is not None:
+                est[f"dimension.{k}"] = d.estimate()
+            for view in ("internal", "customer"):
+                v = getattr(d, view)
+                if v is not None and v.value is not None:
+                    est[f"{view}.{k}"] = v
+        for k, v in self.kpis.items():
+            if v is not None and v.value is not None:
+                est[f"kpi.{k}"] = v
+        return WaveSnapshot(self.wave, self.reference_date, self.model.version, est,
+                            {k: d.sources for k, d in self.dimensions.items()})
+
+    def wave_changes(self) -> pd.DataFrame:
+        """Changes between consecutive waves, the earlier ones (``history``) and this one."""
+        return compare_snapshots([*self.history, self.snapshot()])
+
+    @property
+    def waves(self) -> pd.DataFrame | None:
+        """The change since the previous wave, as the report reads it; None without history.
+
+        Columns ``measure`` (``overall``, a dimension key or a KPI key), ``previous``,
+        ``current``, ``change``, ``ci_low``, ``ci_high``, ``significant``, ``from_wave``,
+        ``to_wave``, ``kind`` and ``comparable``; ``attrs["series"]`` holds every wave's
+        ``{measure: (value, ci_low, ci_high)}`` for a trend figure. The full comparison, views
+        included, is :meth:`wave_changes`.
+        """
+        if not self.history:
+            return None
+        table = self.wave_changes()
+        table = table[table["kind"].isin(["overall", "dimension", "kpi"])]
+        if table.empty:
+            return None
+        last = table[table["to_wave"] == table["to_wave"].iloc[-1]]
+        out = pd.DataFrame({"measure": last["key"], "previous": last["from_value"], "current": last["to_value"],
+                            "change": last["change"], "ci_low": last["ci_low"], "ci_high": last["ci_high"],
+                            "significant": last["significant"], "from_wave": last["from_wave"],
+                            "to_wave": last["to_wave"], "kind": last["kind"],
+                            "comparable": last["comparable"]}).reset_index(drop=True)
+        out.attrs["series"] = {
+            s.wave: {m.partition(".")[2] or m: (e.value, e.ci_low, e.ci_high) for m, e in s.estimates.items()
+                     if m == "overall" or m.startswith(("dimension.", "kpi."))}
+            for s in [*self.history, self.snapshot()]}
+        return out
+
+    def trend(self) -> pd.DataFrame:
+        """Every wave's value per measure (oldest first): wave, reference_date, measure, value,
+        ci_low, ci_high — what a trend chart draws."""
+        rows = []
+        for snap in [*self.history, self.snapshot()]:
+            for measure, e in snap.estimates.items():
+                rows.append({"wave": snap.wave, "reference_date": snap.reference_date, "measure": measure,
+                             "value": e.value, "ci_low": e.ci_low, "ci_high": e.ci_high})
+        return pd.DataFrame(rows, columns=["wave", "reference_date", "measure", "value", "ci_low", "ci_high"])
 
     def to_dict(self) -> dict[str, Any]:
         """The ``scores.json`` document (SPEC 4.4), free of raw identifiers."""
@@ -96,7 +177,11 @@ class Assessment:
             "kpis": {k: (v.to_dict() if v is not None and v.value is not None else None) for k, v in self.kpis.items()},
             "reliability": {s: {k: {**a.to_dict(), "flag": _flag(a)} for k, a in dims.items()}
                             for s, dims in self.reliability.items()},
+            "item_statistics": {s: {k: _records(t) for k, t in dims.items()} for s, dims in self.item_statistics.items()},
             "drivers": _drivers_dict(self.drivers, self.importance),
+            "mirror_gaps": _records(self.mirror_gaps),
+            "segments": {k: _segment_dict(t, cfg.min_group_size) for k, t in self.segments.items()},
+            "waves": _waves_dict(self) if self.history else None,
             "data_quality": {
                 "rows_read": int(sum(self.data.rows_read.values())),
                 "rows_rejected": rows_rejected,
@@ -105,8 +190,12 @@ class Assessment:
                                             self.data.rejects.groupby("source").size().items()},
                 "warnings": [f.to_dict() for f in self.data.warnings],
             },
-            "uncertainty": {"draws": self.draws, "method": "joint resampling (see docs/methodology.md)"},
+            "uncertainty": {"draws": self.draws, "method": "joint resampling (see docs/methodology.md)",
+                            "regimes": dict(self.regimes)},
         }
+
+
+# ------------------------------------------------------------------------------ serialisation
 
 
 def _r(x: float | None, digits: int = 2) -> float | None:
@@ -115,6 +204,45 @@ def _r(x: float | None, digits: int = 2) -> float | None:
 
 def _flag(a: AlphaResult) -> bool:
     return bool(np.isfinite(a.alpha) and a.alpha < ALPHA_FLAG)
+
+
+def _json_value(v: Any) -> Any:
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return None if not np.isfinite(v) else round(float(v), 4)
+    if isinstance(v, (tuple, list)):
+        return [_json_value(x) for x in v]
+    return v
+
+
+def _records(table: pd.DataFrame | None) -> list[dict[str, Any]]:
+    if table is None:
+        return []
+    return [{k: _json_value(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
+
+
+def _segment_dict(table: pd.DataFrame, min_n: int) -> dict[str, Any]:
+    """A breakdown for ``scores.json``: hidden groups and cells have no values (null), and each
+    row lists the value columns hidden within a shown group (``suppressed_values``)."""
+    values = [c for c in table.columns if c not in ("group", "n", "suppressed", "suppression", "is_total")]
+    marks = table.attrs.get("suppressed_values") or [()] * len(table)
+    rows = [{**r, "suppressed_values": list(m)} for r, m in zip(_records(table), marks)]
+    return {"values": values, "min_group_size": int(min_n), "rows": rows}
+
+
+def _waves_dict(a: Assessment) -> dict[str, Any]:
+    history = [{"wave": s.wave, "reference_date": s.reference_date.isoformat() if s.reference_date else None,
+                "model_version": s.model_version,
+                "overall": s.estimates["overall"].to_dict() if "overall" in s.estimates else None,
+                "dimensions": {k.split(".", 1)[1]: v.to_dict() for k, v in s.estimates.items()
+                               if k.startswith("dimension.")}}
+               for s in a.history]
+    return {"history": history, "changes": _records(a.wave_changes())}
 
 
 def _drivers_dict(drivers: DriverResult | None, importance: pd.DataFrame | None) -> dict | None:
@@ -130,15 +258,216 @@ def _seed(cfg) -> int:
     return int.from_bytes(hashlib.sha256(f"{cfg.client_id}|{cfg.wave}".encode()).digest()[:8], "little")
 
 
+# -------------------------------------------------------------------------------- reliability
+
+
+def _item_columns(frame: pd.DataFrame, model: Model, survey: str, key: str) -> list[str]:
+    return [i.column for i in getattr(model.dimension(key), f"{survey}_items") if i.column in frame.columns]
+
+
 def _reliability(frame: pd.DataFrame | None, model: Model, survey: str) -> dict[str, AlphaResult]:
+    """Cronbach's alpha per dimension with at least two items present (pairwise missing)."""
     out: dict[str, AlphaResult] = {}
     if frame is None:
         return out
-    for dim in model.dimensions:
-        cols = [i.column for i in getattr(dim, f"{survey}_items") if i.column in frame.columns]
+    for key in model.dimension_keys:
+        cols = _item_columns(frame, model, survey, key)
         if len(cols) >= 2:
-            out[dim.key] = cronbach_alpha(frame[cols].astype("float64"), missing="pairwise")
+            out[key] = cronbach_alpha(frame[cols].astype("float64"), missing="pairwise")
     return out
+
+
+def _item_statistics(frame: pd.DataFrame | None, model: Model, survey: str) -> dict[str, pd.DataFrame]:
+    """Item-rest correlation and alpha-if-dropped of each item, per dimension (pairwise)."""
+    out: dict[str, pd.DataFrame] = {}
+    if frame is None:
+        return out
+    for key in model.dimension_keys:
+        cols = _item_columns(frame, model, survey, key)
+        if len(cols) >= 2:
+            out[key] = item_rest_correlations(frame[cols].astype("float64"), missing="pairwise")
+    return out
+
+
+# -------------------------------------------------------------------------------- mirror items
+
+
+def mirror_gap_table(employee: pd.DataFrame | None, customer: pd.DataFrame | None, model: Model) -> pd.DataFrame:
+    """Item-by-item gap (0–100) between employees' expectation (mirror items) and customers' answers.
+
+    Parameters
+    ----------
+    employee : DataFrame or None
+        The employee survey with ``mirror_<item>`` columns: the customer items answered as
+        employees expect customers to answer them.
+    customer : DataFrame or None
+        The customer survey.
+    model : Model
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer item with a mirror item: ``dimension``, ``item``, ``expected``
+        (employees, 0–100), ``actual`` (customers), ``gap`` = expected − actual, ``ci_low``,
+        ``ci_high``, ``p_value``, ``significant`` (interval excludes 0), ``n_employee``,
+        ``n_customer``.
+
+    Notes
+    -----
+    The two groups are independent samples with unequal variances, so the interval is Welch's:
+    :math:`\\Delta \\pm t_{0.975,\\nu}\\sqrt{s_e^2/n_e + s_c^2/n_c}` with the
+    Welch–Satterthwaite degrees of freedom
+    :math:`\\nu = (s_e^2/n_e + s_c^2/n_c)^2 / [(s_e^2/n_e)^2/(n_e-1) + (s_c^2/n_c)^2/(n_c-1)]`.
+    With some 20 items, about one "significant" gap is expected by chance when there is none.
+
+    References
+    ----------
+    Welch, B. L. (1947). The generalization of "Student's" problem when several different
+    population variances are involved. *Biometrika*, 34(1-2), 28-35.
+    """
+    cols = ["dimension", "item", "expected", "actual", "gap", "ci_low", "ci_high", "p_value", "significant",
+            "n_employee", "n_customer"]
+    rows = []
+    if employee is None or customer is None:
+        return pd.DataFrame(columns=cols)
+    span = model.likert_max - model.likert_min
+    for item in model.items("customer"):
+        m = f"mirror_{item.column}"
+        if m not in employee or item.column not in customer:
+            continue
+        e = (employee[m].dropna().astype(float) - model.likert_min) / span * 100
+        c = (customer[item.column].dropna().astype(float) - model.likert_min) / span * 100
+        if len(e) < 2 or len(c) < 2:
+            continue
+        rows.append([item.dimension, item.column, e.mean(), c.mean(), *_welch(e.to_numpy(), c.to_numpy()),
+                     len(e), len(c)])
+    out = pd.DataFrame(rows, columns=cols)
+    out["significant"] = out["significant"].astype(bool)
+    return out
+
+
+def _welch(e: np.ndarray, c: np.ndarray) -> tuple[float, float, float, float, bool]:
+    """Difference of means, Welch 95% interval, two-sided p-value and significance."""
+    ve, vc = e.var(ddof=1) / e.size, c.var(ddof=1) / c.size
+    gap = float(e.mean() - c.mean())
+    se = float(np.sqrt(ve + vc))
+    if se == 0:
+        return gap, gap, gap, (1.0 if gap == 0 else 0.0), gap != 0
+    df = (ve + vc) ** 2 / (ve ** 2 / (e.size - 1) + vc ** 2 / (c.size - 1))
+    half = float(stats.t.ppf(0.975, df)) * se
+    p = float(2 * stats.t.sf(abs(gap) / se, df))
+    return gap, gap - half, gap + half, p, bool(gap - half > 0 or gap + half < 0)
+
+
+# ----------------------------------------------------------------------------------- segments
+
+
+def segment_tables(frames: Mapping[str, pd.DataFrame], internal: pd.DataFrame, customer: pd.DataFrame,
+                   survey_kpis: pd.DataFrame, min_n: int, total_label: str = "Totaal") -> dict[str, pd.DataFrame]:
+    """Breakdowns with minimum-n suppression (primary and secondary, per group and per cell).
+
+    ``customer_segment`` and ``customer_channel``: the customers' dimension scores (0–100,
+    columns ``dim_<key>``) and NPS (``nps``) per customer segment and per contact channel;
+    ``department``: the employees' dimension scores per department. A table is left out when
+    its grouping column is absent or empty. ``min_n`` is the client's ``min_group_size``, never
+    below 5. Each table is :func:`klantladder.segments.segment_table` (cells hidden within a
+    shown group are listed in ``attrs["suppressed_values"]``).
+    """
+    min_n = max(5, int(min_n))
+    out: dict[str, pd.DataFrame] = {}
+    survey = frames.get("customer_survey")
+    if survey is not None:
+        table = pd.DataFrame({f"dim_{k}": customer[k] for k in customer.columns if customer[k].notna().any()},
+                             index=customer.index)
+        if "nps" in survey_kpis:
+            table["nps"] = survey_kpis["nps"].to_numpy()
+        values = list(table.columns)
+        for by, name in (("segment", "customer_segment"), ("channel", "customer_channel")):
+            if by in survey and survey[by].notna().any() and values:
+                grouped = table.assign(**{by: survey[by].to_numpy()})
+                out[name] = segment_table(grouped, by, values, min_n=min_n, total_label=total_label)
+    employee = frames.get("employee_survey")
+    if employee is not None and "department" in employee and employee["department"].notna().any():
+        table = pd.DataFrame({f"dim_{k}": internal[k] for k in internal.columns if internal[k].notna().any()},
+                             index=internal.index)
+        values = list(table.columns)
+        if values:
+            grouped = table.assign(department=employee["department"].to_numpy())
+            out["department"] = segment_table(grouped, "department", values, min_n=min_n, total_label=total_label)
+    return out
+
+
+# ---------------------------------------------------------------------------------- the draws
+
+
+@dataclass
+class _Draws:
+    """Joint draws of every view and KPI (one row per draw), and the regime per source."""
+
+    internal: dict[str, np.ndarray]
+    customer: dict[str, np.ndarray]
+    kpis: dict[str, np.ndarray]
+    regimes: dict[str, str]
+
+
+def _view_draws(scores: pd.DataFrame, extra: pd.DataFrame | None, draws: int, rng: np.random.Generator,
+                bounds: Mapping[str, tuple[float, float]]) -> UnitDraws | None:
+    """Draws of a survey's dimension views (and survey KPIs), resampling respondents."""
+    cols = [k for k in scores.columns if scores[k].notna().any()]
+    table = scores[cols]
+    if extra is not None and len(extra.columns):
+        table = pd.concat([table, extra.set_axis(scores.index)], axis=1)
+    if table.shape[1] == 0 or len(table) == 0:
+        return None
+    return draw_ratios(Units.from_rows(table, bounds=bounds), draws, rng)
+
+
+def _ticket_draws(ev: KpiEvidence, draws: int, rng: np.random.Generator) -> tuple[dict[str, np.ndarray], str | None]:
+    """Draws of every ticket KPI, resampling customers (cluster bootstrap); quantiles via the
+    share at or below them (:func:`klantladder.resampling.quantile_draws`)."""
+    tc, units = ev.tickets, ev.ticket_units
+    if tc is None or units is None or tc.values.shape[1] == 0:
+        return {}, None
+    d = draw_ratios(units, draws, rng)
+    point = dict(zip(units.columns, units.estimate()))
+    out: dict[str, np.ndarray] = {}
+    for key in units.columns:
+        if key in TICKET_QUANTILES:
+            col, q = TICKET_QUANTILES[key]
+            out[key] = quantile_draws(tc.hours[col], q, d.column(key), point[key])
+        else:
+            out[key] = d.column(key)
+    return out, d.regime
+
+
+def _all_draws(internal: pd.DataFrame, customer: pd.DataFrame, ev: KpiEvidence, draws: int,
+               rng: np.random.Generator) -> _Draws:
+    """One joint draw set per source; sources are independent samples."""
+    regimes: dict[str, str] = {}
+    view_bounds = {k: _VIEW for k in customer.columns}
+    e = _view_draws(internal, None, draws, rng, {k: _VIEW for k in internal.columns})
+    c = _view_draws(customer, ev.survey, draws, rng, {**view_bounds, **_SURVEY_KPI_BOUNDS})
+    int_d = {k: e.column(k) for k in e.columns} if e else {}
+    cus_d = {k: c.column(k) for k in c.columns if k in customer.columns} if c else {}
+    kpi_d = {k: c.column(k) for k in c.columns if k in ev.survey.columns} if c else {}
+    if e:
+        regimes["employee_survey"] = e.regime
+    if c:
+        regimes["customer_survey"] = c.regime
+    tickets, regime = _ticket_draws(ev, draws, rng)
+    kpi_d.update(tickets)
+    if regime:
+        regimes["tickets"] = regime
+    if len(ev.customers.columns) and len(ev.customers):
+        b = draw_ratios(Units.from_rows(ev.customers, bounds={k: (0.0, 100.0) for k in ev.customers.columns}),
+                        draws, rng)
+        kpi_d.update({k: b.column(k) for k in b.columns})
+        regimes["customers"] = b.regime
+    rr = draw_normal(ev.estimates.get("survey_response_rate"), draws, rng, (0.0, 100.0))
+    if rr is not None:
+        kpi_d["survey_response_rate"] = rr
+        regimes["survey_response_rate"] = "normal"
+    return _Draws(int_d, cus_d, kpi_d, regimes)
 
 
 def _kpi_view_draws(model: Model, dimension: str, kpi_draws: Mapping[str, np.ndarray]) -> np.ndarray | None:
@@ -156,145 +485,319 @@ def _percentiles(x: np.ndarray) -> tuple[float | None, float | None]:
     return float(lo), float(hi)
 
 
+def _sd(x: np.ndarray) -> float | None:
+    x = x[~np.isnan(x)]
+    return float(x.std(ddof=1)) if x.size > 1 else None
+
+
 def _view_estimate(point: float, n: int, draws: np.ndarray) -> Estimate:
     lo, hi = _percentiles(draws)
-    return Estimate(point, lo, hi, n, float(np.nanstd(draws)) if draws.size else None)
+    return Estimate(point, lo, hi, n, _sd(draws))
 
 
-def mirror_gap_table(employee: pd.DataFrame | None, customer: pd.DataFrame | None, model: Model) -> pd.DataFrame:
-    """Item-by-item gap (0–100) between employees' expectation (mirror items) and customers' answers.
+# --------------------------------------------------------------------------------- dimensions
 
-    Interval: difference of two independent means with a normal (Welch) standard error.
+
+def _dimension(key: str, model: Model, internal: pd.DataFrame, customer: pd.DataFrame,
+               kpi_point: Mapping[str, float | None], d: _Draws, draws: int) -> tuple[DimensionScore, np.ndarray, np.ndarray | None]:
+    """A dimension's score, views, perception gap and their intervals, and its draws.
+
+    Score :math:`S = \\sum_v w_v V_v / \\sum_v w_v` over the views :math:`v` that exist
+    (internal, customer, KPI), per draw as for the point estimate, so the interval follows.
     """
-    cols = ["dimension", "item", "expected", "actual", "gap", "ci_low", "ci_high", "n_employee", "n_customer"]
-    rows = []
-    if employee is None or customer is None:
-        return pd.DataFrame(columns=cols)
-    span = model.likert_max - model.likert_min
-    for item in model.items("customer"):
-        m = f"mirror_{item.column}"
-        if m not in employee or item.column not in customer:
-            continue
-        e = (employee[m].dropna().astype(float) - model.likert_min) / span * 100
-        c = (customer[item.column].dropna().astype(float) - model.likert_min) / span * 100
-        if len(e) < 2 or len(c) < 2:
-            continue
-        gap = e.mean() - c.mean()
-        se = np.sqrt(e.var(ddof=1) / len(e) + c.var(ddof=1) / len(c))
-        rows.append([item.dimension, item.column, e.mean(), c.mean(), gap, gap - 1.96 * se, gap + 1.96 * se,
-                     len(e), len(c)])
-    return pd.DataFrame(rows, columns=cols)
+    sw = dict(model.source_weights)
+    n_int = int(internal[key].notna().sum()) if key in internal else 0
+    n_cus = int(customer[key].notna().sum()) if key in customer else 0
+    views = {"internal": float(internal[key].mean()) if n_int else None,
+             "customer": float(customer[key].mean()) if n_cus else None,
+             "kpi": kpi_view(model, key, kpi_point)}
+    score = combine_views(views, sw)
+    kd = _kpi_view_draws(model, key, d.kpis) if views["kpi"] is not None else None
+    parts = {"internal": d.internal.get(key) if n_int else None,
+             "customer": d.customer.get(key) if n_cus else None, "kpi": kd}
+    used = {s: p for s, p in parts.items() if p is not None and views[s] is not None and sw.get(s, 0) > 0}
+    den = sum(sw[s] for s in used)
+    s_draws = sum(sw[s] * p for s, p in used.items()) / den if den > 0 else np.full(draws, np.nan)
+    gap_est, g_draws = None, None
+    if n_int and n_cus:
+        g_draws = parts["internal"] - parts["customer"]
+        gap_est = _view_estimate(views["internal"] - views["customer"], min(n_int, n_cus), g_draws)
+    lo, hi = _percentiles(s_draws) if score is not None else (None, None)
+    kpi_ci = _percentiles(kd) if kd is not None else None
+    dim = DimensionScore(
+        key, score, lo, hi,
+        _view_estimate(views["internal"], n_int, parts["internal"]) if n_int else None,
+        _view_estimate(views["customer"], n_cus, parts["customer"]) if n_cus else None,
+        views["kpi"], gap_est, tuple(s for s, v in views.items() if v is not None),
+        _sd(s_draws) if score is not None else None, kpi_ci)
+    return dim, s_draws, g_draws
 
 
-def assess(data: ClientData, draws: int = DRAWS, seed: int | None = None) -> Assessment:
-    """Score a client: KPIs, dimension views and scores with intervals, overall score, rung with
-    probabilities and blocking conditions, reliability, derived importance and mirror gaps."""
-    cfg, model = data.config, data.model
-    frames = data.frames
-    rng = np.random.default_rng(_seed(cfg) if seed is None else seed)
-    sla = {**model.sla, **cfg.sla}
-    ref = reference_date(frames, cfg.reference_date)
-    kpis = compute_kpis(frames, sla, ref, cfg.customer_survey_invited)
-    keys = model.dimension_keys
-    internal = respondent_scores(frames.get("employee_survey"), model, "employee").reindex(columns=keys)
-    customer = respondent_scores(frames.get("customer_survey"), model, "customer").reindex(columns=keys)
-
-    # Derived importance (customer view of each dimension against NPS, else CSAT).
-    drivers, importance = None, None
-    survey = frames.get("customer_survey")
-    if survey is not None:
-        outcome = next((c for c in ("nps", "csat") if c in survey and survey[c].notna().sum() > 0), None)
-        preds = [k for k in keys if customer[k].notna().any()]
-        if outcome and len(preds) >= 2:
-            table = customer[preds].assign(**{outcome: survey[outcome].astype(float)})
-            drivers = derived_importance(table, outcome, preds)
-            if not drivers.table.empty:
-                imp = drivers.table.set_index("predictor")["lmg_share"]
-                perf = customer[imp.index].mean()
-                importance = importance_performance(imp, perf).reset_index(drop=False)
-
+def _weights(model: Model, use_derived: bool, drivers: DriverResult | None) -> dict[str, float]:
+    """Dimension weights: the model's, or — with ``use_derived_weights`` — the LMG shares of the
+    dimensions in the importance analysis (floored, :func:`importance_weights`) times the model
+    weight those dimensions carry together; dimensions outside the analysis keep theirs."""
     weights = {d.key: d.weight for d in model.dimensions}
-    if cfg.use_derived_weights and drivers is not None and not drivers.table.empty:
+    if use_derived and drivers is not None and not drivers.table.empty:
         shares = drivers.table.set_index("predictor")["lmg_share"]
         block = sum(weights[k] for k in shares.index)
         for k, w in importance_weights(shares).items():
             weights[k] = float(w) * block
+    return weights
 
-    # Point estimates.
-    kpi_point = {k: (v.value if v is not None else None) for k, v in kpis.items()}
-    int_mean = internal.mean()
-    cus_mean = customer.mean()
-    # Joint draws.
-    int_draws = draw_means(internal.to_numpy(dtype=float), draws, rng)
-    cus_draws = draw_means(customer.to_numpy(dtype=float), draws, rng)
-    kpi_draws = draw_kpis(kpis, draws, rng)
-    sw = dict(model.source_weights)
 
+def _overall(weights: Mapping[str, float], points: Mapping[str, float | None],
+             score_draws: Mapping[str, np.ndarray]) -> Estimate:
+    """Weighted mean of the dimension scores that exist, with the interval of its draws."""
+    scored = {k: v for k, v in points.items() if v is not None}
+    wsum = sum(weights[k] for k in scored)
+    if not scored or wsum <= 0:
+        return Estimate.empty()
+    point = sum(weights[k] * v for k, v in scored.items()) / wsum
+    draws = sum(weights[k] * score_draws[k] for k in scored) / wsum
+    lo, hi = _percentiles(draws)
+    return Estimate(point, lo, hi, len(scored), _sd(draws))
+
+
+def _rung(model: Model, dims: Mapping[str, DimensionScore], score_draws: Mapping[str, np.ndarray],
+          gap_draws: Mapping[str, np.ndarray]) -> RungResult:
+    """The gated rung of the point estimates, its blocking conditions, and the probability of
+    each rung: the share of the joint draws that land on it."""
+    points = {k: v.score for k, v in dims.items()}
+    gaps = {k: v.gap.value for k, v in dims.items() if v.gap is not None}
+    level = rung_level(model, points, gaps)
+    levels = rung_levels(model, score_draws, gap_draws)
+    probs = {r.level: float(np.mean(levels == r.level)) for r in model.rungs}
+    return RungResult(level, model.rung(level).name, probs, blocking_conditions(model, level, points, gaps))
+
+
+def _drivers(survey: pd.DataFrame | None, customer: pd.DataFrame, keys: Sequence[str]
+             ) -> tuple[DriverResult | None, pd.DataFrame | None]:
+    """Derived importance of the customer view of each dimension for NPS, else CSAT."""
+    if survey is None:
+        return None, None
+    outcome = next((c for c in ("nps", "csat") if c in survey and survey[c].notna().sum() > 0), None)
+    preds = [k for k in keys if k in customer and customer[k].notna().any()]
+    if not outcome or len(preds) < 2:
+        return None, None
+    table = customer[preds].assign(**{outcome: survey[outcome].to_numpy(dtype="float64", na_value=np.nan)})
+    drivers = derived_importance(table, outcome, preds)
+    importance = None
+    if not drivers.table.empty:
+        imp = drivers.table.set_index("predictor")["lmg_share"]
+        importance = importance_performance(imp, customer[imp.index].mean()).reset_index(drop=False)
+    return drivers, importance
+
+
+# ------------------------------------------------------------------------------------- assess
+
+
+def assess(data: ClientData, draws: int = DRAWS, seed: int | None = None,
+           previous: Sequence["Assessment | WaveSnapshot"] = ()) -> Assessment:
+    """Score a client: KPIs, dimension views and scores with intervals, overall score, rung with
+    probabilities and blocking conditions, reliability, derived importance, mirror gaps and
+    segment breakdowns.
+
+    Parameters
+    ----------
+    data : ClientData
+        The client's validated frames (:func:`klantladder.intake.read_client`).
+    draws : int
+        Number of joint resampling draws behind every interval and rung probability.
+    seed : int, optional
+        Seed of the draws; by default derived from the client id and wave, so a re-run gives
+        the same numbers.
+    previous : sequence of Assessment or WaveSnapshot
+        Earlier waves of the same client; they become ``history`` (for the trend and
+        :meth:`Assessment.wave_changes`).
+    """
+    cfg, model, frames = data.config, data.model, data.frames
+    rng = np.random.default_rng(_seed(cfg) if seed is None else seed)
+    ref = reference_date(frames, cfg.reference_date)
+    ev = kpi_evidence(frames, {**model.sla, **cfg.sla}, ref, cfg.customer_survey_invited)
+    keys = model.dimension_keys
+    internal = respondent_scores(frames.get("employee_survey"), model, "employee").reindex(columns=keys)
+    customer = respondent_scores(frames.get("customer_survey"), model, "customer").reindex(columns=keys)
+    drivers, importance = _drivers(frames.get("customer_survey"), customer, keys)
+    weights = _weights(model, cfg.use_derived_weights, drivers)
+    d = _all_draws(internal, customer, ev, draws, rng)
+    kpi_point = {k: (v.value if v is not None else None) for k, v in ev.estimates.items()}
     dims: dict[str, DimensionScore] = {}
     score_draws: dict[str, np.ndarray] = {}
     gap_draws: dict[str, np.ndarray] = {}
-    point_scores: dict[str, float | None] = {}
-    point_gaps: dict[str, float | None] = {}
-    for j, key in enumerate(keys):
-        n_int, n_cus = int(internal[key].notna().sum()), int(customer[key].notna().sum())
-        views = {"internal": float(int_mean[key]) if n_int else None,
-                 "customer": float(cus_mean[key]) if n_cus else None,
-                 "kpi": kpi_view(model, key, kpi_point)}
-        score = combine_views(views, sw)
-        used = tuple(s for s, v in views.items() if v is not None)
-        # Draws of this dimension from the same draws of its views.
-        num = np.zeros(draws)
-        den = 0.0
-        if views["internal"] is not None:
-            num += sw["internal"] * int_draws[:, j]
-            den += sw["internal"]
-        if views["customer"] is not None:
-            num += sw["customer"] * cus_draws[:, j]
-            den += sw["customer"]
-        kd = _kpi_view_draws(model, key, kpi_draws) if views["kpi"] is not None else None
-        if kd is not None:
-            num += sw["kpi"] * kd
-            den += sw["kpi"]
-        d_draws = num / den if den > 0 else np.full(draws, np.nan)
-        score_draws[key] = d_draws
-        point_scores[key] = score
-        lo, hi = _percentiles(d_draws) if score is not None else (None, None)
-        gap_est = None
-        if n_int and n_cus:
-            g = int_draws[:, j] - cus_draws[:, j]
+    for key in keys:
+        dims[key], score_draws[key], g = _dimension(key, model, internal, customer, kpi_point, d, draws)
+        if g is not None:
             gap_draws[key] = g
-            point_gaps[key] = views["internal"] - views["customer"]  # type: ignore[operator]
-            gap_est = _view_estimate(point_gaps[key], min(n_int, n_cus), g)
-        dims[key] = DimensionScore(
-            key, score, lo, hi,
-            _view_estimate(views["internal"], n_int, int_draws[:, j]) if n_int else None,
-            _view_estimate(views["customer"], n_cus, cus_draws[:, j]) if n_cus else None,
-            views["kpi"], gap_est, used)
-
-    scored = {k: v for k, v in point_scores.items() if v is not None}
-    wsum = sum(weights[k] for k in scored)
-    overall_point = sum(weights[k] * v for k, v in scored.items()) / wsum if wsum else None
-    if scored:
-        overall_draws = sum(weights[k] * score_draws[k] for k in scored) / wsum
-        lo, hi = _percentiles(overall_draws)
-        overall = Estimate(overall_point, lo, hi, len(scored), float(np.nanstd(overall_draws)))
-    else:
-        overall = Estimate.empty()
-    level = rung_level(model, point_scores, point_gaps)
-    levels = rung_levels(model, score_draws, gap_draws)
-    probs = {r.level: float(np.mean(levels == r.level)) for r in model.rungs}
-    rung = RungResult(level, model.rung(level).name, probs, blocking_conditions(model, level, point_scores, point_gaps))
-    reliability = {"employee": _reliability(frames.get("employee_survey"), model, "employee"),
-                   "customer": _reliability(frames.get("customer_survey"), model, "customer")}
-    notes = []
-    for source, label in (("employee_survey", "internal"), ("customer_survey", "customer"), ("tickets", "kpi")):
-        if source not in frames:
-            notes.append({"source": source, "view": label})
-    return Assessment(data, model, kpis, dims, overall, rung, reliability, weights, drivers, importance,
-                      mirror_gap_table(frames.get("employee_survey"), frames.get("customer_survey"), model),
-                      {"employee": internal, "customer": customer}, ref, draws, notes)
+    points = {k: v.score for k, v in dims.items()}
+    rung = _rung(model, dims, score_draws, gap_draws)
+    employee, survey = frames.get("employee_survey"), frames.get("customer_survey")
+    reliability = {"employee": _reliability(employee, model, "employee"),
+                   "customer": _reliability(survey, model, "customer")}
+    items = {"employee": _item_statistics(employee, model, "employee"),
+             "customer": _item_statistics(survey, model, "customer")}
+    notes = [{"source": s, "view": v} for s, v in (("employee_survey", "internal"), ("customer_survey", "customer"),
+                                                   ("tickets", "kpi")) if s not in frames]
+    snaps = [p.snapshot() if isinstance(p, Assessment) else p for p in previous]
+    history = [snaps[i] for i in chronological([(s.wave, s.reference_date) for s in snaps])]
+    return Assessment(data, model, ev.estimates, dims, _overall(weights, points, score_draws), rung, reliability,
+                      weights, drivers, importance, mirror_gap_table(employee, survey, model),
+                      {"employee": internal, "customer": customer}, ref, draws, notes, items,
+                      segment_tables(frames, internal, customer, ev.survey, cfg.min_group_size,
+                                     "Totaal" if cfg.language == "nl" else "Total"),
+                      history, d.regimes)
 
 
 def assess_folder(folder: str | Path, draws: int = DRAWS, key: bytes | None = None) -> Assessment:
     """Read, validate and score a client folder (raises InputError on bad input)."""
     return assess(read_client(folder, key=key), draws=draws)
+
+
+# -------------------------------------------------------------------------------------- waves
+
+
+def compare_waves(assessments: Sequence["Assessment | WaveSnapshot"]) -> pd.DataFrame:
+    """Change per dimension, view, KPI and the overall score between consecutive waves.
+
+    Parameters
+    ----------
+    assessments : sequence of Assessment (or WaveSnapshot)
+        Waves of one client, in any order: they are put in chronological order by reference
+        date, else by wave name (:func:`klantladder.waves.wave_sort_key`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`klantladder.waves.COMPARE_COLUMNS`: measure, from_wave, to_wave, change, ci_low,
+        ci_high, significant, kind, key, from_value, to_value, comparable.
+
+    Notes
+    -----
+    Waves are independent samples, so :math:`SE_\\Delta = \\sqrt{SE_1^2 + SE_2^2}` and the
+    change is significant when :math:`\\Delta \\pm 1.96\\,SE_\\Delta` excludes 0
+    (:func:`klantladder.waves.wave_change`). The SE of a dimension score, view or the overall
+    score is the standard deviation of its resampling draws; of a KPI its closed-form SE.
+    """
+    return compare_snapshots([a.snapshot() if isinstance(a, Assessment) else a for a in assessments])
+
+
+def _is_client_folder(folder: Path) -> bool:
+    from .config import EXTENSIONS, SOURCES
+
+    return (folder / "client.yaml").is_file() or any((folder / f"{s}{e}").is_file() for s in SOURCES
+                                                     for e in EXTENSIONS)
+
+
+def find_wave_folders(folder: str | Path) -> list[Path]:
+    """The wave folders of the client that ``folder`` belongs to (unordered).
+
+    * ``folder`` is not a client folder itself but holds client folders
+      (``clientA/2025-voorjaar``, ``clientA/2026-najaar``, the batch layout): those subfolders;
+    * ``folder`` is one wave: it and the sibling folders whose ``client.yaml`` names the same
+      client (``name``) with another ``wave``;
+    * otherwise: ``[folder]``.
+
+    Raises
+    ------
+    ValueError
+        When ``folder`` holds folders of different clients (a batch root, not one client).
+    """
+    from .config import load_client_config
+
+    folder = Path(folder)
+    subs = [p for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith(".") and _is_client_folder(p)]
+    if subs and not _is_client_folder(folder):
+        cfgs = [load_client_config(p) for p in subs]
+        waves = [c.wave or p.name for c, p in zip(cfgs, subs)]
+        if len({c.name for c in cfgs}) > 1 and len(set(waves)) < len(waves):
+            raise ValueError(f"{folder} holds several clients, not the waves of one client")
+        return subs
+    cfg = load_client_config(folder)
+    if not cfg.wave or _is_client_folder(folder.parent):
+        return [folder]
+    out = [folder]
+    for sib in sorted(folder.parent.iterdir()):
+        if sib == folder or not sib.is_dir() or sib.name.startswith(".") or not _is_client_folder(sib):
+            continue
+        other = load_client_config(sib)
+        if other.name == cfg.name and other.wave and other.wave != cfg.wave:
+            out.append(sib)
+    return out
+
+
+def split_waves(data: ClientData) -> list[ClientData]:
+    """One ClientData per value of a ``wave`` column in the surveys (unordered).
+
+    Survey rows go to the wave they name (rows without a wave to the folder's ``wave``); the
+    tickets and the customer base, which carry no wave, go with the folder's own ``wave`` (from
+    ``client.yaml``), or with the latest wave by name when that is not among the survey's. The
+    earlier waves are then scored from their surveys alone, and :func:`compare_waves` marks
+    dimension changes whose evidence differs as not comparable. Without a ``wave`` column, or
+    with one value, ``[data]``.
+    """
+    names: set[str] = set()
+    for src in ("customer_survey", "employee_survey"):
+        f = data.frames.get(src)
+        if f is not None and "wave" in f:
+            names |= set(f["wave"].dropna().astype(str))
+    if len(names) <= 1:
+        return [data]
+    own = data.config.wave if data.config.wave in names else max(names, key=wave_sort_key)
+    out = []
+    for w in sorted(names, key=wave_sort_key):
+        frames = {}
+        for src, f in data.frames.items():
+            if src in ("customer_survey", "employee_survey"):
+                if "wave" in f:
+                    lab = f["wave"].astype("string").fillna(own)
+                    f = f[(lab == w).to_numpy()].reset_index(drop=True)
+                frames[src] = f
+            elif w == own:
+                frames[src] = f
+        cfg = replace(data.config, wave=w, reference_date=data.config.reference_date if w == own else None)
+        out.append(replace(data, config=cfg, frames={k: v for k, v in frames.items() if len(v)}))
+    return out
+
+
+def assess_client_waves(folder: str | Path, draws: int = DRAWS, key: bytes | None = None) -> list[Assessment]:
+    """Every wave of the client behind ``folder``, oldest first, each with the earlier ones as
+    its ``history`` (so the last one carries the whole trend).
+
+    Waves are wave folders (:func:`find_wave_folders`) or, within one folder, the values of a
+    ``wave`` column in the surveys (:func:`split_waves`). Order: reference date, else the wave
+    name (:func:`klantladder.waves.wave_sort_key`).
+    """
+    datasets: list[ClientData] = []
+    for f in find_wave_folders(folder):
+        data = read_client(f, key=key)
+        if not data.config.wave:
+            data = replace(data, config=replace(data.config, wave=Path(f).name))
+        datasets.extend(split_waves(data))
+    scored = [assess(d, draws=draws) for d in datasets]
+    scored = [scored[i] for i in chronological([(a.wave, a.reference_date) for a in scored])]
+    out: list[Assessment] = []
+    for a in scored:
+        a.history = [b.snapshot() for b in out]
+        out.append(a)
+    return out
+
+
+def assess_with_history(folder: str | Path, draws: int = DRAWS, key: bytes | None = None) -> Assessment:
+    """The assessment of ``folder`` with the client's earlier waves as history (for the report).
+
+    With one wave this is :func:`assess_folder`. When ``folder`` is one of several wave folders,
+    only the waves before it are history.
+    """
+    waves = find_wave_folders(folder)
+    if len(waves) <= 1:
+        data = read_client(folder, key=key)
+        parts = split_waves(data)
+        if len(parts) == 1:
+            return assess(data, draws=draws)
+        return assess_client_waves(folder, draws=draws, key=key)[-1]
+    target = Path(folder).resolve()
+    result = assess_client_waves(folder, draws=draws, key=key)
+    for a in result:
+        if Path(a.config.folder).resolve() == target:
+            return a
+    return result[-1]

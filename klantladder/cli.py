@@ -32,6 +32,10 @@ MSG = {
     "batch": {"nl": "Klaar: {ok} gelukt, {failed} mislukt, {skipped} ongewijzigd overgeslagen. Overzicht: {manifest}",
               "en": "Done: {ok} succeeded, {failed} failed, {skipped} unchanged and skipped. Overview: {manifest}"},
     "failed": {"nl": "Mislukt: {key}: {error}", "en": "Failed: {key}: {error}"},
+    "failed_head": {"nl": "{n} klant(en) mislukt (details en half uitgevoerde notebooks: zie {manifest}):",
+                    "en": "{n} client(s) failed (details and partly executed notebooks: see {manifest}):"},
+    "portfolio": {"nl": "Portfolio-overzicht: {path}", "en": "Portfolio overview: {path}"},
+    "portfolio_failed": {"nl": "Portfolio-overzicht mislukt: {error}", "en": "Portfolio overview failed: {error}"},
     "unexpected": {"nl": "Onverwachte fout ({kind}): {msg}. Meld dit met de invoermap erbij.",
                    "en": "Unexpected error ({kind}): {msg}. Please report this with the input folder."},
 }
@@ -65,21 +69,48 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("client_dir", type=Path)
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--no-pdf", action="store_true")
-    s = sub.add_parser("batch", help="reports for every client under a folder")
+    s = sub.add_parser("batch", help="reports for every client under a folder (see docs/batch.md)")
     s.add_argument("root", type=Path)
     s.add_argument("--out", type=Path, required=True)
-    s.add_argument("--workers", type=int, default=1)
-    s.add_argument("--scheduler", default=None, help="Dask scheduler address, or 'local'")
-    s.add_argument("--only", nargs="+", default=None, help="only these client folders")
+    _batch_options(s, workers_default=1)
+    s.add_argument("--only", nargs="+", default=None, metavar="CLIENT",
+                   help="only these client folders (or client/wave)")
     s.add_argument("--force", action="store_true", help="redo unchanged clients too")
-    s.add_argument("--no-pdf", action="store_true")
-    s.add_argument("--quiet", action="store_true")
+    s.add_argument("--notebook", type=Path, default=None, help="another report notebook (default: "
+                   "notebooks/assessment.ipynb)")
     s = sub.add_parser("demo", help="make the demo clients and their reports")
     s.add_argument("--out", type=Path, default=Path("reports/demo"))
     s.add_argument("--data", type=Path, default=None, help="where to write the demo data (default: data/demo)")
-    s.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
-    s.add_argument("--no-pdf", action="store_true")
+    _batch_options(s, workers_default=min(2, os.cpu_count() or 1))
     return p
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def _batch_options(s: argparse.ArgumentParser, workers_default: int) -> None:
+    s.add_argument("--workers", type=_positive, default=workers_default, help="worker processes (or Dask workers "
+                   "for --scheduler local)")
+    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on a Dask cluster: tcp://host:8786, or 'local' for a LocalCluster")
+    s.add_argument("--no-pdf", action="store_true")
+    s.add_argument("--quiet", action="store_true", help="no progress bar; print failures and the summary only")
+    s.add_argument("--fresh-kernels", action="store_true",
+                   help="a brand-new Jupyter kernel per report (slower; the default reuses a reset kernel)")
+    s.add_argument("--kernel-reuse", type=_positive, default=None, metavar="N",
+                   help="reports per warm kernel before a fresh one (default 25)")
+    s.add_argument("--timeout", type=_positive, default=600, metavar="SECONDS",
+                   help="longest a notebook cell may run (default 600)")
+    s.add_argument("--no-portfolio", action="store_true", help="do not write portfolio.html")
+    s.add_argument("--portfolio-names", action="store_true",
+                   help="show client names in portfolio.html (internal use only; anonymous by default)")
 
 
 def _lang(args, client_dir: Path | None = None) -> str:
@@ -146,49 +177,86 @@ def _run(args) -> int:
 
 
 def _batch(args) -> int:
-    from .batch import MANIFEST, run_batch
+    from .batch import DEFAULT_KERNEL_MAX_USES, MANIFEST, Progress, lean_imports, run_batch
 
+    lean_imports()  # this process may run reports itself (one worker)
     lang = _lang(args)
+    only, force = getattr(args, "only", None), getattr(args, "force", False)
     if args.command == "demo":
         from .demo import make_demo_clients
         from .paths import DEMO_DATA
 
-        data = args.data or DEMO_DATA
-        made = make_demo_clients(data)
-        root, out, workers, only, force, quiet = data, args.out, args.workers, None, False, False
+        root = args.data or DEMO_DATA
+        made = make_demo_clients(root, waves=True)
     else:
-        root, out, workers, only, force, quiet = args.root, args.out, args.workers, args.only, args.force, args.quiet
+        root = args.root
         if not root.is_dir():
             raise UsageError({"nl": f"Map niet gevonden: {root}", "en": f"Folder not found: {root}"})
-    params = {"pdf": not args.no_pdf, "message_language": lang}
+    out = args.out
+    params = {"pdf": not args.no_pdf, "message_language": lang, "timeout": args.timeout, "own_process": True}
     if args.lang:
         params["language"] = args.lang
-    bar = None
-    if not quiet:
-        from tqdm import tqdm
-
-        from .batch import discover
-
-        bar = tqdm(total=len(discover(root, out, only)), unit="rapport" if lang == "nl" else "report",
-                   file=sys.stderr, dynamic_ncols=True)
-    counts = {"ok": 0, "failed": 0, "skipped": 0}
-
-    def progress(key: str, status: str) -> None:
-        counts[status] = counts.get(status, 0) + 1
-        if bar is not None:
-            bar.set_postfix(ok=counts["ok"], failed=counts["failed"], skipped=counts["skipped"])
-            bar.update(1)
-
-    result = run_batch(root, out, workers=workers, only=only, force=force, params=params, progress=progress)
-    if bar is not None:
-        bar.close()
-    for key in result.failed:
-        _say("failed", lang, key=key, error=result.manifest["clients"][key]["error"])
+    progress = Progress() if args.quiet else _BatchBar(lang)
+    result = run_batch(root, out, workers=args.workers, only=only, force=force, params=params,
+                       scheduler=args.scheduler, progress=progress, fresh_kernels=args.fresh_kernels,
+                       kernel_max_uses=args.kernel_reuse or DEFAULT_KERNEL_MAX_USES,
+                       portfolio=not args.no_portfolio, portfolio_names=args.portfolio_names,
+                       notebook=getattr(args, "notebook", None))
+    manifest = Path(out) / MANIFEST
+    if result.failed:
+        print(MSG["failed_head"][lang].format(n=len(result.failed), manifest=manifest), file=sys.stderr)
+        for key in sorted(result.failed):
+            print("  " + MSG["failed"][lang].format(key=key, error=result.manifest["clients"][key]["error"]),
+                  file=sys.stderr)
+    if result.portfolio_error:
+        print(MSG["portfolio_failed"][lang].format(error=result.portfolio_error), file=sys.stderr)
     if args.command == "demo":
         _say("demo", lang, n=len(made), data=root, out=out)
+    if result.portfolio is not None and not args.quiet:
+        _say("portfolio", lang, path=result.portfolio)
     _say("batch", lang, ok=len(result.done), failed=len(result.failed), skipped=len(result.skipped),
-         manifest=Path(out) / MANIFEST)
+         manifest=manifest)
     return result.exit_code
+
+
+class _BatchBar:
+    """The batch progress bar (tqdm on stderr): done / failed / skipped, rate and time left."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.bar = None
+        self.counts = {"ok": 0, "failed": 0}
+
+    def start(self, total: int, skipped: int) -> None:
+        from tqdm import tqdm
+
+        # Skipped clients count as done from the start; the rate and time left are over the rest.
+        self.skipped = skipped
+        tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked from this one
+        self.bar = tqdm(total=total, initial=skipped, unit=" rapport" if self.lang == "nl" else " report",
+                        file=sys.stderr, dynamic_ncols=True, smoothing=0.1,
+                        desc="klantladder")
+        self._postfix()
+
+    def _postfix(self) -> None:
+        if self.bar is not None:
+            if self.lang == "nl":
+                self.bar.set_postfix_str(f"gelukt {self.counts['ok']}, mislukt {self.counts['failed']}, "
+                                         f"overgeslagen {self.skipped}", refresh=False)
+            else:
+                self.bar.set_postfix_str(f"done {self.counts['ok']}, failed {self.counts['failed']}, "
+                                         f"skipped {self.skipped}", refresh=False)
+
+    def update(self, key: str, status: str) -> None:
+        self.counts[status] = self.counts.get(status, 0) + 1
+        if self.bar is not None:
+            self._postfix()
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import difflib
 import re
+import zoneinfo
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -58,6 +61,8 @@ class ClientConfig:
     kpi_scales: Mapping[str, Any]
     use_derived_weights: bool
     sources: Mapping[str, SourceConfig]
+    findings: tuple[Finding, ...] = ()
+    """Warnings about client.yaml itself (rule ``unknown_setting``)."""
 
 
 def safe_name(text: str) -> str:
@@ -87,6 +92,100 @@ def _bad(file: str, key: str, nl: str, en: str) -> InputError:
     return InputError({"nl": "client.yaml klopt niet.", "en": "client.yaml is not right."}, [f])
 
 
+TOP_KEYS = ("name", "sector", "customer_term", "customer_term_plural", "language", "wave", "reference_date",
+            "customer_survey_invited", "sla", "min_group_size", "model", "kpi_scales", "use_derived_weights",
+            "sources")
+SOURCE_KEYS = ("file", "format", "sheet", "encoding", "sep", "decimal", "preset", "header_rows", "columns",
+               "date_format", "timezone")
+SEPARATORS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "|": "|"}
+
+
+def _unknown_keys(keys: Any, known: tuple[str, ...], where: str, file: str) -> list[Finding]:
+    out = []
+    for key in keys:
+        if str(key) in known:
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint_nl = f" Bedoelt u '{close[0]}'?" if close else f" Bekend zijn: {', '.join(known)}."
+        hint_en = f" Did you mean '{close[0]}'?" if close else f" Known: {', '.join(known)}."
+        out.append(Finding("unknown_setting", "warning", file, {
+            "nl": f"onbekende instelling '{key}' wordt genegeerd.{hint_nl}",
+            "en": f"unknown setting '{key}' is ignored.{hint_en}"}, column=f"{where}{key}"))
+    return out
+
+
+def _source_options(file: str, name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Check and normalise the reading options of ``sources.<name>``; raise ``client_yaml`` errors."""
+    key = f"sources.{name}"
+    opts: dict[str, Any] = {}
+    fmt = spec.get("format")
+    if fmt is not None:
+        from .readers import READERS
+
+        fmt = str(fmt).lower().lstrip(".")
+        fmt = {"xls": "xlsx", "excel": "xlsx", "spss": "sav", "pq": "parquet", "tsv": "csv", "txt": "csv"}.get(fmt, fmt)
+        if fmt not in READERS:
+            known = ", ".join(sorted(READERS))
+            raise _bad(file, f"{key}.format", f"onbekend formaat '{spec['format']}'; kies {known}.",
+                       f"unknown format '{spec['format']}'; choose {known}.")
+    opts["format"] = fmt
+    sheet = spec.get("sheet")
+    if sheet is not None and not isinstance(sheet, (str, int)) or isinstance(sheet, bool):
+        raise _bad(file, f"{key}.sheet", "verwacht de naam van een werkblad, of het nummer (0 = het eerste).",
+                   "expected a sheet name, or its number (0 = the first).")
+    opts["sheet"] = sheet
+    encoding = spec.get("encoding")
+    if encoding is not None:
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            raise _bad(file, f"{key}.encoding",
+                       f"onbekende tekenset '{encoding}'; gebruik bijvoorbeeld utf-8 of cp1252.",
+                       f"unknown encoding '{encoding}'; use for example utf-8 or cp1252.") from None
+        encoding = str(encoding)
+    opts["encoding"] = encoding
+    sep = spec.get("sep")
+    if sep is not None:
+        if str(sep) not in SEPARATORS:
+            raise _bad(file, f"{key}.sep", "verwacht ',', ';', '|' of tab als scheidingsteken.",
+                       "expected ',', ';', '|' or tab as separator.")
+        sep = SEPARATORS[str(sep)]
+    opts["sep"] = sep
+    decimal = spec.get("decimal")
+    if decimal is not None and str(decimal) not in (",", "."):
+        raise _bad(file, f"{key}.decimal", "verwacht ',' of '.' als decimaalteken.",
+                   "expected ',' or '.' as decimal mark.")
+    opts["decimal"] = None if decimal is None else str(decimal)
+    try:
+        header_rows = int(spec.get("header_rows", 0) or 0)
+        if header_rows < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise _bad(file, f"{key}.header_rows", "verwacht een heel getal van 0 of meer.",
+                   "expected a whole number of 0 or more.") from None
+    opts["header_rows"] = header_rows
+    columns = spec.get("columns") or {}
+    if not isinstance(columns, Mapping) or any(isinstance(v, (list, dict)) or v is None for v in columns.values()):
+        raise _bad(file, f"{key}.columns", "verwacht regels als \"Naam in het bestand\": canonieke_naam.",
+                   "expected lines such as \"Name in the file\": canonical_name.")
+    opts["columns"] = {str(k): str(v).strip() for k, v in columns.items()}
+    date_format = spec.get("date_format")
+    if date_format is not None and "%" not in str(date_format):
+        raise _bad(file, f"{key}.date_format",
+                   f"'{date_format}' is geen datumpatroon; schrijf het met %-codes, zoals \"%d-%m-%Y %H:%M\".",
+                   f"'{date_format}' is not a date pattern; write it with % codes, such as \"%m/%d/%Y %I:%M %p\".")
+    opts["date_format"] = None if date_format is None else str(date_format)
+    timezone = str(spec.get("timezone", "Europe/Amsterdam"))
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise _bad(file, f"{key}.timezone", f"onbekende tijdzone '{timezone}'; gebruik een naam als Europe/Amsterdam.",
+                   f"unknown time zone '{timezone}'; use a name such as Europe/Amsterdam.") from None
+    opts["timezone"] = timezone
+    opts["preset"] = None if spec.get("preset") is None else str(spec["preset"]).strip().lower()
+    return opts
+
+
 def _find_source(folder: Path, name: str) -> Path | None:
     for ext in EXTENSIONS:
         p = folder / f"{name}{ext}"
@@ -105,6 +204,7 @@ def load_client_config(folder: str | Path) -> ClientConfig:
     if not folder.is_dir():
         raise InputError({"nl": f"Map niet gevonden: {folder}", "en": f"Folder not found: {folder}"})
     cfg_path = folder / "client.yaml"
+    file = short = f"{folder.resolve().name}/client.yaml"  # never an absolute path in a message
     raw: dict[str, Any] = {}
     if cfg_path.is_file():
         try:
@@ -112,12 +212,11 @@ def load_client_config(folder: str | Path) -> ClientConfig:
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (regel {mark.line + 1})" if mark else ""
-            raise _bad(str(cfg_path), "", f"geen geldige YAML{where}. Controleer inspringing en dubbele punten.",
+            raise _bad(file, "", f"geen geldige YAML{where}. Controleer inspringing en dubbele punten.",
                        f"not valid YAML{where.replace('regel', 'line')}. Check indentation and colons.") from None
         if not isinstance(raw, dict):
-            raise _bad(str(cfg_path), "", "verwacht sleutels zoals 'name:' en 'sector:'.",
+            raise _bad(file, "", "verwacht sleutels zoals 'name:' en 'sector:'.",
                        "expected keys such as 'name:' and 'sector:'.")
-    file = str(cfg_path)
     language = str(raw.get("language", "nl")).lower()
     if language not in LANGUAGES:
         raise _bad(file, "language", f"taal '{language}' wordt niet ondersteund; kies nl of en.",
@@ -146,24 +245,31 @@ def load_client_config(folder: str | Path) -> ClientConfig:
     if min_n < 5:
         raise _bad(file, "min_group_size", "de minimale groepsgrootte is ten minste 5 (privacy).",
                    "the minimum group size is at least 5 (privacy).")
+    findings = _unknown_keys(raw, TOP_KEYS, "", short)
     sources: dict[str, SourceConfig] = {}
     raw_sources = raw.get("sources") or {}
+    if not isinstance(raw_sources, dict):
+        raise _bad(file, "sources", f"verwacht de bronnen {', '.join(SOURCES)} met hun instellingen.",
+                   f"expected the sources {', '.join(SOURCES)} with their settings.")
+    findings += _unknown_keys(raw_sources, SOURCES, "sources.", short)
     for name in SOURCES:
         spec = raw_sources.get(name) or {}
         if not isinstance(spec, dict):
             raise _bad(file, f"sources.{name}", "verwacht instellingen als 'file:' en 'columns:'.",
                        "expected settings such as 'file:' and 'columns:'.")
-        path = folder / spec["file"] if spec.get("file") else _find_source(folder, name)
+        findings += _unknown_keys(spec, SOURCE_KEYS, f"sources.{name}.", short)
+        path = folder / str(spec["file"]) if spec.get("file") else _find_source(folder, name)
         if spec.get("file") and not path.is_file():
-            raise _bad(file, f"sources.{name}.file", f"bestand '{spec['file']}' bestaat niet in {folder}.",
-                       f"file '{spec['file']}' does not exist in {folder}.")
-        columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
-        sources[name] = SourceConfig(
-            name=name, path=path, format=spec.get("format"), sheet=spec.get("sheet"),
-            encoding=spec.get("encoding"), sep=spec.get("sep"), decimal=spec.get("decimal"),
-            preset=spec.get("preset"), header_rows=int(spec.get("header_rows", 0)), columns=columns,
-            date_format=spec.get("date_format"), timezone=str(spec.get("timezone", "Europe/Amsterdam")),
-        )
+            present = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "client.yaml")
+            where = folder.resolve().name
+            f = Finding("file_not_found", "error", short, {
+                "nl": f"bestand '{spec['file']}' (sources.{name}.file) bestaat niet in de map {where}. "
+                      f"Aanwezig: {present[:10]}. Controleer de naam, ook hoofdletters en extensie.",
+                "en": f"file '{spec['file']}' (sources.{name}.file) does not exist in the folder {where}. "
+                      f"Present: {present[:10]}. Check the name, including capitals and extension."},
+                column=f"sources.{name}.file")
+            raise InputError({"nl": "Een invoerbestand ontbreekt.", "en": "An input file is missing."}, [f])
+        sources[name] = SourceConfig(name=name, path=path, **_source_options(file, name, spec))
     model = raw.get("model")
     return ClientConfig(
         folder=folder, client_id=safe_name(folder.resolve().name), name=str(raw.get("name", folder.name)),
@@ -171,4 +277,5 @@ def load_client_config(folder: str | Path) -> ClientConfig:
         reference_date=ref, customer_survey_invited=invited, sla=sla, min_group_size=min_n,
         model=(folder / model) if model else None, kpi_scales=raw.get("kpi_scales") or {},
         use_derived_weights=bool(raw.get("use_derived_weights", False)), sources=sources,
+        findings=tuple(findings),
     )

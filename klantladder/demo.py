@@ -19,6 +19,10 @@ Public face
 ``make_large_client(root, n_responses, n_tickets, seed=1, fmt="parquet")``
     Writes one big client for benchmarks; vectorised, a million responses and five million
     tickets in seconds.
+``WAVE_DEMO_CLIENTS`` and ``make_wave_demo_clients(root, seed=2026)``
+    A client measured in two waves (``root/kinderopvang/2025-voorjaar`` and
+    ``root/kinderopvang/2026-najaar``), which improved on listening and experience in between:
+    the demo of comparing waves. ``make_demo_clients(root, waves=True)`` writes it too.
 
 How the data are made
 ---------------------
@@ -81,6 +85,8 @@ __all__ = [
     "demo_profile",
     "make_demo_clients",
     "make_large_client",
+    "WAVE_DEMO_CLIENTS",
+    "make_wave_demo_clients",
 ]
 
 MODEL_FILE = Path(__file__).parent / "models" / "klantladder-2026.1.yaml"
@@ -191,6 +197,7 @@ class DemoProfile:
     language: str = "nl"
     wave: str = "2026-najaar"
     reference_date: date = field(default=date(2026, 10, 31))
+    customer_term_plural: str | None = None
 
     def __post_init__(self) -> None:
         for view in (self.employee, self.customer):
@@ -404,6 +411,51 @@ LARGE_PROFILE = DemoProfile(
 )
 
 
+_KINDEROPVANG = DemoProfile(
+    key="kinderopvang",
+    name="Kinderopvang De Boomhut",
+    sector="onderwijs",
+    customer_term="ouder",
+    customer_term_plural="ouders",
+    intended_rung=2,
+    description=(
+        "Vriendelijk bij het brengen en halen, maar vroeg ouders weinig om hun mening; "
+        "tussen de twee metingen gaan luisteren en de klantreis duidelijk vooruit."
+    ),
+    employee=dict(knowledge=62, service=66, experience=58, loyalty=60, listening=50, strategy=52,
+                  ethics=64),
+    customer=dict(knowledge=58, service=62, experience=52, loyalty=58, listening=42, ethics=62),
+    drivers=dict(service=0.30, experience=0.25, listening=0.20, ethics=0.10, loyalty=0.10,
+                 knowledge=0.05),
+    first_response_hours=5.0, resolution_hours=40.0, reopen_probability=0.08,
+    fcr_probability=0.70, repeat_contact=0.18, retention=0.86, segment_known_share=0.92,
+    nps=2, survey_invited=900, sla_first_response_hours=8, sla_resolution_hours=72,
+    n_responses=240, n_tickets=450, n_customers=600,
+    segments=(("Dagopvang", 0.55), ("BSO", 0.35), ("Peuteropvang", 0.10)),
+    channels=(("balie", 0.40), ("telefoon", 0.35), ("e-mail", 0.25)),
+    departments=(("Groep Rups", 9), ("Groep Vlinder", 8), ("Groep Kikker", 7), ("BSO", 6),
+                 ("Kantoor", 3)),
+    wave="2025-voorjaar",
+    reference_date=date(2025, 4, 30),
+)
+
+#: Clients measured in several waves: key -> one profile per wave, oldest first.
+WAVE_DEMO_CLIENTS: dict[str, tuple[DemoProfile, ...]] = {
+    "kinderopvang": (
+        _KINDEROPVANG,
+        replace(
+            _KINDEROPVANG,
+            employee={**_KINDEROPVANG.employee, "listening": 64, "experience": 64, "strategy": 58},
+            customer={**_KINDEROPVANG.customer, "listening": 56, "experience": 60, "service": 63},
+            first_response_hours=3.5, resolution_hours=32.0, nps=18, survey_invited=950,
+            n_responses=270, n_tickets=480,
+            wave="2026-najaar",
+            reference_date=date(2026, 10, 31),
+        ),
+    ),
+}
+
+
 def demo_profile(key: str) -> DemoProfile:
     """The built-in demo profile with ``key`` (``retail``, ``zorg``, ...)."""
     for profile in DEMO_CLIENTS:
@@ -422,6 +474,7 @@ def make_demo_clients(
     root: Path,
     seed: int = 2026,
     clients: Sequence[str | DemoProfile] | None = None,
+    waves: bool = False,
 ) -> list[Path]:
     """Write the demo client folders under ``root`` and return their paths.
 
@@ -434,6 +487,9 @@ def make_demo_clients(
     clients : sequence of str or DemoProfile, optional
         Keys of built-in profiles (see ``DEMO_CLIENTS``) or profiles of your own; all built-in
         profiles when omitted.
+    waves : bool
+        Also write the client measured in two waves (:func:`make_wave_demo_clients`); its wave
+        folders come last in the result.
 
     Returns
     -------
@@ -450,6 +506,25 @@ def make_demo_clients(
         folder = root / profile.key
         _write_client(folder, profile, model, seed)
         folders.append(folder)
+    if waves:
+        folders += make_wave_demo_clients(root, seed)
+    return folders
+
+
+def make_wave_demo_clients(root: Path, seed: int = 2026) -> list[Path]:
+    """Write each client of ``WAVE_DEMO_CLIENTS`` as one folder per wave: ``root/<key>/<wave>``.
+
+    Each wave is an independent sample (its own random stream), so a comparison of the waves
+    sees real sampling noise. Returns the wave folders, oldest first.
+    """
+    model = _model_items()
+    folders = []
+    for key, profiles in WAVE_DEMO_CLIENTS.items():
+        for profile in profiles:
+            _check_targets(profile, model)
+            folder = Path(root) / key / profile.wave
+            _write_client(folder, profile, model, seed, stream=f"{key}/{profile.wave}")
+            folders.append(folder)
     return folders
 
 
@@ -511,9 +586,9 @@ _INPUTS = ("customer_survey", "employee_survey", "tickets", "customers")
 
 
 def _write_client(folder: Path, profile: DemoProfile, model: dict, seed: int,
-                  table_format: str = "csv") -> None:
+                  table_format: str = "csv", stream: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    client_key = zlib.crc32(profile.key.encode("utf-8"))
+    client_key = zlib.crc32((stream or profile.key).encode("utf-8"))
 
     def rng(stream: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence([seed, client_key, stream]))
@@ -549,7 +624,8 @@ def _write_client_yaml(path: Path, p: DemoProfile, seed: int) -> None:
         f"name: {q(p.name)}\n"
         f"sector: {q(p.sector)}\n"
         f"customer_term: {q(p.customer_term)}\n"
-        f"language: {q(p.language)}\n"
+        + (f"customer_term_plural: {q(p.customer_term_plural)}\n" if p.customer_term_plural else "")
+        + f"language: {q(p.language)}\n"
         f"wave: {q(p.wave)}\n"
         "# Date the data describe; 12-month retention and open tickets are counted up to it.\n"
         f"reference_date: {p.reference_date.isoformat()}\n"

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 __all__ = [
     "DriverResult",
@@ -219,12 +218,11 @@ def derived_importance(data: pd.DataFrame, outcome: str, predictors: list[str]) 
 
     z = (frame[[outcome, *kept]] - frame[[outcome, *kept]].mean()) / sd[[outcome, *kept]]
     x = sm.add_constant(z[kept].to_numpy(), has_constant="add")
-    fit = sm.OLS(z[outcome].to_numpy(), x).fit()
+    fit = sm.OLS(z[outcome].to_numpy(), x).fit(method="qr")
     ci = np.asarray(fit.conf_int(0.05))
     r2 = float(fit.rsquared)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vif = [float(variance_inflation_factor(x, j + 1)) if len(kept) > 1 else 1.0 for j in range(len(kept))]
     corr = z.corr().to_numpy()
+    vif = _vif(corr[1:, 1:])
     shares = lmg(corr)
     table = pd.DataFrame({
         "predictor": pd.Series(kept, dtype=object),
@@ -244,6 +242,25 @@ def derived_importance(data: pd.DataFrame, outcome: str, predictors: list[str]) 
                      "read the LMG shares rather than the individual betas.")
     return DriverResult(outcome=outcome, table=table, r2=r2, n=n, reason=None, dropped=dropped,
                         collinearity_warning=warn, notes=notes)
+
+
+def _vif(rxx: np.ndarray) -> list[float]:
+    """Variance inflation factors from the predictors' correlation matrix.
+
+    :math:`VIF_j = 1/(1 - R^2_j) = (R_{xx}^{-1})_{jj}` for a model with an intercept, the
+    same numbers as ``statsmodels``' ``variance_inflation_factor`` without refitting a
+    regression per predictor; infinite under exact collinearity.
+    """
+    k = rxx.shape[0]
+    if k == 1:
+        return [1.0]
+    try:
+        inv = np.linalg.inv(rxx)
+    except np.linalg.LinAlgError:
+        return [float("inf")] * k
+    d = np.diag(inv)
+    cond = np.linalg.cond(rxx)
+    return [float(v) if np.isfinite(v) and cond < 1e12 else float("inf") for v in d]
 
 
 def importance_performance(importance: pd.Series, performance: pd.Series) -> pd.DataFrame:

@@ -1,7 +1,11 @@
 """Texts and number formats for the two report languages (Dutch first, English second).
 
-All words a client reads live in ``texts/report.yaml``; this module looks them up and formats
-numbers and dates the way each language writes them (Dutch: decimal comma, Dutch month names).
+All words a client reads live in ``texts/report.yaml`` (and the advice in
+``texts/recommendations.yaml``); this module looks them up and formats numbers and dates the way
+each language writes them (Dutch: decimal comma, thousands point, Dutch month names).
+
+Texts may contain a little markup (``<strong>``, ``<em>``); values filled into them are the
+caller's responsibility to escape when they come from a client's files.
 """
 
 from __future__ import annotations
@@ -10,11 +14,14 @@ import datetime as dt
 import math
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Sequence
 
 import yaml
 
-__all__ = ["t", "fmt_number", "fmt_percent", "fmt_interval", "fmt_date", "texts"]
+__all__ = ["LANGUAGES", "t", "texts", "recommendation_texts", "fmt_number", "fmt_signed", "fmt_percent",
+           "fmt_interval", "fmt_date", "fmt_hours", "fmt_list", "axis_formatter", "MONTHS"]
+
+LANGUAGES = ("nl", "en")
 
 MONTHS = {
     "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -24,10 +31,20 @@ MONTHS = {
 }
 
 
+def _load(name: str) -> dict[str, Any]:
+    return yaml.safe_load((resources.files("klantladder") / "texts" / name).read_text("utf-8"))
+
+
 @lru_cache(maxsize=1)
 def texts() -> dict[str, Any]:
     """All report texts, keyed by text id, then language."""
-    return yaml.safe_load((resources.files("klantladder") / "texts" / "report.yaml").read_text("utf-8"))
+    return _load("report.yaml")
+
+
+@lru_cache(maxsize=1)
+def recommendation_texts() -> dict[str, Any]:
+    """The rule-based advice per dimension and score band (``texts/recommendations.yaml``)."""
+    return _load("recommendations.yaml")
 
 
 def t(key: str, language: str, **values: Any) -> str:
@@ -37,11 +54,25 @@ def t(key: str, language: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+def _finite(x: Any) -> bool:
+    try:
+        return x is not None and math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
 def fmt_number(x: float | None, language: str, digits: int = 0) -> str:
-    """``1234.5`` → ``1.234,5`` (nl) or ``1,234.5`` (en); None → an en dash."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+    """``1234.5`` → ``1.234,5`` (nl) or ``1,234.5`` (en); None/NaN → an en dash. Minus is U+2212.
+
+    >>> fmt_number(1234.5, "nl", 1), fmt_number(-0.04, "en", 1)
+    ('1.234,5', '0.0')
+    """
+    if not _finite(x):
         return "–"
-    text = f"{x:,.{digits}f}"
+    value = round(float(x), digits)  # type: ignore[arg-type]
+    if value == 0:
+        value = 0.0  # no "−0"
+    text = f"{value:,.{digits}f}"
     if language == "nl":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     if text.startswith("-"):
@@ -49,14 +80,22 @@ def fmt_number(x: float | None, language: str, digits: int = 0) -> str:
     return text
 
 
+def fmt_signed(x: float | None, language: str, digits: int = 0) -> str:
+    """A change or gap with its sign: ``+3``, ``−2,5``, ``0``."""
+    text = fmt_number(x, language, digits)
+    if _finite(x) and round(float(x), digits) > 0:  # type: ignore[arg-type]
+        text = "+" + text
+    return text
+
+
 def fmt_percent(x: float | None, language: str, digits: int = 0) -> str:
-    """A percentage (input already 0–100)."""
-    return "–" if x is None else f"{fmt_number(x, language, digits)}%"
+    """A percentage (input already 0–100): ``82%``."""
+    return "–" if not _finite(x) else f"{fmt_number(x, language, digits)}%"
 
 
 def fmt_interval(low: float | None, high: float | None, language: str, digits: int = 0) -> str:
-    """A 95% interval: ``[61–68]`` (shown in brackets after a value)."""
-    if low is None or high is None:
+    """A 95% interval: ``[61 – 68]`` (shown in brackets after a value); empty when unknown."""
+    if not (_finite(low) and _finite(high)):
         return ""
     return f"[{fmt_number(low, language, digits)} – {fmt_number(high, language, digits)}]"
 
@@ -66,3 +105,28 @@ def fmt_date(d: dt.date | None, language: str) -> str:
     if d is None:
         return "–"
     return f"{d.day} {MONTHS[language][d.month - 1]} {d.year}"
+
+
+def fmt_hours(x: float | None, language: str) -> str:
+    """A duration in hours, one decimal below 10 hours (none when whole): ``2,5 uur``, ``8 uur``,
+    ``30 uur`` (nl); ``2.5 h`` (en)."""
+    if not _finite(x):
+        return "–"
+    v = float(x)  # type: ignore[arg-type]
+    digits = 1 if abs(v) < 10 and round(v, 1) != round(v) else 0
+    return f"{fmt_number(v, language, digits)} {t('hours', language)}"
+
+
+def fmt_list(items: Sequence[str], language: str) -> str:
+    """``a, b en c`` (nl) / ``a, b and c`` (en)."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {t('and', language)} {items[-1]}"
+
+
+def axis_formatter(language: str, digits: int = 0, suffix: str = ""):
+    """A matplotlib tick formatter writing numbers the way ``language`` does."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda x, _pos: f"{fmt_number(x, language, digits)}{suffix}")

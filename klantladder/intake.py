@@ -10,9 +10,10 @@ The rules and their levels are listed in ``docs/validation-rules.md``.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +31,14 @@ __all__ = ["ClientData", "read_client", "read_source", "input_hash", "ERROR_SHAR
 # Above this share of bad cells in one column, a per-cell warning becomes an error for the client:
 # the column is more likely mapped or scaled wrongly than occasionally mistyped.
 ERROR_SHARE = 0.5
-PLAUSIBLE_HOURS = 365 * 24
-TRUE = {"true", "1", "ja", "j", "yes", "y", "waar", "x", "wahr", "1.0"}
-FALSE = {"false", "0", "nee", "n", "no", "onwaar", "0.0"}
+PLAUSIBLE_HOURS = 365 * 24  # longer is flagged (long_duration) but counts
+IMPLAUSIBLE_HOURS = 5 * 365 * 24  # longer is a wrong date: set aside (implausible_duration)
+TRUE = {"true", "1", "ja", "j", "yes", "y", "waar", "x", "wahr", "1.0", "t"}
+FALSE = {"false", "0", "nee", "n", "no", "onwaar", "0.0", "f"}
+# Words that only mean yes/no in one column ("opgelost" is no answer to "reopened?").
+BOOL_WORDS = {"reopened": ({"heropend", "reopened", "opnieuw geopend"}, {"niet heropend", "not reopened"}),
+              "first_contact_resolution": ({"opgelost", "resolved", "direct opgelost"},
+                                           {"niet opgelost", "not resolved"})}
 
 
 @dataclass
@@ -65,9 +71,22 @@ class _Collector:
         self.source, self.file, self.rows = source, file, rows
         self.findings: list[Finding] = []
         self.rejected: list[pd.DataFrame] = []
+        self.raw_ids: list[pd.Series] = []  # the identifier columns as read, never to be quoted
+        self._stripped: list[pd.Series] | None = None
+
+    def is_raw_id(self, values: pd.Series) -> pd.Series:
+        """Which of ``values`` (a few texts) are identifiers of this file, as read."""
+        if self._stripped is None:
+            self._stripped = [s.astype("str").str.strip() for s in self.raw_ids]
+        hit = pd.Series(False, index=values.index)
+        for ids in self._stripped:
+            hit |= values.isin(ids)
+        return hit
 
     def add(self, rule: str, level: str, nl: str, en: str, column: str | None = None,
-            mask: pd.Series | None = None, reject: bool = False) -> None:
+            mask: pd.Series | None = None, reject: bool = False, reason: str | None = None) -> None:
+        """Record a finding; with ``reject`` the rows in ``mask`` are set aside with ``reason``
+        (default: the English message; pass one without quoted cell values)."""
         rows: tuple[int, ...] = ()
         count = 0
         if mask is not None:
@@ -75,11 +94,13 @@ class _Collector:
             count = len(idx)
             if count == 0:
                 return
-            rows = tuple(int(r) for r in self.rows.to_numpy()[idx[:5]])
+            # by label: earlier rules may have set rows aside, so positions no longer match the file
+            lines = self.rows.loc[mask.index[idx]].to_numpy()
+            rows = tuple(int(r) for r in lines[:5])
             if reject:
                 self.rejected.append(pd.DataFrame({
-                    "source": self.source, "row": self.rows.to_numpy()[idx], "rule": rule,
-                    "column": column or "", "reason": en}))
+                    "source": self.source, "row": lines, "rule": rule,
+                    "column": column or "", "reason": reason or en}))
         self.findings.append(Finding(rule, level, self.file, {"nl": nl, "en": en}, column, rows, count))
 
 
@@ -88,9 +109,14 @@ def _level(bad: pd.Series, present: pd.Series) -> str:
     return "error" if n and bad.sum() / n > ERROR_SHARE else "warning"
 
 
-def _examples(values: pd.Series, mask: pd.Series) -> str:
-    ex = pd.Series(values[mask.to_numpy(dtype=bool)]).astype(str).drop_duplicates().head(3)
-    return ", ".join(repr(privacy.mask_text(v)[:30]) for v in ex)
+def _examples(values: pd.Series, mask: pd.Series, col: _Collector | None = None) -> str:
+    """Up to three distinct bad cell values to quote in a message: personal data masked, and a
+    value that is one of the file's raw identifiers (columns shifted in an export) never shown."""
+    ex = pd.Series(values[mask.to_numpy(dtype=bool)]).astype(str).str.strip().drop_duplicates().head(3)
+    if ex.empty:
+        return ""
+    is_id = col.is_raw_id(ex) if col is not None else pd.Series(False, index=ex.index)
+    return ", ".join("'[id]'" if hidden else repr(privacy.mask_text(v)[:30]) for v, hidden in zip(ex, is_id))
 
 
 def _numbers(s: pd.Series, spec: ColumnSpec, decimal: str, col: _Collector) -> pd.Series:
@@ -108,128 +134,255 @@ def _numbers(s: pd.Series, spec: ColumnSpec, decimal: str, col: _Collector) -> p
         bad = bad & unmapped
     if bad.any():
         col.add("not_a_number", _level(bad, present),
-                f"tekst waar een getal hoort ({_examples(text, bad)}). Verwacht een getal van "
+                f"tekst waar een getal hoort ({_examples(text, bad, col)}). Verwacht een getal van "
                 f"{spec.low:g} t/m {spec.high:g}; koppel tekstantwoorden in client.yaml of corrigeer de cellen. "
                 "Deze cellen tellen als ontbrekend.",
-                f"text where a number belongs ({_examples(text, bad)}). Expected a number from "
+                f"text where a number belongs ({_examples(text, bad, col)}). Expected a number from "
                 f"{spec.low:g} to {spec.high:g}; map text answers in client.yaml or correct the cells. "
                 "These cells count as missing.", spec.name, bad)
     return values.where(~bad)
 
 
-_DAYFIRST = ("%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
-             "%d/%m/%Y")
-
-
 def parse_datetimes(s: pd.Series, date_format: str | None, timezone: str) -> tuple[pd.Series, pd.Series]:
-    """Parse timestamps to UTC. Returns (values, mask of non-empty cells that did not parse).
+    """Parse timestamps to UTC. Returns (values, mask of non-empty cells that were not read).
 
-    With ``date_format`` only that format is accepted. Without it, ISO 8601 is tried first,
-    then the Dutch day-first forms (``31-12-2026 14:05``). Timestamps without a zone are read
-    in ``timezone`` (daylight saving handled; ambiguous or missing local times become errors).
+    See :func:`klantladder.readers.to_datetime` for the accepted forms: ``date_format`` and ISO
+    8601; without ``date_format`` also day-month-year and Excel day numbers. Timestamps without a
+    zone are read in ``timezone``.
     """
-    if pd.api.types.is_datetime64_any_dtype(s):
-        out = s
-        bad = pd.Series(False, index=s.index)
+    parsed = readers.to_datetime(s, date_format=date_format, timezone=timezone)
+    return parsed.values, parsed.bad | parsed.unread | parsed.out_of_range
+
+
+_FORM_NAMES = {"format": ("volgens date_format", "in the date_format"),
+               "iso_offset": ("ISO 8601 met tijdzone", "ISO 8601 with time zone"),
+               "iso_local": ("ISO 8601 zonder tijdzone", "ISO 8601 without time zone"),
+               "day_month": ("dag-maand-jaar", "day-month-year"),
+               "excel_serial": ("Excel-datumgetal", "Excel date number")}
+
+
+def _first_row(mask: pd.Series, col: _Collector) -> int:
+    """The file row (as a spreadsheet numbers it) of the first True cell of ``mask``."""
+    return int(col.rows.loc[mask.index[mask.to_numpy(dtype=bool)][0]])
+
+
+def _parse_dates(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceConfig,
+                 col: _Collector) -> dict[str, readers.DateParse]:
+    """Parse every date column of a source, deciding day/month order for the source as a whole."""
+    names = [c for c in df.columns if specs[c].kind in ("datetime", "date")]
+    parsed = {c: readers.to_datetime(df[c], date_format=cfg.date_format, timezone=cfg.timezone) for c in names}
+    with_dm = [c for c in names if parsed[c].order is not None]
+    if not with_dm:
+        return parsed
+    day_first = [c for c in with_dm if parsed[c].day_first.any()]
+    month_first = [c for c in with_dm if parsed[c].month_first.any()]
+    fmt = f"sources.{cfg.name}.date_format"
+    if day_first and month_first:
+        first_d, first_m = day_first[0], month_first[0]
+        row_d = _first_row(parsed[first_d].day_first, col)
+        row_m = _first_row(parsed[first_m].month_first, col)
+        for c in with_dm:
+            col.add("ambiguous_date", "error",
+                    f"de datums zijn deels dag-maand-jaar (kolom {first_d}, rij {row_d}) en deels maand-dag-jaar "
+                    f"(kolom {first_m}, rij {row_m}); zo is geen enkele datum betrouwbaar. Exporteer opnieuw in één "
+                    f"formaat, bij voorkeur ISO 8601 (2026-05-03 14:05).",
+                    f"the dates are partly day-month-year (column {first_d}, row {row_d}) and partly month-day-year "
+                    f"(column {first_m}, row {row_m}), so no date can be trusted. Export again in one format, "
+                    f"preferably ISO 8601 (2026-05-03 14:05).", c, parsed[c].forms["day_month"])
+        return parsed
+    order = "dmy" if day_first else "mdy" if month_first else None
+    if order is None and all(parsed[c].order == "dmy" for c in with_dm):
+        order = "dmy"  # only - and . separators: the Dutch day-month-year
+    for c in with_dm:
+        if order is not None and parsed[c].order != order:
+            parsed[c] = readers.to_datetime(df[c], timezone=cfg.timezone, order=order)
+        p = parsed[c]
+        if order == "mdy":
+            row = _first_row(parsed[month_first[0]].month_first, col)
+            col.add("date_order", "warning",
+                    f"datums gelezen als maand-dag-jaar (Amerikaans), omdat rij {row} van kolom {month_first[0]} "
+                    f"alleen zo kan. Bevestig dit met {fmt}: \"%m/%d/%Y %H:%M\" (of het juiste patroon).",
+                    f"dates read as month-day-year (US), because row {row} of column {month_first[0]} can only be "
+                    f"read that way. Confirm with {fmt}: \"%m/%d/%Y %H:%M\" (or the right pattern).",
+                    c, p.forms["day_month"])
+        elif order is None:
+            ex = _examples(df[c], p.unread, col)
+            col.add("ambiguous_date", _level(p.unread, df[c].notna()),
+                    f"datums als {ex} kunnen dag/maand of maand/dag zijn en niets in het bestand beslist het. Zet "
+                    f"{fmt} in client.yaml: \"%d/%m/%Y\" (3 mei) of \"%m/%d/%Y\" (5 maart), met de tijd erbij als "
+                    f"die er staat (\"%d/%m/%Y %H:%M\"). Deze cellen zijn niet gelezen.",
+                    f"dates such as {ex} can be day/month or month/day and nothing in the file decides it. Set "
+                    f"{fmt} in client.yaml: \"%d/%m/%Y\" (3 May) or \"%m/%d/%Y\" (March 5), with the time if "
+                    f"there is one (\"%m/%d/%Y %H:%M\"). These cells were not read.",
+                    c, p.unread, reject=c == "created_at",
+                    reason="day/month order of the date is ambiguous; set date_format in client.yaml")
+    return parsed
+
+
+def _date_column(name: str, s: pd.Series, p: readers.DateParse, cfg: SourceConfig,
+                 col: _Collector) -> tuple[pd.Series, pd.Series | None]:
+    """Findings for one parsed date column; returns (values, rows to set aside or None)."""
+    critical = name == "created_at"
+    present = s.notna()
+    bad = p.bad
+    if cfg.date_format:
+        hint_nl = f"verwacht het formaat {cfg.date_format} uit client.yaml (of ISO 8601)"
+        hint_en = f"expected the format {cfg.date_format} from client.yaml (or ISO 8601)"
     else:
-        text = s.astype("string").str.strip()
-        text = text.where(text != "")
-        present = text.notna()
-        if date_format:
-            out = pd.to_datetime(text, format=date_format, errors="coerce", utc=False)
-        else:
-            out = _parse_mixed(text)
-        bad = present & out.isna()
-        return _to_utc(out, timezone), bad
-    return _to_utc(out, timezone), bad
-
-
-def _parse_mixed(text: pd.Series) -> pd.Series:
-    iso = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-    todo = text.notna() & iso.isna()
-    if not todo.any():
-        return iso
-    naive_iso = pd.to_datetime(text.where(todo), format="ISO8601", errors="coerce")
-    out = iso.astype(object)
-    rest = todo.copy()
-    for fmt in ("ISO",) + _DAYFIRST:
-        if not rest.any():
-            break
-        if fmt == "ISO":
-            got = naive_iso
-        else:
-            got = pd.to_datetime(text.where(rest), format=fmt, errors="coerce")
-        hit = rest & got.notna()
-        out[hit] = got[hit]
-        rest &= ~hit
-    out[rest] = pd.NaT
-    return out
-
-
-def _to_utc(values: pd.Series, timezone: str) -> pd.Series:
-    if values.dtype == object:
-        naive = values.map(lambda v: v if isinstance(v, pd.Timestamp) and v.tzinfo is None else pd.NaT)
-        aware = values.map(lambda v: v if isinstance(v, pd.Timestamp) and v.tzinfo is not None else pd.NaT)
-        a = pd.to_datetime(aware, utc=True, errors="coerce")
-        n = pd.to_datetime(naive, errors="coerce")
-        n = n.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
-        return a.where(a.notna(), n).astype("datetime64[ns, UTC]")
-    values = pd.to_datetime(values)
-    if values.dt.tz is None:
-        values = values.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
-    return values.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+        hint_nl = "gebruik ISO 8601 (2026-05-03 14:05) of dd-mm-jjjj uu:mm, of zet date_format in client.yaml"
+        hint_en = "use ISO 8601 (2026-05-03 14:05) or dd-mm-yyyy hh:mm, or set date_format in client.yaml"
+    col.add("bad_date", _level(bad, present) if critical else "warning",
+            f"datum/tijd niet te lezen ({_examples(s, bad, col)}); {hint_nl}." +
+            (" Deze rijen zijn apart gezet." if critical else " Deze cellen tellen als ontbrekend."),
+            f"date/time cannot be read ({_examples(s, bad, col)}); {hint_en}." +
+            (" These rows were set aside." if critical else " These cells count as missing."),
+            name, bad, reject=critical, reason=f"date/time cannot be read; {hint_en}")
+    used = {f: m for f, m in p.forms.items() if m.any()}
+    if len(used) > 1:
+        counts = {f: int(m.sum()) for f, m in used.items()}
+        main = max(counts, key=counts.get)
+        minority = pd.Series(False, index=s.index)
+        for f, m in used.items():
+            if f != main:
+                minority |= m
+        listed_nl = ", ".join(f"{_FORM_NAMES[f][0]}: {n}" for f, n in counts.items())
+        listed_en = ", ".join(f"{_FORM_NAMES[f][1]}: {n}" for f, n in counts.items())
+        zone_nl = f" Tijden zonder tijdzone zijn gelezen als {cfg.timezone}." if "iso_local" in used else ""
+        zone_en = f" Times without a time zone were read as {cfg.timezone}." if "iso_local" in used else ""
+        col.add("mixed_date_formats", "warning",
+                f"de kolom mengt datumnotaties ({listed_nl}); elke cel is eenduidig gelezen.{zone_nl} Controleer of "
+                f"de kolom uit één systeem komt; de genoemde rijen wijken af van de rest.",
+                f"the column mixes date forms ({listed_en}); each cell was read unambiguously.{zone_en} Check that "
+                f"the column comes from one system; the rows listed differ from the rest.", name, minority)
+    col.add("excel_serial_date", "warning",
+            "getallen gelezen als Excel-datums (46145 = 3 mei 2026). Controleer een paar rijen; zet de kolom in "
+            "Excel op een datumnotatie vóór het exporteren.",
+            "numbers read as Excel dates (46145 = 3 May 2026). Check a few rows; give the column a date format in "
+            "Excel before exporting.", name, p.forms["excel_serial"])
+    col.add("dst_local_time", "warning",
+            f"lokale tijden in de zomer-/wintertijdwissel van {cfg.timezone}: een tijd die twee keer voorkomt is "
+            f"gelezen als de eerste, een tijd die niet bestaat is een uur opgeschoven (hooguit een uur verschil). "
+            f"Exporteer met tijdzone (2026-10-25T02:30+02:00) om dit te voorkomen.",
+            f"local times in the daylight-saving change of {cfg.timezone}: a time that occurs twice was read as "
+            f"the first, a time that does not exist was moved an hour on (at most an hour off). Export with a "
+            f"time zone (2026-10-25T02:30+02:00) to avoid this.", name, p.dst)
+    open_end = name == "end_date"
+    far = _examples(s, p.out_of_range, col)
+    col.add("date_out_of_range", "warning",
+            f"datums vóór {readers.EARLIEST_YEAR} of na {readers.LATEST_YEAR} ({far}) " +
+            ("tellen als 'geen einddatum' (zo schrijven sommige systemen een open einde)." if open_end else
+             "zijn geen echte datums" + ("; deze rijen zijn apart gezet." if critical else
+                                         "; deze cellen tellen als ontbrekend.")),
+            f"dates before {readers.EARLIEST_YEAR} or after {readers.LATEST_YEAR} ({far}) " +
+            ("count as 'no end date' (some systems write an open end that way)." if open_end else
+             "are not real dates" + ("; these rows were set aside." if critical else
+                                     "; these cells count as missing.")),
+            name, p.out_of_range, reject=critical, reason="date before 1900 or after 2199")
+    reject = (bad | p.out_of_range | p.unread) if critical else None
+    return p.values, reject
 
 
 def _bools(s: pd.Series, spec: ColumnSpec, col: _Collector) -> pd.Series:
     if pd.api.types.is_bool_dtype(s):
         return s.astype("boolean")
+    if pd.api.types.is_numeric_dtype(s):
+        s = s.astype("float64").map(lambda v: None if v != v else f"{v:g}")
     text = s.astype("string").str.strip().str.lower()
+    text = text.mask(_blank(text) | text.isin(["-", "--", "?"]))
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
-    out[text.isin(TRUE).fillna(False).astype(bool)] = True
-    out[text.isin(FALSE).fillna(False).astype(bool)] = False
-    bad = text.notna() & (text != "") & out.isna()
-    col.add("not_a_boolean", "warning", "verwacht ja/nee (of true/false, 1/0); deze cellen tellen als ontbrekend.",
-            "expected yes/no (or true/false, 1/0); these cells count as missing.", spec.name, bad)
+    yes, no = BOOL_WORDS.get(spec.name, (set(), set()))
+    out[text.isin(TRUE | yes).fillna(False).astype(bool)] = True
+    out[text.isin(FALSE | no).fillna(False).astype(bool)] = False
+    if spec.name == "reopened":  # a count of reopenings (Zendesk 'Reopens': 2) means reopened
+        count, _ = readers.to_number(text.where(out.isna()))
+        out[(count >= 1) & (count % 1 == 0)] = True
+    present = text.notna() & (text != "")
+    bad = present & out.isna()
+    col.add("not_a_boolean", _level(bad, present),
+            f"verwacht ja/nee (of true/false, 1/0) ({_examples(text, bad, col)}); deze cellen tellen als ontbrekend.",
+            f"expected yes/no (or true/false, 1/0) ({_examples(text, bad, col)}); these cells count as missing.",
+            spec.name, bad)
     return out
 
 
+class _Pseudonyms:
+    """The pseudonyms of one read of a client folder (the values of :func:`privacy.pseudonymise`).
+
+    ``customer_id`` occurs in the tickets and in the customer base: each distinct customer is
+    hashed once for both files, and the column is kept as a categorical (codes plus the distinct
+    pseudonyms), so that grouping tickets by customer and checking uniqueness cost a fraction
+    on millions of rows. Other identifiers (nearly all distinct) are pseudonymised as before.
+    """
+
+    SHARED = ("customer_id",)
+
+    def __init__(self, key: bytes):
+        self.key = key
+        self._raw: pd.Index | None = None
+        self._hashed = np.empty(0, dtype=object)
+
+    def column(self, name: str, s: pd.Series) -> pd.Series:
+        text = s.astype("string").str.strip()
+        text = text.where(text != "")
+        if name not in self.SHARED:
+            return privacy.pseudonymise(text, self.key)
+        codes, uniques = pd.factorize(text, use_na_sentinel=True)
+        raw = pd.Index(uniques, dtype="string")
+        pos = self._raw.get_indexer(raw) if self._raw is not None else np.full(len(raw), -1)
+        new = pos < 0
+        hashed = np.empty(len(raw), dtype=object)
+        if new.any():
+            fresh = privacy.pseudonymise(pd.Series(raw[new], dtype="string"), self.key).to_numpy(dtype=object)
+            hashed[new] = fresh
+            self._raw = raw[new] if self._raw is None else self._raw.append(raw[new])
+            self._hashed = np.concatenate([self._hashed, fresh])
+        hashed[~new] = self._hashed[pos[~new]]
+        try:
+            values = pd.Categorical.from_codes(codes, categories=pd.Index(hashed, dtype="str"))
+        except ValueError:  # two ids with one 64-bit pseudonym: keep them as plain text
+            return pd.Series(pd.array(hashed, dtype="str").take(codes, allow_fill=True), index=s.index)
+        return pd.Series(values, index=s.index)
+
+
 def _convert(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceConfig, key: bytes,
-             col: _Collector) -> pd.DataFrame:
+             col: _Collector, pseudonyms: _Pseudonyms | None = None) -> pd.DataFrame:
+    pseudonyms = pseudonyms if pseudonyms is not None else _Pseudonyms(key)
     out = {}
     decimal = cfg.decimal or df.attrs.get("decimal", ".")
+    col.raw_ids.extend(df[c] for c in df.columns if specs[c].kind == "id")
+    dates = _parse_dates(df, specs, cfg, col)
     for name in df.columns:
         spec = specs[name]
         s = df[name]
         if spec.kind == "id":
-            text = s.astype("string").str.strip()
-            out[name] = privacy.pseudonymise(text.where(text != ""), key)
+            out[name] = pseudonyms.column(name, s)
         elif spec.kind in ("number", "likert"):
             out[name] = _numbers(s, spec, decimal, col)
         elif spec.kind in ("datetime", "date"):
-            values, bad = parse_datetimes(s, cfg.date_format, cfg.timezone)
-            critical = name in ("created_at",)
-            hint_nl = f"gebruik het formaat {cfg.date_format}" if cfg.date_format else \
-                "gebruik ISO 8601 (2026-05-03 14:05) of dd-mm-jjjj uu:mm, of zet date_format in client.yaml"
-            hint_en = f"use the format {cfg.date_format}" if cfg.date_format else \
-                "use ISO 8601 (2026-05-03 14:05) or dd-mm-yyyy hh:mm, or set date_format in client.yaml"
-            col.add("bad_date", _level(bad, s.notna()) if critical else "warning",
-                    f"datum/tijd niet te lezen ({_examples(s, bad)}); {hint_nl}." +
-                    (" Deze rijen zijn apart gezet." if critical else " Deze cellen tellen als ontbrekend."),
-                    f"date/time cannot be read ({_examples(s, bad)}); {hint_en}." +
-                    (" These rows were set aside." if critical else " These cells count as missing."),
-                    name, bad, reject=critical)
+            values, reject = _date_column(name, s, dates[name], cfg, col)
             out[name] = values
-            if critical:
-                out["_reject_" + name] = bad
+            if reject is not None:
+                out["_reject_" + name] = reject
         elif spec.kind == "bool":
             out[name] = _bools(s, spec, col)
         elif spec.kind == "freetext":
             text = s.astype("string")
             out[name] = privacy.mask_series(text.where(text.str.strip() != ""))
         else:
-            text = s.astype("string").str.strip()
-            out[name] = text.where(text != "")
+            out[name] = _category(s)
     return pd.DataFrame(out, index=df.index)
+
+
+def _category(s: pd.Series) -> pd.Series:
+    """A category column as stripped text, personal data masked (on the distinct values: fast)."""
+    text = s.astype("string").str.strip()
+    text = text.where(text != "")
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return text
+    masked = privacy.mask_series(pd.Series(uniques, dtype="string")).to_numpy(dtype=object)
+    values = np.where(codes >= 0, masked[np.maximum(codes, 0)], None)
+    return pd.Series(values, index=s.index, dtype="string")
 
 
 def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpec], col: _Collector) -> pd.DataFrame:
@@ -240,16 +393,36 @@ def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpe
                 f"Aanwezig: {list(df.columns)[:15]}.",
                 f"client.yaml maps column(s) {missing} but the file does not have them. "
                 f"Present: {list(df.columns)[:15]}.", ", ".join(missing))
+    for source_name, target in cfg.columns.items():
+        if target not in specs:
+            close = difflib.get_close_matches(target, list(specs), n=1, cutoff=0.6)
+            hint_nl = f"Bedoelt u '{close[0]}'?" if close else f"Mogelijk: {', '.join(list(specs)[:12])}, ..."
+            hint_en = f"Did you mean '{close[0]}'?" if close else f"Possible: {', '.join(list(specs)[:12])}, ..."
+            col.add("bad_mapping", "error",
+                    f"client.yaml koppelt '{source_name}' aan '{target}', maar '{target}' is geen kolom die "
+                    f"klantladder kent voor {cfg.name}. {hint_nl}",
+                    f"client.yaml maps '{source_name}' to '{target}', but '{target}' is not a column klantladder "
+                    f"knows for {cfg.name}. {hint_en}", f"sources.{cfg.name}.columns")
     df = df.rename(columns={k: v for k, v in cfg.columns.items() if k in df.columns})
-    unknown = [c for c in df.columns if c not in specs]
+    unknown = [c for c in df.columns if c not in specs and c not in cfg.columns.values()]
+    plain = []
     for c in unknown:
         close = difflib.get_close_matches(str(c), list(specs), n=1, cutoff=0.8)
-        hint_nl = f" Bedoelt u '{close[0]}'? Hernoem de kolom of koppel hem onder columns: in client.yaml." if close \
-            else " Koppel hem onder columns: in client.yaml als hij meetelt."
-        hint_en = f" Did you mean '{close[0]}'? Rename the column or map it under columns: in client.yaml." if close \
-            else " Map it under columns: in client.yaml if it should count."
-        col.add("unknown_column", "warning", "onbekende kolom, wordt niet gebruikt." + hint_nl,
-                "unknown column, not used." + hint_en, str(c))
+        if not close:
+            plain.append(str(c))
+            continue
+        col.add("unknown_column", "warning",
+                f"onbekende kolom, wordt niet gebruikt. Bedoelt u '{close[0]}'? Hernoem de kolom of koppel hem "
+                f"onder sources.{cfg.name}.columns in client.yaml.",
+                f"unknown column, not used. Did you mean '{close[0]}'? Rename the column or map it under "
+                f"sources.{cfg.name}.columns in client.yaml.", str(c))
+    if plain:
+        shown = ", ".join(repr(c) for c in plain[:12]) + (f" (+{len(plain) - 12})" if len(plain) > 12 else "")
+        col.add("unknown_column", "warning",
+                f"{len(plain)} kolom(men) niet gebruikt: {shown}. Koppel een kolom onder sources.{cfg.name}.columns "
+                f"in client.yaml als hij moet meetellen.",
+                f"{len(plain)} column(s) not used: {shown}. Map a column under sources.{cfg.name}.columns in "
+                f"client.yaml if it should count.")
     dup = df.columns[df.columns.duplicated()].tolist()
     if dup:
         col.add("duplicate_column", "error", "deze kolom komt meer dan eens voor (na koppeling).",
@@ -268,6 +441,20 @@ def _schema_findings(df: pd.DataFrame, source: str, model: Model, col: _Collecto
         cases = exc.failure_cases
     specs = source_columns(source, model)
     reject = pd.Series(False, index=df.index)
+    frame_level = cases["schema_context"].astype(str).eq("DataFrameSchema")
+    for check in pd.unique(cases.loc[frame_level, "check"].astype(str)):
+        if not check.startswith("time_order"):
+            raise RuntimeError(f"unexpected schema check {check}")
+        later = check.split(":", 1)[1] if ":" in check else "resolved_at"
+        both = df[later].notna() & df["created_at"].notna()
+        mask = both & (df[later] < df["created_at"])
+        col.add("time_order", _level(mask, both),
+                f"{later} ligt vóór created_at; deze rijen zijn apart gezet. Controleer tijdzones en of de kolommen "
+                "in client.yaml niet verwisseld zijn.",
+                f"{later} is before created_at; these rows were set aside. Check time zones and that the columns "
+                "are not swapped in client.yaml.", later, mask & ~reject, reject=True)
+        reject |= mask
+    cases = cases[~frame_level]
     for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
         index = pd.Index(group["index"].dropna().astype(int).unique())
         mask = pd.Series(df.index.isin(index), index=df.index)
@@ -277,16 +464,7 @@ def _schema_findings(df: pd.DataFrame, source: str, model: Model, col: _Collecto
                     "dubbele identificatie; de eerste rij telt, de herhalingen zijn apart gezet. "
                     "Controleer of het bestand twee keer is geëxporteerd.",
                     "duplicated identifier; the first row counts, repeats were set aside. "
-                    "Check whether the file was exported twice.", str(column), mask, reject=True)
-            reject |= mask
-        elif check.startswith("time_order"):
-            later = check.split(":", 1)[1] if ":" in check else "resolved_at"
-            mask = df[later].notna() & df["created_at"].notna() & (df[later] < df["created_at"])
-            col.add("time_order", "warning",
-                    f"{later} ligt vóór created_at; deze rijen zijn apart gezet. Controleer tijdzones en "
-                    "de volgorde van de kolommen.",
-                    f"{later} is before created_at; these rows were set aside. Check time zones and the "
-                    "order of the columns.", later, mask, reject=True)
+                    "Check whether the file was exported twice.", str(column), mask & ~reject, reject=True)
             reject |= mask
         elif column in specs:
             spec = specs[str(column)]
@@ -307,15 +485,38 @@ def _schema_findings(df: pd.DataFrame, source: str, model: Model, col: _Collecto
     return df[~reject]
 
 
-def _ticket_rules(df: pd.DataFrame, col: _Collector) -> pd.DataFrame:
-    if "resolved_at" in df:
-        hours = (df["resolved_at"] - df["created_at"]).dt.total_seconds() / 3600
-        long = hours > PLAUSIBLE_HOURS
+def _ticket_rules(df: pd.DataFrame, col: _Collector, reference: dt.date | None = None) -> pd.DataFrame:
+    """Plausibility of ticket times: durations of years, timestamps in the future, open tickets."""
+    times = [c for c in ("created_at", "first_response_at", "resolved_at") if c in df]
+    limit = (pd.Timestamp(reference, tz="UTC") + pd.Timedelta(days=1, hours=14) if reference is not None
+             else pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1))
+    when_nl = f"na de peildatum {reference}" if reference is not None else "in de toekomst"
+    when_en = f"after the reference date {reference}" if reference is not None else "in the future"
+    for c in times:
+        col.add("future_timestamp", "warning",
+                f"tijdstip {when_nl}; de rij telt mee. Controleer de datums (jaartal, dag en maand verwisseld?)"
+                + (" of de reference_date in client.yaml." if reference is not None else "."),
+                f"timestamp {when_en}; the row counts. Check the dates (year, day and month swapped?)"
+                + (" or the reference_date in client.yaml." if reference is not None else "."),
+                c, df[c] > limit)
+    for later in ("first_response_at", "resolved_at"):
+        if later not in df:
+            continue
+        hours = (df[later] - df["created_at"]).dt.total_seconds() / 3600
+        wrong = hours > IMPLAUSIBLE_HOURS
         col.add("implausible_duration", "warning",
-                "oplostijd van meer dan een jaar; deze rijen zijn apart gezet. Controleer de datums.",
-                "resolution time of more than a year; these rows were set aside. Check the dates.",
-                "resolved_at", long, reject=True)
-        df = df[~long.to_numpy()]
+                f"{later} ligt meer dan vijf jaar na created_at: vrijwel zeker een verkeerd jaartal. Deze rijen zijn "
+                "apart gezet; controleer de datums.",
+                f"{later} is more than five years after created_at: almost certainly a wrong year. These rows were "
+                "set aside; check the dates.", later, wrong, reject=True)
+        df = df[~wrong.to_numpy()]
+        hours = hours[~wrong.to_numpy()]
+        col.add("long_duration", "warning",
+                f"{later} ligt meer dan een jaar na created_at. De rijen tellen mee (lange zaken bestaan); "
+                "controleer of de datums kloppen.",
+                f"{later} is more than a year after created_at. The rows count (long cases exist); check that the "
+                "dates are right.", later, hours > PLAUSIBLE_HOURS)
+    if "resolved_at" in df:
         open_ = df["resolved_at"].isna()
         col.add("unresolved_ticket", "warning",
                 "nog niet afgesloten; telt mee als niet opgelost en niet in de oplostijd.",
@@ -323,19 +524,96 @@ def _ticket_rules(df: pd.DataFrame, col: _Collector) -> pd.DataFrame:
     return df
 
 
-def read_source(cfg: SourceConfig, model: Model, key: bytes) -> tuple[pd.DataFrame | None, _Collector, int]:
-    """Read, map, convert and validate one source. Returns (frame or None, findings, rows read)."""
+def _missing_rows(df: pd.DataFrame, column: str, col: _Collector) -> pd.DataFrame:
+    """Set aside rows whose required ``column`` is empty (rule ``missing_id`` / ``missing_created_at``)."""
+    if column not in df:
+        return df
+    empty = df[column].isna()
+    rule = "missing_created_at" if column == "created_at" else "missing_id"
+    col.add(rule, _level(empty, pd.Series(True, index=df.index)),
+            f"rij zonder {column}; apart gezet. Vul de kolom in of controleer de koppeling in client.yaml.",
+            f"row without {column}; set aside. Fill in the column or check the mapping in client.yaml.",
+            column, empty, reject=True)
+    return df[~empty.to_numpy()]
+
+
+def _survey_rules(df: pd.DataFrame, specs: dict[str, ColumnSpec], col: _Collector,
+                  min_respondents: int) -> pd.DataFrame | None:
+    """Rows without any answer are set aside; a survey with fewer than ``min_respondents`` is left out."""
+    answers = [c for c in df.columns if specs.get(c) is not None and specs[c].kind == "likert"]
+    if not answers:
+        return df
+    empty = df[answers].isna().all(axis=1)
+    col.add("no_answers", "warning",
+            "rij zonder een enkel antwoord (een afgebroken of lege respons); apart gezet.",
+            "row without a single answer (an abandoned or empty response); set aside.", None, empty, reject=True)
+    df = df[~empty.to_numpy()]
+    if len(df) < min_respondents:
+        col.add("too_few_respondents", "warning",
+                f"maar {len(df)} respondent(en) met antwoorden; minder dan {min_respondents}. Deze enquête telt niet "
+                "mee: de scores zouden de antwoorden van herkenbare personen tonen en zijn statistisch zonder "
+                "waarde. Verzamel meer antwoorden.",
+                f"only {len(df)} respondent(s) with answers; fewer than {min_respondents}. This survey does not "
+                "count: its scores would show the answers of identifiable people and carry no statistical weight. "
+                "Collect more responses.", None, pd.Series(True, index=df.index), reject=True)
+        if len(df) == 0:  # nothing to list: still say so
+            col.findings.append(Finding("too_few_respondents", "warning", col.file, {
+                "nl": "geen respondent met antwoorden; deze enquête telt niet mee.",
+                "en": "no respondent with answers; this survey does not count."}))
+        return None
+    return df
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    """Cells that are empty, white space or a technical missing marker (NA, NULL, #N/A)."""
+    if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+        return s.isna()
+    text = s.astype("string").str.strip()
+    return (text.isna() | text.eq("") | text.str.upper().isin(readers.MISSING_MARKERS)).fillna(True).astype(bool)
+
+
+def _all_blank(s: pd.Series) -> bool:
+    """True if no cell of ``s`` has a value (checked on a few filled cells first: fast)."""
+    filled = s.dropna()
+    if filled.empty:
+        return True
+    if not _blank(filled.head(100)).all():
+        return False
+    return bool(_blank(filled).all())
+
+
+def _missing_labels(raw: pd.DataFrame) -> pd.DataFrame:
+    """SPSS value labels that mean 'no answer' (9 = "Weet niet") make those codes missing."""
+    labels = raw.attrs.get("value_labels") or {}
+    for column, lab in labels.items():
+        if column not in raw.columns or not pd.api.types.is_numeric_dtype(raw[column].dtype):
+            continue
+        codes = [float(k) for k, v in lab.items() if presets.is_missing_text(v)]
+        if codes:
+            raw[column] = raw[column].where(~raw[column].isin(codes))
+    return raw
+
+
+def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.date | None = None,
+                min_respondents: int = 5, pseudonyms: _Pseudonyms | None = None,
+                ) -> tuple[pd.DataFrame | None, _Collector, int]:
+    """Read, map, convert and validate one source. Returns (frame or None, findings, rows read).
+
+    ``reference`` is the client's reference date (timestamps after it are flagged);
+    a survey with fewer than ``min_respondents`` respondents is left out (frame None).
+    ``pseudonyms`` shares the hashed identifiers between the sources of one client.
+    """
     file = f"{cfg.path.parent.name}/{cfg.path.name}"
     header_rows = cfg.header_rows
     if cfg.preset:
         header_rows = max(header_rows, presets.preset_read_options(cfg.preset).get("header_rows", 0))
     raw = readers.read_table(cfg.path, fmt=cfg.format, sheet=cfg.sheet, encoding=cfg.encoding, sep=cfg.sep,
                              decimal=cfg.decimal, header_rows=header_rows)
-    attrs = dict(raw.attrs)
-    reader_findings = list(attrs.pop("findings", []) or [])
     if cfg.preset:
         raw = presets.apply_preset(raw, cfg.preset)
-    raw = raw.reset_index(drop=True)
+    attrs = dict(raw.attrs)
+    reader_findings = [replace(f, file=file) for f in list(attrs.pop("findings", []) or [])]
+    raw = _missing_labels(raw.reset_index(drop=True))
     rows = pd.Series(np.arange(len(raw)) + 2 + header_rows, index=raw.index)
     col = _Collector(cfg.name, file, rows)
     col.findings.extend(reader_findings)
@@ -349,6 +627,11 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes) -> tuple[pd.DataFra
                 f"sources.{cfg.name}.columns in client.yaml.",
                 f"required column missing: {missing}. Add it or map your own column name under "
                 f"sources.{cfg.name}.columns in client.yaml.", ", ".join(missing))
+    for c in REQUIRED[cfg.name]:
+        if c in df.columns and _all_blank(df[c]):
+            col.add("empty_column", "error",
+                    "verplichte kolom is helemaal leeg. Controleer de export en de koppeling in client.yaml.",
+                    "required column is completely empty. Check the export and the mapping in client.yaml.", c)
     if cfg.name.endswith("survey"):
         usable = [c for c in df.columns if specs[c].kind == "likert"]
         if not usable:
@@ -358,24 +641,28 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes) -> tuple[pd.DataFra
                     "no answer column found (such as nps, csat or service_1). Map the columns in client.yaml.")
     if any(f.level == "error" for f in col.findings):
         return None, col, len(raw)
-    key_ = key
-    df = _convert(df, specs, cfg, key_, col)
+    df = _convert(df, specs, cfg, key, col, pseudonyms)
     reject_cols = [c for c in df.columns if c.startswith("_reject_")]
     if reject_cols:
         bad = df[reject_cols].any(axis=1)
         df = df.loc[~bad, [c for c in df.columns if c not in reject_cols]]
     for c in df.columns:
-        if df[c].isna().all():
+        if df[c].isna().all() and c not in REQUIRED[cfg.name]:
             col.add("empty_column", "warning", "kolom is helemaal leeg en telt niet mee.",
                     "column is completely empty and does not count.", c)
-    if cfg.name == "tickets" and "ticket_id" in df:
-        no_id = df["ticket_id"].isna()
-        col.add("missing_id", "warning", "rij zonder ticket_id; apart gezet.", "row without ticket_id; set aside.",
-                "ticket_id", no_id, reject=True)
-        df = df[~no_id]
+    if cfg.name == "tickets":
+        df = _missing_rows(df, "ticket_id", col)
+        df = _missing_rows(df, "created_at", col)
+    elif cfg.name == "customers":
+        df = _missing_rows(df, "customer_id", col)
     df = _schema_findings(df, cfg.name, model, col)
-    if cfg.name == "tickets" and "resolved_at" in df and "created_at" in df:
-        df = _ticket_rules(df, col)
+    if cfg.name == "tickets" and "created_at" in df:
+        df = _ticket_rules(df, col, reference)
+    if cfg.name.endswith("survey"):
+        kept = _survey_rules(df, specs, col, min_respondents)
+        if kept is None:
+            return None, col, len(raw)
+        df = kept
     df = df.copy()
     df.insert(0, "_row", rows.loc[df.index].to_numpy())
     return df.reset_index(drop=True), col, len(raw)
@@ -392,18 +679,24 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
         model = load_model(config.model)
     model = model.with_kpi_scales(config.kpi_scales)
     key = key if key is not None else privacy.load_or_create_key()
+    pseudonyms = _Pseudonyms(key)
     frames: dict[str, pd.DataFrame] = {}
-    findings: list[Finding] = []
+    findings: list[Finding] = list(config.findings)
     rejects: list[pd.DataFrame] = []
     rows_read: dict[str, int] = {}
+    folder_name = config.folder.resolve().name
     for name in SOURCES:
         cfg = config.sources[name]
         if cfg.path is None:
             continue
         try:
-            frame, col, n = read_source(cfg, model, key)
+            frame, col, n = read_source(cfg, model, key, reference=config.reference_date,
+                                        min_respondents=config.min_group_size, pseudonyms=pseudonyms)
         except InputError as exc:
-            findings.extend(exc.findings or [Finding("unreadable_file", "error", str(cfg.path), exc.messages)])
+            short = f"{cfg.path.parent.name}/{cfg.path.name}"
+            found = exc.findings or [Finding("unreadable_file", "error", short, exc.messages)]
+            findings.extend(replace(f, file={cfg.path.name: short, "client.yaml": f"{folder_name}/client.yaml"}
+                                    .get(f.file, f.file)) for f in found)
             continue
         findings.extend(col.findings)
         rejects.extend(col.rejected)
@@ -411,17 +704,22 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
         if frame is not None:
             frames[name] = frame
     if not rows_read and not findings:
-        findings.append(Finding("no_sources", "error", str(config.folder), {
+        findings.append(Finding("no_sources", "error", folder_name, {
             "nl": "geen invoerbestanden gevonden. Verwacht customer_survey, employee_survey, tickets en/of "
                   "customers (.csv, .xlsx, .parquet of .sav). Maak een sjabloon met 'klantladder init'.",
             "en": "no input files found. Expected customer_survey, employee_survey, tickets and/or customers "
                   "(.csv, .xlsx, .parquet or .sav). Make a template with 'klantladder init'."}))
+    elif rows_read and not frames and not any(f.level == "error" for f in findings):
+        findings.append(Finding("no_sources", "error", folder_name, {
+            "nl": "na de controles is geen enkele bron bruikbaar (zie de waarschuwingen hierboven); er valt niets "
+                  "te scoren.",
+            "en": "after the checks no source is usable (see the warnings above); there is nothing to score."}))
     errors = [f for f in findings if f.level == "error"]
     if errors:
         raise InputError({"nl": f"De invoer van {config.folder.name} kan niet worden gescoord.",
                           "en": f"The input of {config.folder.name} cannot be scored."}, findings)
-    reject_frame = (pd.concat(rejects, ignore_index=True) if rejects
-                    else pd.DataFrame(columns=["source", "row", "rule", "column", "reason"]))
+    reject_frame = (pd.concat(rejects, ignore_index=True).drop_duplicates(["source", "row"], ignore_index=True)
+                    if rejects else pd.DataFrame(columns=["source", "row", "rule", "column", "reason"]))
     return ClientData(config, model, frames, findings, reject_frame, rows_read)
 
 

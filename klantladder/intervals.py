@@ -29,6 +29,7 @@ __all__ = [
     "mean_estimate",
     "quantile_estimate",
     "quantile_ci_ranks",
+    "effective_n",
 ]
 
 #: The two-sided 95% normal quantile, 1.959963984540054.
@@ -190,7 +191,32 @@ def nps_estimate(scores: pd.Series | np.ndarray) -> Estimate:
     return nps_from_counts(promoters, x.size - promoters - detractors, detractors)
 
 
-def proportion_estimate(successes: int, n: int) -> Estimate:
+def effective_n(n: float, deff: float = 1.0) -> float:
+    """Kish's effective sample size :math:`n / \\max(1, deff)`.
+
+    Parameters
+    ----------
+    n : float
+        Number of observations.
+    deff : float
+        Design effect: the variance of the estimate under the actual (e.g. clustered) sampling
+        divided by its variance under simple random sampling of ``n`` observations. Values
+        below 1 (or NaN) count as 1, so an interval is never narrower than under simple random
+        sampling.
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    Kish, L. (1965). *Survey Sampling*, section 8.2. Wiley.
+    """
+    d = float(deff) if deff is not None and math.isfinite(float(deff)) else 1.0
+    return float(n) / max(1.0, d)
+
+
+def proportion_estimate(successes: int, n: int, deff: float = 1.0) -> Estimate:
     """A share in percent with a Wilson score 95% interval.
 
     Parameters
@@ -199,6 +225,10 @@ def proportion_estimate(successes: int, n: int) -> Estimate:
         Number of "yes" observations, ``0 <= successes <= n``.
     n : int
         Number of observations.
+    deff : float
+        Design effect (see :func:`effective_n`); with clustered observations (tickets of the
+        same customer) the interval uses the effective sample size :math:`n / deff` instead of
+        :math:`n`. The reported ``n`` stays the number of observations.
 
     Returns
     -------
@@ -213,7 +243,9 @@ def proportion_estimate(successes: int, n: int) -> Estimate:
     .. math:: \\frac{\\hat p + z^2/2n \\pm z \\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}}{1 + z^2/n}
 
     The Wilson interval keeps its coverage near 0% and 100% and for small :math:`n`, where the
-    Wald interval fails (Brown, Cai & DasGupta 2001).
+    Wald interval fails (Brown, Cai & DasGupta 2001). With a design effect the same formula is
+    used with :math:`n` replaced by the effective sample size :math:`n / deff` (Kish 1965), as
+    recommended for clustered samples by Dean & Pagano (2015).
 
     References
     ----------
@@ -222,6 +254,9 @@ def proportion_estimate(successes: int, n: int) -> Estimate:
 
     Brown, L. D., Cai, T. T., & DasGupta, A. (2001). Interval estimation for a binomial proportion.
     *Statistical Science*, 16(2), 101-133.
+
+    Dean, N., & Pagano, M. (2015). Evaluating confidence interval methods for binomial proportions
+    in clustered surveys. *Journal of Survey Statistics and Methodology*, 3(4), 484-503.
     """
     x, n = int(successes), int(n)
     if n <= 0:
@@ -229,10 +264,11 @@ def proportion_estimate(successes: int, n: int) -> Estimate:
     if not 0 <= x <= n:
         raise ValueError(f"successes must lie in 0..n, got {x} of {n}")
     p = x / n
+    m = effective_n(n, deff)
     z2 = Z95 * Z95
-    denom = 1.0 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
+    denom = 1.0 + z2 / m
+    centre = (p + z2 / (2 * m)) / denom
+    half = Z95 * math.sqrt(p * (1 - p) / m + z2 / (4 * m * m)) / denom
     lo, hi = max(centre - half, 0.0), min(centre + half, 1.0)
     return Estimate(value=100.0 * p, ci_low=100.0 * lo, ci_high=100.0 * hi, n=n, se=100.0 * (hi - lo) / (2 * Z95))
 
@@ -300,21 +336,37 @@ def mean_estimate(values: pd.Series | np.ndarray) -> Estimate:
     return Estimate(value=m, ci_low=m - half, ci_high=m + half, n=n, se=se)
 
 
-def quantile_ci_ranks(n: int, q: float, level: float = 0.95) -> tuple[int, int]:
+def quantile_ci_ranks(n: int, q: float, level: float = 0.95, deff: float = 1.0) -> tuple[int, int]:
     """1-based ranks ``(l, u)`` of the order statistics bounding a distribution-free interval.
 
     ``P(X_(l) <= xi_q < X_(u)) >= level`` for continuous data, where ``B ~ Binomial(n, q)``
     counts the observations below the true quantile: ``l`` is the 2.5% quantile of ``B`` and
     ``u`` one more than its 97.5% quantile, both clamped to ``1..n`` (for very small ``n`` the
     coverage then falls below ``level``).
+
+    With a design effect ``deff > 1`` (clustered observations) the count below the quantile is
+    more variable than binomial: the ranks then come from ``Binomial(n_eff, q)`` with the
+    effective size ``n_eff = n / deff`` (:func:`effective_n`), rescaled to ``n`` — Woodruff's
+    (1952) interval, which inverts an interval for the share below the quantile.
+
+    References
+    ----------
+    Woodruff, R. S. (1952). Confidence intervals for medians and other position measures.
+    *Journal of the American Statistical Association*, 47(260), 635-646.
     """
     a = (1.0 - level) / 2.0
-    lo = int(stats.binom.ppf(a, n, q))
-    hi = int(stats.binom.ppf(1.0 - a, n, q)) + 1
+    m = effective_n(n, deff)
+    if m >= n:
+        lo = int(stats.binom.ppf(a, n, q))
+        hi = int(stats.binom.ppf(1.0 - a, n, q)) + 1
+    else:
+        k = max(1, int(math.floor(m)))
+        lo = int(math.floor(stats.binom.ppf(a, k, q) * n / k))
+        hi = int(math.ceil((stats.binom.ppf(1.0 - a, k, q) + 1) * n / k))
     return min(max(lo, 1), n), min(max(hi, 1), n)
 
 
-def quantile_estimate(values: pd.Series | np.ndarray, q: float) -> Estimate:
+def quantile_estimate(values: pd.Series | np.ndarray, q: float, deff: float = 1.0) -> Estimate:
     """A sample quantile with a distribution-free 95% interval from order statistics.
 
     Parameters
@@ -323,6 +375,9 @@ def quantile_estimate(values: pd.Series | np.ndarray, q: float) -> Estimate:
         Numbers; missing values are dropped.
     q : float
         The probability, 0 <= q <= 1 (0.5 for the median, 0.9 for the 90th percentile).
+    deff : float
+        Design effect of the share below the quantile (clustered observations); see
+        :func:`quantile_ci_ranks`.
 
     Returns
     -------
@@ -357,7 +412,7 @@ def quantile_estimate(values: pd.Series | np.ndarray, q: float) -> Estimate:
     h = (n - 1) * q
     f = int(math.floor(h))
     c = min(f + 1, n - 1)
-    lo_rank, hi_rank = quantile_ci_ranks(n, q)
+    lo_rank, hi_rank = quantile_ci_ranks(n, q, deff=deff)
     kth = sorted({f, c, lo_rank - 1, hi_rank - 1})
     part = np.partition(x, kth)
     value = float(part[f] + (h - f) * (part[c] - part[f]))

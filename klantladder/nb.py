@@ -1,14 +1,22 @@
-"""Small helpers the notebooks call: load the assessment, show HTML and figures deterministically."""
+"""Small helpers the notebooks call: load the assessment and its context, show HTML and figures.
+
+The report notebook (``notebooks/assessment.ipynb``) is one call per section::
+
+    a = nb.load_assessment(client_dir, assessment_file, language)
+    ctx = nb.load_context(previous_scores, portfolio)
+    nb.show(sections.summary(a))
+"""
 
 from __future__ import annotations
 
-import io
 import pickle
 from pathlib import Path
+from typing import Sequence
 
 from .assess import Assessment, assess_folder
+from .reportdata import ReportContext, load_context as _load_context
 
-__all__ = ["load_assessment", "show", "show_figure", "figure_svg"]
+__all__ = ["load_assessment", "load_context", "show", "show_figure", "figure_svg"]
 
 
 def load_assessment(client_dir: str | Path, assessment_file: str | None = None, language: str | None = None) -> Assessment:
@@ -22,27 +30,29 @@ def load_assessment(client_dir: str | Path, assessment_file: str | None = None, 
     return a.in_language(language)
 
 
-def figure_svg(fig) -> str:
-    """A figure as SVG text without timestamps or random ids (identical on every run)."""
-    import matplotlib.pyplot as plt
+def load_context(previous_scores: Sequence[str | Path] | str | Path | None = None,
+                 portfolio: str | Path | None = None) -> ReportContext:
+    """Earlier waves (``scores.json`` paths, oldest first) and the portfolio (a batch output folder
+    or a table) for the trend and benchmark section; both optional."""
+    return _load_context(previous_scores, portfolio)
 
-    buf = io.StringIO()
-    with plt.rc_context({"svg.hashsalt": "klantladder", "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
+
+def figure_svg(fig, name: str = "figure") -> str:
+    """A figure as inline SVG text without timestamps or random ids (identical on every run)."""
+    from .plots import to_svg
+
+    return to_svg(fig, name)
 
 
 def show(html: str) -> None:
-    """Display an HTML fragment (from :mod:`klantladder.sections`)."""
+    """Display an HTML fragment (a section from :mod:`klantladder.sections`)."""
     from IPython.display import HTML, display
 
-    display(HTML(html))
+    display(HTML(str(html)))
 
 
-def show_figure(fig) -> None:
+def show_figure(fig, name: str = "figure") -> None:
     """Display a figure as inline SVG (text stays selectable in the PDF)."""
     from IPython.display import SVG, display
 
-    display(SVG(data=figure_svg(fig)))
+    display(SVG(data=figure_svg(fig, name)))

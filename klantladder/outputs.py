@@ -68,31 +68,166 @@ def write_rejects(a, path: Path) -> None:
 
 
 def write_workbook(a, path: Path) -> None:
-    """``scores.xlsx``: rung, overall, dimensions, KPIs and reliability, ready to paste from."""
-    from .sections import KPI_ORDER, dimension_name
+    """``scores.xlsx``: summary, dimensions, KPIs, channels, segments, reliability and route, in
+    the report language, ready to paste from: one header row (bold, frozen, with filters), number
+    formats per column (scores and percentages 0.0, alpha 0.00, probabilities as %), sensible widths.
+    Every number is the Assessment's own (no recomputation); suppressed groups stay as marked rows."""
+    import numpy as np
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from . import __version__
+    from . import reportdata as rd
+    from .config import sector_label
+    from .sections import KPI_ORDER, dimension_name, kpi_name
 
     lang = a.language
-    doc = a.to_dict()
-    summary = pd.DataFrame([
-        {"measure": "rung", "value": doc["rung"]["level"], "label": doc["rung"]["name"]},
-        {"measure": "overall", "value": doc["overall"]["score"], "ci_low": doc["overall"]["ci_low"],
-         "ci_high": doc["overall"]["ci_high"]},
-    ] + [{"measure": f"p(rung {k})", "value": v} for k, v in doc["rung"]["probabilities"].items()])
-    dims = pd.DataFrame([{"dimension": k, "name": dimension_name(a, k), **{c: v for c, v in d.items()
-                                                                             if not isinstance(v, (list, dict))}}
-                         for k, d in doc["dimensions"].items()])
-    kpis = pd.DataFrame([{"kpi": k, "name": a.model.kpis[k].name.get(lang, k), "unit": a.model.kpis[k].unit,
-                          **(doc["kpis"].get(k) or {})} for k in KPI_ORDER if k in doc["kpis"]])
-    rel = pd.DataFrame([{"survey": s, "dimension": k, **v} for s, dd in doc["reliability"].items()
-                        for k, v in dd.items()])
-    sheets = {"Samenvatting" if lang == "nl" else "Summary": summary,
-              "Pijlers" if lang == "nl" else "Dimensions": dims,
-              "Kengetallen" if lang == "nl" else "KPIs": kpis,
-              "Betrouwbaarheid" if lang == "nl" else "Reliability": rel}
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        for name, frame in sheets.items():
-            frame.to_excel(xl, sheet_name=name, index=False)
-            ws = xl.sheets[name]
-            for col in ws.columns:
-                width = max(len(str(c.value or "")) for c in col)
-                ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 60)
+    term, plural = a.config.customer_term
+    tm = {"term": term, "plural": plural}
+
+    def h(key: str, **kw) -> str:
+        return t(key, lang, **tm, **kw).replace("\u00ad", "")
+
+    def num(x):
+        if x is None:
+            return None
+        try:
+            x = float(x)
+        except (TypeError, ValueError):
+            return None
+        return x if np.isfinite(x) else None
+
+    yes, no = h("xl_yes"), h("xl_no")
+    sheets: list[tuple[str, list[str], list[list], dict[int, str]]] = []
+
+    # Summary
+    rows: list[list] = [[h("xl_client"), a.config.name, None, None, None],
+                        [h("xl_sector"), sector_label(a.config.sector, lang), None, None, None],
+                        [h("xl_wave"), a.config.wave, None, None, None],
+                        [h("xl_reference_date"), a.reference_date.isoformat() if a.reference_date else None, None,
+                         None, None],
+                        [h("xl_model"), a.model.version, None, None, None],
+                        [h("xl_rung"), a.rung.level, None, None, None],
+                        [h("xl_rung_name"), a.model.rung(a.rung.level).name.get(lang), None, None, None],
+                        [h("xl_overall"), num(a.overall.value), num(a.overall.ci_low), num(a.overall.ci_high), None]]
+    rows += [[h("xl_rung_probability", level=k), num(v), None, None, a.draws]
+             for k, v in sorted(a.rung.probabilities.items())]
+    rows.append([h("xl_note", version=__version__), None, None, None, None])
+    sheets.append((h("xl_sheet_summary"), [h("xl_measure"), h("xl_value"), h("xl_low"), h("xl_high"), h("xl_n")],
+                   rows, {1: "0.0", 2: "0.0", 3: "0.0", 4: "#,##0"}))
+
+    # Dimensions
+    blind = set(rd.blind_spots(a))
+    rows = []
+    for k, d in a.dimensions.items():
+        g = d.gap
+        rows.append([dimension_name(a, k), k, num(d.score), num(d.ci_low), num(d.ci_high),
+                     num(d.internal.value) if d.internal else None, num(d.customer.value) if d.customer else None,
+                     num(d.kpi), num(g.value) if g else None, num(g.ci_low) if g else None,
+                     num(g.ci_high) if g else None, (yes if k in blind else no) if g else None,
+                     d.internal.n if d.internal else 0, d.customer.n if d.customer else 0, num(a.weights.get(k))])
+    head = [h("col_dimension"), h("xl_key"), h("col_score"), h("xl_low"), h("xl_high"), h("col_internal"),
+            h("col_customer", Plural=plural.capitalize()), h("col_kpi"), h("xl_gap"), h("xl_gap_low"),
+            h("xl_gap_high"), h("xl_blind_spot"), h("xl_n_internal"), h("xl_n_customer"), h("xl_weight")]
+    sheets.append((h("xl_sheet_dimensions"), head, rows, {**{i: "0.0" for i in range(2, 11)}, 12: "#,##0",
+                                                          13: "#,##0", 14: "0.00"}))
+
+    # KPIs
+    units = {"%": h("xl_percent"), "h": h("xl_hours"), "": ""}
+    rows = []
+    for k in KPI_ORDER:
+        e = a.kpis.get(k)
+        if k not in a.model.kpis:
+            continue
+        unit = a.model.kpis[k].unit
+        rows.append([kpi_name(a, k), k, units.get(unit, unit), num(e.value) if e else None,
+                     num(e.ci_low) if e else None, num(e.ci_high) if e else None, e.n if e else None])
+    sheets.append((h("xl_sheet_kpis"), [h("col_kpi_name"), h("xl_key"), h("xl_unit"), h("xl_value"), h("xl_low"),
+                                       h("xl_high"), h("xl_n")], rows,
+                   {3: "0.0", 4: "0.0", 5: "0.0", 6: "#,##0"}))
+
+    # Channels
+    by = rd.service_by_channel(a)
+    if not by.empty:
+        head = [h("col_channel"), h("xl_n"), h("xl_suppressed"), h("col_fr"), "P90", h("col_res"), "P90",
+                h("col_sla"), h("col_fcr"), h("col_reopen"), h("col_repeat")]
+        rows = [[str(r.channel), None if r.suppressed else int(r.n), yes if r.suppressed else no,
+                 num(r.first_response_median), num(r.first_response_p90), num(r.resolution_median),
+                 num(r.resolution_p90), num(r.sla_rate), num(r.fcr_rate), num(r.reopen_rate), num(r.repeat_rate)]
+                for r in by.itertuples()]
+        sheets.append((h("xl_sheet_channels"), head, rows, {1: "#,##0", **{i: "0.0" for i in range(3, 11)}}))
+
+    # Segments (all breakdowns stacked, one column per measure; hidden groups and cells empty)
+    tables = rd.segment_tables(a)
+    if tables:
+        rank = {m: i for i, m in enumerate(["nps", "csat", *a.model.dimension_keys])}
+        measures = sorted({v for st in tables for v in st.values}, key=lambda m: (rank.get(m, len(rank)), m))
+        names = {"nps": "NPS", "csat": h("col_csat"), "retention": h("col_retention")}
+        head = [h("xl_breakdown"), h("xl_group"), h("xl_n"), h("xl_suppressed")] + [
+            dimension_name(a, m) if m in a.model.dimension_keys else names.get(m, m) for m in measures]
+        rows = []
+        for st in tables:
+            title = t(st.title_key, lang, **tm, Plural=plural.capitalize(), Term=term.capitalize())
+            for r in st.table.to_dict(orient="records"):
+                if r.get("is_total"):
+                    group = h("total")
+                else:
+                    group = h("unknown_group") if r["group"] == rd.UNKNOWN_GROUP else str(r["group"])
+                n = None if r["suppressed"] or pd.isna(r["n"]) else int(r["n"])
+                hidden = set(r.get("suppressed_values") or ())
+                rows.append([title, group, n, yes if r["suppressed"] else no]
+                            + [num(r.get(m)) if m in st.values and m not in hidden else None for m in measures])
+        sheets.append((h("xl_sheet_segments"), head, rows, {2: "#,##0", **{i: "0.0" for i in range(4, len(head))}}))
+
+    # Reliability
+    rows = []
+    for survey, label in (("employee", t("source_employee_survey", lang, **tm)),
+                          ("customer", t("source_customer_survey", lang, **tm))):
+        for k, r in a.reliability.get(survey, {}).items():
+            rows.append([label, dimension_name(a, k), num(r.alpha), num(r.alpha_std), r.n_items, r.n,
+                         yes if np.isfinite(r.alpha) and r.alpha < 0.7 else no])
+    sheets.append((h("xl_sheet_reliability"), [h("xl_survey"), h("col_dimension"), h("xl_alpha"), h("xl_alpha_std"),
+                                              h("xl_items"), h("xl_n"), h("xl_flag")], rows,
+                   {2: "0.00", 3: "0.00", 4: "0", 5: "#,##0"}))
+
+    # Route
+    items = rd.route_items(a)
+    if items:
+        rows = [[a.rung.level + 1, dimension_name(a, it.condition), dimension_name(a, it.advice_key),
+                 num(it.value), num(it.target), num(it.shortfall)] for it in items]
+        sheets.append((h("xl_sheet_route"), [h("xl_rung"), h("xl_condition"), h("col_dimension"), h("xl_value"),
+                                            h("xl_target"), h("xl_shortfall")], rows,
+                       {3: "0.0", 4: "0.0", 5: "0.0"}))
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold = Font(bold=True, color="FFFFFF")
+    fill = PatternFill("solid", fgColor="0173B2")
+    for name, head, rows, formats in sheets:
+        ws = wb.create_sheet(name[:31])
+        ws.append(head)
+        for row in rows:
+            ws.append(row)
+        for cell in ws[1]:
+            cell.font = bold
+            cell.fill = fill
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+        ws.freeze_panes = "A2"
+        if rows:
+            ws.auto_filter.ref = ws.dimensions
+        for j, col in enumerate(ws.iter_cols(min_row=1, max_row=ws.max_row), start=0):
+            fmt = formats.get(j)
+            if fmt:
+                for c in col[1:]:
+                    if isinstance(c.value, (int, float)):
+                        c.number_format = fmt
+            longest = max(len(str(c.value)) if c.value is not None else 0 for c in col[1:]) if len(col) > 1 else 0
+            width = max(min(len(str(head[j])), 28), min(longest, 60)) + 2
+            ws.column_dimensions[col[0].column_letter].width = max(8, width)
+        ws.row_dimensions[1].height = 30
+    # Probabilities as percentages.
+    ws = wb[sheets[0][0][:31]]
+    for row in ws.iter_rows(min_row=2):
+        if row[4].value == a.draws and isinstance(row[1].value, float):
+            row[1].number_format = "0.0%"
+    wb.save(path)

@@ -24,6 +24,9 @@ What comes back, per format (``df.attrs`` says how the file was read):
 Excel ``sheet``; ``extra_header`` holds the rows dropped by ``header_rows`` (as lists of text),
 ``findings`` a list of warning :class:`~klantladder.errors.Finding` (e.g. duplicate column names).
 Input files are only ever opened for reading.
+
+:func:`to_number` and :func:`to_datetime` turn text cells into numbers and UTC timestamps and say,
+per cell, what could not be read (and, for dates, in which form each cell was written).
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ __all__ = [
     "detect_format",
     "read_table",
     "to_number",
+    "to_datetime",
+    "DateParse",
+    "DATE_FORMS",
 ]
 
 
@@ -422,11 +428,13 @@ def _duplicate_warning(path: Path, header: list[str]) -> list[Finding]:
     if not dup:
         return []
     names = ", ".join(repr(d) for d in dup)
+    renamed = ", ".join(repr(f"{d}.1") for d in dup)
     return [_finding("duplicate_columns", path,
-                     f"Kolomnamen komen dubbel voor: {names}. De tweede heet nu '<naam>.1'. Geef elke kolom "
-                     f"een eigen naam.",
-                     f"Column names occur twice: {names}. The second is now called '<name>.1'. Give every "
-                     f"column its own name.", level="warning")]
+                     f"Kolomnamen komen dubbel voor: {names}. De tweede heet nu {renamed} en telt niet mee, "
+                     f"tenzij u hem koppelt in client.yaml. Geef elke kolom een eigen naam.",
+                     f"Column names occur twice: {names}. The second is now called {renamed} and does not "
+                     f"count unless you map it in client.yaml. Give every column its own name.",
+                     level="warning", column=", ".join(dup))]
 
 
 def _drop_empty_unnamed(df: pd.DataFrame) -> pd.DataFrame:
@@ -669,3 +677,237 @@ def to_number(series: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Seri
     bad[valid] = bad_u[codes[valid]]
     return (pd.Series(values, index=series.index, name=series.name),
             pd.Series(bad, index=series.index, name=series.name))
+
+
+# -------------------------------------------------------------------------------------------- dates
+
+DATE_FORMS = ("format", "iso_offset", "iso_local", "day_month", "excel_serial")
+"""The forms :func:`to_datetime` recognises in a cell (see :class:`DateParse`)."""
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+"""Dates outside these years are not dates of a customer's life (``9999-12-31`` means "no end")."""
+
+_ISO_RE = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?)?"
+           r"\s*(?:[zZ]|[+-][0-9]{2}(?::?[0-9]{2})?)?$")
+_OFFSET_RE = r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?\s*(?:[zZ]|[+-][0-9]{2}(?::?[0-9]{2})?)$"
+_DM_RE = (r"^(?P<a>[0-9]{1,2})(?P<sep>[-./])(?P<b>[0-9]{1,2})[-./](?P<y>[0-9]{4})"
+          r"(?:[ T]+(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?\s*(?P<p>[AaPp]\.?[Mm]\.?)?)?$")
+_SERIAL_RE = r"^[2-7][0-9]{4}(?:[.,][0-9]+)?$"  # Excel day numbers 20000-79999: 1954-2118
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+@dataclass
+class DateParse:
+    """What :func:`to_datetime` made of a column.
+
+    ``values`` are UTC timestamps (``datetime64[ns, UTC]``), NaT where empty or unreadable.
+    ``bad``: non-empty cells that are no date in any accepted form. ``forms``: per form in
+    :data:`DATE_FORMS`, the cells read in that form. ``dst``: local times that fall in a
+    daylight-saving change (an hour that does not exist is moved forward, one that occurs twice is
+    read as its first occurrence). ``out_of_range``: dates before 1900 or after 2199 (NaT).
+    ``day_first`` / ``month_first``: cells that can only be day/month/year (``25/05/2026``) or
+    month/day/year (``05/25/2026``). ``order``: how day-month cells were read: ``"dmy"``,
+    ``"mdy"``, ``"ambiguous"`` (slash dates with no evidence either way: left unread, NaT, and
+    not in ``bad``) or ``"conflict"`` (evidence both ways: left unread), ``None`` if there were none.
+    """
+
+    values: pd.Series
+    bad: pd.Series
+    forms: dict[str, pd.Series]
+    dst: pd.Series
+    out_of_range: pd.Series
+    day_first: pd.Series
+    month_first: pd.Series
+    order: str | None
+
+    @property
+    def unread(self) -> pd.Series:
+        """Day-month cells left unread because their order is ambiguous or conflicting."""
+        if self.order in ("ambiguous", "conflict"):
+            return self.forms["day_month"]
+        return pd.Series(False, index=self.values.index)
+
+
+def _mask(index: pd.Index, values: Any = False) -> pd.Series:
+    return pd.Series(values, index=index, dtype=bool)
+
+
+def _arrow_text(text: pd.Series) -> pa.Array:
+    arr = pa.array(text.astype("str"), from_pandas=True)
+    return arr.cast(pa.string()) if arr.type != pa.string() else arr
+
+
+def _np(arr: pa.Array) -> np.ndarray:
+    return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _localise(naive: pd.Series, timezone: str) -> tuple[pd.Series, pd.Series]:
+    """Naive local times -> UTC; returns (values, mask of times in a daylight-saving change)."""
+    naive = naive.astype("datetime64[ns]")
+    local = naive.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+    dst = naive.notna() & local.isna()
+    if dst.any():
+        fix = naive[dst].dt.tz_localize(timezone, ambiguous=np.ones(int(dst.sum()), dtype=bool),
+                                        nonexistent=pd.Timedelta(hours=1))
+        local = local.copy()
+        local[dst] = fix
+    return local.dt.tz_convert("UTC"), dst
+
+
+def _to_utc_part(values: pd.Series, timezone: str) -> tuple[pd.Series, pd.Series]:
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC"), _mask(values.index)
+    if values.dtype == object:  # a format with %z can give mixed offsets
+        values = pd.to_datetime(values, utc=True, errors="coerce")
+        return values, _mask(values.index)
+    return _localise(values, timezone)
+
+
+def _out_of_range(values: pd.Series) -> pd.Series:
+    """Dates before :data:`EARLIEST_YEAR` or after :data:`LATEST_YEAR`."""
+    tz = values.dt.tz
+    lo = pd.Timestamp(EARLIEST_YEAR, 1, 1, tz=tz)
+    hi = pd.Timestamp(LATEST_YEAR + 1, 1, 1, tz=tz)
+    return values.notna() & ((values < lo) | (values >= hi))
+
+
+def _day_month(parts: pa.StructArray, order: str, index: pd.Index) -> pd.Series:
+    """Naive timestamps from extracted day-month parts, NaT where the parts are no valid time."""
+    def num(name: str, default: float) -> np.ndarray:
+        col = parts.field(name)
+        col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+        out = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+        return np.where(np.isnan(out), default, out)
+
+    a, b = num("a", np.nan), num("b", np.nan)
+    day, month = (a, b) if order == "dmy" else (b, a)
+    hour, minute, second = num("H", 0), num("M", 0), num("S", 0)
+    ampm = pc.utf8_lower(pc.replace_substring(parts.field("p"), ".", "")).to_numpy(zero_copy_only=False)
+    pm, am = ampm == "pm", ampm == "am"
+    bad = ((am | pm) & ((hour < 1) | (hour > 12))) | (hour > 23) | (minute > 59) | (second > 59)
+    hour = np.where(pm & (hour < 12), hour + 12, np.where(am & (hour == 12), 0, hour))
+    year = np.where(bad, np.nan, num("y", np.nan))  # pandas would carry 25:70 into the next day
+    frame = pd.DataFrame({"year": year, "month": month, "day": day, "hour": hour,
+                          "minute": minute, "second": second}, index=index)
+    return pd.to_datetime(frame, errors="coerce")
+
+
+def to_datetime(series: pd.Series, *, date_format: str | None = None, timezone: str = "Europe/Amsterdam",
+                order: str | None = None) -> DateParse:
+    """Parse a column of dates/times to UTC, saying how every cell was read.
+
+    Accepted forms, per cell:
+
+    * ``date_format`` (a ``strftime`` pattern such as ``"%m/%d/%Y %I:%M:%S %p"``) when given;
+    * ISO 8601 (``2026-05-03``, ``2026-05-03 14:05``, ``2026-05-03T14:05:00+02:00``) always: it is
+      unambiguous, and it is what the Excel reader gives for real date cells;
+    * without ``date_format``: day-month-year with ``-``, ``.`` or ``/`` (``03-05-2026 14:05``,
+      ``3/5/2026 2:05 PM``) and Excel day numbers (``46145``, ``46145.5``).
+
+    Day-month order: ``order`` ``"dmy"`` or ``"mdy"`` decides it. Without it, a cell that can
+    only be one order (``25/05/2026``) decides for the column; with no such cell, dates written
+    with ``-`` or ``.`` are read day first (the Dutch convention) and dates written with ``/`` are
+    left unread (``order == "ambiguous"``): ``03/05/2026`` is 3 May in Europe and 5 March in the
+    US, and guessing would silently shift every time KPI. Cells proving both orders give
+    ``"conflict"``.
+
+    Times without an offset are local times in ``timezone`` (daylight saving included); times
+    with one are converted. Values already of a datetime type keep their moments.
+    """
+    idx = series.index
+    none = _mask(idx)
+    forms = {f: none for f in DATE_FORMS}
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        far = _out_of_range(series)
+        values, dst = _to_utc_part(series.where(~far), timezone)
+        return DateParse(values.astype("datetime64[ns, UTC]"), none, forms, dst, far, none, none, None)
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        num = series.astype("float64")
+        text = pd.Series(np.where(num.notna(), num.map(lambda v: f"{v:.10g}"), None), index=idx, dtype="str")
+    else:
+        text = series.astype("str").str.strip()
+    text = text.mask(text.eq("").fillna(False).astype(bool))
+    present = text.notna().to_numpy()
+    out = np.full(len(idx), np.datetime64("NaT"), dtype="datetime64[ns]")  # UTC
+    dst = np.zeros(len(idx), dtype=bool)
+    oor = np.zeros(len(idx), dtype=bool)
+    todo = present.copy()
+
+    def sub(mask: np.ndarray) -> pd.Series:
+        return text if mask.all() else text[mask]
+
+    def put(mask: np.ndarray, values: pd.Series) -> np.ndarray:
+        """Store parsed ``values`` (aligned to ``mask``); return the mask of cells that parsed."""
+        where = np.flatnonzero(mask)
+        if values.dtype == object:  # a date_format with %z and several offsets
+            values = pd.to_datetime(values, utc=True, errors="coerce")
+        far = _out_of_range(values).to_numpy()
+        oor[where[far]] = True
+        values = values.where(~far)
+        utc, d = _to_utc_part(values, timezone)
+        got = utc.notna().to_numpy()
+        out[where[got]] = utc[got].dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+        dst[where[d.to_numpy() & got]] = True
+        ok = np.zeros(len(idx), dtype=bool)
+        ok[where[got | far]] = True
+        return ok
+
+    if date_format:
+        with_zone = "%z" in date_format or "%Z" in date_format
+        ok = put(todo, pd.to_datetime(sub(todo), format=date_format, errors="coerce", utc=with_zone))
+        forms["format"] = _mask(idx, ok)
+        todo &= ~ok
+    arr = _arrow_text(text) if todo.any() else None
+    if todo.any():
+        iso = _np(pc.match_substring_regex(arr, _ISO_RE)) & todo
+        if iso.any():
+            aware = iso & _np(pc.match_substring_regex(arr, _OFFSET_RE))
+            local = iso & ~aware
+            if aware.any():
+                ok = put(aware, pd.to_datetime(sub(aware), format="ISO8601", utc=True, errors="coerce"))
+                forms["iso_offset"] = _mask(idx, ok)
+                todo &= ~ok
+            if local.any():
+                ok = put(local, pd.to_datetime(sub(local), format="ISO8601", errors="coerce"))
+                forms["iso_local"] = _mask(idx, ok)
+                todo &= ~ok
+    day_first = month_first = none
+    used_order: str | None = None
+    if todo.any() and not date_format:
+        parts = pc.extract_regex(arr, _DM_RE)
+        dm = _np(parts.is_valid()) & todo
+        if dm.any():
+            a = pc.cast(pc.if_else(pc.equal(parts.field("a"), ""), pa.scalar(None, pa.string()), parts.field("a")),
+                        pa.int64()).to_numpy(zero_copy_only=False)
+            b = pc.cast(pc.if_else(pc.equal(parts.field("b"), ""), pa.scalar(None, pa.string()), parts.field("b")),
+                        pa.int64()).to_numpy(zero_copy_only=False)
+            a, b = np.nan_to_num(a.astype(float)), np.nan_to_num(b.astype(float))
+            day_first = _mask(idx, dm & (a > 12) & (b <= 12))
+            month_first = _mask(idx, dm & (b > 12) & (a <= 12))
+            slash = dm & (parts.field("sep").to_numpy(zero_copy_only=False) == "/")
+            used_order = order
+            if used_order is None:
+                if day_first.any() and month_first.any():
+                    used_order = "conflict"
+                elif day_first.any():
+                    used_order = "dmy"
+                elif month_first.any():
+                    used_order = "mdy"
+                elif slash.any():
+                    used_order = "ambiguous"
+                else:
+                    used_order = "dmy"
+            forms["day_month"] = _mask(idx, dm)
+            if used_order in ("dmy", "mdy"):
+                ok = put(dm, _day_month(parts.filter(pa.array(dm)), used_order, idx[dm]))
+                todo &= ~ok
+            else:
+                todo &= ~dm  # unread, not bad: the caller asks for date_format
+        serial = _np(pc.match_substring_regex(arr, _SERIAL_RE)) & todo
+        if serial.any():
+            days = pd.to_numeric(sub(serial).str.replace(",", ".", regex=False), errors="coerce")
+            ok = put(serial, _EXCEL_EPOCH + pd.to_timedelta(days.round(6), unit="D").dt.round("s"))
+            forms["excel_serial"] = _mask(idx, ok)
+            todo &= ~ok
+    values = pd.Series(out, index=idx).dt.tz_localize("UTC")
+    return DateParse(values, _mask(idx, todo), forms, _mask(idx, dst), _mask(idx, oor), day_first, month_first,
+                     used_order)

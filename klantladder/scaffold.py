@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -19,11 +20,11 @@ LIKERT_LABELS = {"nl": ["Helemaal mee oneens", "Mee oneens", "Neutraal", "Mee ee
 
 CLIENT_YAML = """\
 # klantladder client settings. Everything here is optional except what you want to change.
-name: {name}                 # shown on the report
+name: {name}  # shown on the report
 sector: overig               # retail | zorg | ziekenhuis | horeca | advocatuur | bouw | overheid | onderwijs | zakelijk | overig
 # customer_term: klant       # the word the report uses for the customer (default: the sector's word)
 language: nl                 # nl | en
-wave: "{wave}"               # name of this measurement, e.g. 2026-najaar
+wave: {wave}  # name of this measurement, e.g. 2026-najaar
 # reference_date: 2026-10-31 # date the KPIs are measured at (default: latest date in the data)
 # customer_survey_invited: 1500   # invitations sent, for the response rate
 # sla: {{first_response_hours: 8, resolution_hours: 72}}   # the client's service targets
@@ -33,14 +34,21 @@ wave: "{wave}"               # name of this measurement, e.g. 2026-najaar
 #   first_response_hours_median: [[2, 100], [72, 0]]
 # sources:                   # only needed when files or columns are named differently
 #   customer_survey:
-#     file: export.xlsx
-#     sheet: Resultaten
+#     file: export.xlsx      # default: customer_survey.csv/.xlsx/.parquet/.sav in this folder
+#     sheet: Resultaten      # Excel: sheet name or number (0 = first; default: the first)
 #     preset: qualtrics      # qualtrics | surveymonkey | limesurvey | msforms
 #     columns: {{"Hoe waarschijnlijk ...": nps, "Q3_1": service_1}}
+#   employee_survey:
+#     file: medewerkers.csv
+#     format: csv            # csv | xlsx | parquet | sav (default: detected from extension and content)
+#     encoding: cp1252       # CSV only (default: detected; utf-8 with or without BOM, or cp1252)
+#     sep: ";"               # CSV only: , ; | or tab (default: detected)
+#     decimal: ","           # CSV only: , or . (default: detected)
+#     header_rows: 0         # extra rows under the header to skip
 #   tickets:
 #     columns: {{"Created Date": created_at, "Closed Date": resolved_at}}
-#     date_format: "%m/%d/%Y %I:%M:%S %p"
-#     timezone: America/New_York
+#     date_format: "%m/%d/%Y %I:%M:%S %p"   # needed for 03/05/2026-style dates; ISO 8601 always works
+#     timezone: America/New_York            # for times without an offset (default Europe/Amsterdam)
 """
 
 
@@ -60,7 +68,8 @@ def init_client(folder: str | Path, model: Model | None = None, wave: str = "") 
                           "en": f"{folder} already has a client.yaml; nothing was overwritten."})
     folder.mkdir(parents=True, exist_ok=True)
     written = [folder / "client.yaml"]
-    written[0].write_text(CLIENT_YAML.format(name=folder.name, wave=wave), encoding="utf-8")
+    written[0].write_text(CLIENT_YAML.format(name=json.dumps(folder.resolve().name, ensure_ascii=False),
+                                             wave=json.dumps(wave, ensure_ascii=False)), encoding="utf-8")
     for source in ("customer_survey", "employee_survey", "tickets", "customers"):
         p = folder / "templates" / f"{source}.csv"
         p.parent.mkdir(exist_ok=True)
@@ -90,14 +99,24 @@ def _survey_workbook(path: Path, survey: str, model: Model) -> Path:
                             error="Kies een antwoord uit de lijst (1–5 of Helemaal mee oneens … Helemaal mee eens).")
     nps = DataValidation(type="whole", operator="between", formula1="0", formula2="10", allow_blank=True,
                          showErrorMessage=True, error="NPS is een geheel getal van 0 tot en met 10.")
-    ws.add_data_validation(likert)
-    ws.add_data_validation(nps)
+    csat = DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True,
+                          showErrorMessage=True, error="CSAT is een geheel getal van 1 (zeer ontevreden) tot en met "
+                                                         "5 (zeer tevreden).")
+    ces = DataValidation(type="whole", operator="between", formula1="1", formula2="7", allow_blank=True,
+                         showErrorMessage=True, error="CES is een geheel getal van 1 (zeer moeilijk) tot en met "
+                                                        "7 (zeer makkelijk).")
+    for dv in (likert, nps, csat, ces):
+        ws.add_data_validation(dv)
     specs = source_columns(survey, model)
     for idx, name in enumerate(headers, start=1):
         letter = ws.cell(row=1, column=idx).column_letter
         rng = f"{letter}2:{letter}2000"
         if name == "nps":
             nps.add(rng)
+        elif name == "csat":
+            csat.add(rng)
+        elif name == "ces":
+            ces.add(rng)
         elif specs[name].kind == "likert" and specs[name].high == model.likert_max and name not in ("csat", "ces"):
             likert.add(rng)
         ws.column_dimensions[letter].width = max(12, len(name) + 2)

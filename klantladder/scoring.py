@@ -25,7 +25,7 @@ from .model import Condition, Model, apply_scale
 
 __all__ = [
     "respondent_scores", "kpi_view", "combine_views", "overall_score", "rung_level", "blocking_conditions",
-    "condition_value", "rung_levels", "DimensionScore", "RungResult",
+    "condition_value", "rung_levels", "DimensionScore", "RungResult", "excludes_zero",
 ]
 
 
@@ -153,9 +153,22 @@ def blocking_conditions(model: Model, level: int, scores: Mapping[str, float | N
     return out
 
 
+def excludes_zero(est: Estimate | None) -> bool:
+    """True when a 95% interval lies wholly above or wholly below 0 (a difference larger than
+    the noise, two-sided test at 5%); False without an interval."""
+    if est is None or est.ci_low is None or est.ci_high is None:
+        return False
+    return bool(est.ci_low > 0 or est.ci_high < 0)
+
+
 @dataclass(frozen=True)
 class DimensionScore:
-    """A dimension's score with its interval and the views it was built from."""
+    """A dimension's score with its interval and the views it was built from.
+
+    ``gap`` is the perception gap internal − customer view with its interval (from the joint
+    draws of the two independent surveys); ``gap_significant`` says whether that interval
+    excludes 0. ``se`` is the standard deviation of the score's draws (used to compare waves).
+    """
 
     key: str
     score: float | None
@@ -166,11 +179,23 @@ class DimensionScore:
     kpi: float | None
     gap: Estimate | None
     sources: tuple[str, ...]
+    se: float | None = None
+    kpi_ci: tuple[float | None, float | None] | None = None
+
+    @property
+    def gap_significant(self) -> bool:
+        """Whether the perception gap exceeds the noise (its 95% interval excludes 0)."""
+        return excludes_zero(self.gap)
+
+    def estimate(self) -> Estimate:
+        """The score as an :class:`Estimate` (n = number of evidence sources)."""
+        return Estimate(self.score, self.ci_low, self.ci_high, len(self.sources), self.se)
 
     def to_dict(self) -> dict:
         def r(x: float | None) -> float | None:
             return None if x is None or not np.isfinite(x) else round(float(x), 2)
 
+        gap = None if self.gap is None else {**self.gap.to_dict(), "significant": self.gap_significant}
         return {
             "score": r(self.score), "ci_low": r(self.ci_low), "ci_high": r(self.ci_high),
             "internal": r(self.internal.value) if self.internal else None,
@@ -180,8 +205,9 @@ class DimensionScore:
             "n_customer": self.customer.n if self.customer else 0,
             "internal_ci": [r(self.internal.ci_low), r(self.internal.ci_high)] if self.internal else None,
             "customer_ci": [r(self.customer.ci_low), r(self.customer.ci_high)] if self.customer else None,
-            "gap": self.gap.to_dict() if self.gap else None,
+            "gap": gap,
             "sources": list(self.sources),
+            "kpi_ci": [r(self.kpi_ci[0]), r(self.kpi_ci[1])] if self.kpi_ci else None,
         }
 
 

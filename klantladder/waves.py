@@ -6,7 +6,9 @@ the variance of the change is the sum of the two variances.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +16,8 @@ import pandas as pd
 
 from klantladder.intervals import Z95, Estimate
 
-__all__ = ["WAVE_COLUMNS", "WaveChange", "estimate_se", "wave_change", "wave_table"]
+__all__ = ["WAVE_COLUMNS", "COMPARE_COLUMNS", "WaveChange", "WaveSnapshot", "estimate_se", "wave_change",
+           "wave_table", "wave_sort_key", "chronological", "compare_snapshots"]
 
 WAVE_COLUMNS: tuple[str, ...] = ("measure", "from_wave", "to_wave", "change", "ci_low", "ci_high", "significant")
 
@@ -141,4 +144,148 @@ def wave_table(scores_by_wave: dict[str, dict[str, Estimate]]) -> pd.DataFrame:
     for c in ("change", "ci_low", "ci_high"):
         out[c] = pd.to_numeric(out[c]).astype(float)
     out["significant"] = out["significant"].astype(bool)
+    return out
+
+
+# ------------------------------------------------------------------------------ several waves
+
+#: Order of season and period words within a year (Dutch and English).
+_PERIODS: dict[str, float] = {
+    "winter": 0.5, "q1": 1, "k1": 1, "h1": 1.5, "voorjaar": 2, "lente": 2, "spring": 2, "q2": 2, "k2": 2,
+    "zomer": 3, "summer": 3, "q3": 3, "k3": 3, "h2": 3.5, "najaar": 4, "herfst": 4, "autumn": 4, "fall": 4,
+    "q4": 4, "k4": 4,
+}
+_MONTHS = ("jan", "feb", "mar|maa|mrt", "apr", "mei|may", "jun", "jul", "aug", "sep", "o[ck]t", "nov", "dec")
+
+
+def wave_sort_key(wave: str, reference_date: dt.date | None = None) -> tuple:
+    """A key that puts waves in chronological order.
+
+    The reference date decides when it is known; otherwise the wave's name is read: a year
+    (``2025``) and a period within it — a season (``voorjaar`` < ``zomer`` < ``najaar``; English
+    too), a quarter (``Q1``, ``K2``), a half (``H1``), a month name or a trailing number
+    (``2025-2``). ``2026-najaar`` therefore comes after ``2026-voorjaar``, which plain text
+    order gets wrong. Names without a year sort after dated ones, by name.
+    """
+    name = str(wave).lower()
+    year_match = re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", name)
+    year = int(year_match.group(0)) if year_match else 9999
+    rest = name.replace(year_match.group(0), " ") if year_match else name
+    period = 0.0
+    for word, rank in _PERIODS.items():
+        if re.search(rf"(?<![a-z]){word}(?![a-z])", rest):
+            period = rank
+            break
+    else:
+        for i, pat in enumerate(_MONTHS):
+            if re.search(rf"(?<![a-z])({pat})", rest):
+                period = (i + 1) / 3.0
+                break
+        else:
+            num = re.search(r"(?<!\d)(\d{1,2})(?!\d)", rest)
+            period = float(num.group(1)) if num else 0.0
+    date_key = reference_date.toordinal() if reference_date is not None else dt.date.max.toordinal()
+    return (date_key, year, period, name)
+
+
+def chronological(waves: list[tuple[str, dt.date | None]]) -> list[int]:
+    """Positions of ``(wave name, reference date)`` pairs in chronological order.
+
+    By reference date when every wave has one, else by name alone (:func:`wave_sort_key`): a
+    wave without a date cannot be placed among dated ones by its date.
+    """
+    dated = all(ref is not None for _, ref in waves)
+    return sorted(range(len(waves)), key=lambda i: wave_sort_key(waves[i][0], waves[i][1] if dated else None))
+
+
+@dataclass(frozen=True)
+class WaveSnapshot:
+    """What one wave of a client measured, for comparing waves.
+
+    Attributes
+    ----------
+    wave : str
+        The wave's name (``client.yaml``).
+    reference_date : datetime.date or None
+        The date its data describe.
+    model_version : str
+        The scoring model used; changes between models are not comparable.
+    estimates : dict
+        Measure key -> Estimate. Keys are ``"overall"``, ``"dimension.<key>"``,
+        ``"internal.<key>"``, ``"customer.<key>"`` and ``"kpi.<key>"``.
+    sources : dict
+        Dimension key -> the evidence sources its score used (``internal``, ``customer``, ``kpi``).
+    """
+
+    wave: str
+    reference_date: dt.date | None
+    model_version: str
+    estimates: dict[str, Estimate]
+    sources: dict[str, tuple[str, ...]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"wave": self.wave,
+                "reference_date": self.reference_date.isoformat() if self.reference_date else None,
+                "model_version": self.model_version,
+                "estimates": {k: {**v.to_dict(), "se": None if v.se is None else round(float(v.se), 4)}
+                              for k, v in self.estimates.items()}}
+
+
+COMPARE_COLUMNS: tuple[str, ...] = WAVE_COLUMNS + ("kind", "key", "from_value", "to_value", "comparable")
+
+
+def compare_snapshots(snapshots: list[WaveSnapshot]) -> pd.DataFrame:
+    """Change of every measure between consecutive waves, with its interval.
+
+    Parameters
+    ----------
+    snapshots : list of WaveSnapshot
+        The waves of one client; put in chronological order here (:func:`wave_sort_key`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COMPARE_COLUMNS`: the columns of :func:`wave_table`, then ``kind`` (``overall``,
+        ``dimension``, ``internal``, ``customer`` or ``kpi``), ``key`` (dimension or KPI key),
+        the two values, and ``comparable``: False when the model version differs or a
+        dimension score rests on other evidence sources in the two waves (then part of the
+        change is a change of method, not of the organisation).
+
+    Notes
+    -----
+    Each change is :func:`wave_change` (independent samples, :math:`SE_\\Delta =
+    \\sqrt{SE_1^2 + SE_2^2}`). With some 30 measures per comparison, about one or two
+    "significant" changes are expected by chance alone when nothing changed.
+    """
+    ordered = [snapshots[i] for i in chronological([(s.wave, s.reference_date) for s in snapshots])]
+    labels = _unique_labels([s.wave for s in ordered])
+    table = wave_table({lab: s.estimates for lab, s in zip(labels, ordered)})
+    by_label = dict(zip(labels, ordered))
+    kinds, keys, before, after, comparable = [], [], [], [], []
+    for row in table.itertuples(index=False):
+        kind, _, key = row.measure.partition(".")
+        a, b = by_label[row.from_wave], by_label[row.to_wave]
+        kinds.append(kind)
+        keys.append(key or kind)
+        before.append(a.estimates[row.measure].value)
+        after.append(b.estimates[row.measure].value)
+        same = a.model_version == b.model_version
+        if kind == "dimension":
+            same = same and tuple(a.sources.get(key, ())) == tuple(b.sources.get(key, ()))
+        comparable.append(bool(same))
+    table["kind"] = pd.Series(kinds, dtype=object)
+    table["key"] = pd.Series(keys, dtype=object)
+    table["from_value"] = pd.to_numeric(pd.Series(before, dtype=object)).astype(float)
+    table["to_value"] = pd.to_numeric(pd.Series(after, dtype=object)).astype(float)
+    table["comparable"] = pd.Series(comparable, dtype=bool)
+    return table[list(COMPARE_COLUMNS)]
+
+
+def _unique_labels(names: list[str]) -> list[str]:
+    """Wave names made unique (``2026``, ``2026 (2)``) so no wave is silently merged."""
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
     return out

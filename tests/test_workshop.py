@@ -325,7 +325,7 @@ def test_rescoring_with_lower_thresholds_moves_the_bike_shop_to_rung_four(demos)
     assert b.model.version.endswith("+workshop") and a.model.version == "2026.1"
     table = ws.compare_assessments(a, b)
     assert table.loc["Trede"].tolist() == [3, 4, 1]
-    assert table.loc["Strategie", "Verschil"] == 0
+    assert table.loc["Strategie, leiderschap & cultuur", "Verschil"] == 0
 
 
 def test_customer_weight_matters_little_for_the_shop_and_much_for_the_municipality(demos):
@@ -375,7 +375,7 @@ def test_importance_matrix_figure(demos):
 def test_route_to_the_next_rung_combines_blocking_and_importance(demos):
     a = demos["retail"]
     route = ws.route_to_next_rung(a)
-    assert list(route["Gaat over"]) == ["Strategie", "Klantbinding & loyaliteit", "Ethiek"]
+    assert list(route["Gaat over"]) == ["Strategie, leiderschap & cultuur", "Klantbinding & loyaliteit", "Ethiek, privacy & vertrouwen"]
     assert route.set_index("Gaat over").loc["Klantbinding & loyaliteit", "Belang voor klanten"] == "Hier verbeteren"
     assert ws.blocking_dimensions(a) == ["strategy", "loyalty", "ethics"]
     full = ws.route_table(a)
@@ -412,9 +412,9 @@ def test_second_wave_plan_matches_the_answer_in_notebook_six(demos):
     needed = plan.set_index("Pijler")["n nodig voor ±5 punten"]
     customers = plan[plan["Onderzoek"] == "klanten"]
     assert len(plan) == 7 and set(plan["Onderzoek"]) == {"klanten", "medewerkers"}
-    assert needed.drop("Strategie").between(220, 310).all()
-    assert plan.set_index("Pijler").loc["Strategie", "Onderzoek"] == "medewerkers"
-    strategy = plan.set_index("Pijler").loc["Strategie"]
+    assert needed.drop("Strategie, leiderschap & cultuur").between(220, 310).all()
+    assert plan.set_index("Pijler").loc["Strategie, leiderschap & cultuur", "Onderzoek"] == "medewerkers"
+    strategy = plan.set_index("Pijler").loc["Strategie, leiderschap & cultuur"]
     detectable = 2.8 * strategy["Spreiding (sd)"] * np.sqrt(2 / strategy["n nu"])
     assert 11 < detectable < 15  # "rond de 13 punten"
     assert (customers["Marge nu (±)"] < 3).all()

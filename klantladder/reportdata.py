@@ -1,0 +1,534 @@
+"""The tables the report shows beside the Assessment's own numbers, as small tidy functions.
+
+Each function takes an :class:`~klantladder.assess.Assessment` (and, for trend and benchmark,
+what the notebook was given) and returns a plain table or value; :mod:`klantladder.sections` and
+:mod:`klantladder.plots` only render them. Where the Assessment itself carries a table (segments,
+wave comparison, benchmark — added there by the scoring side), that table wins.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .i18n import recommendation_texts
+from .intervals import Estimate
+from .kpis import repeat_contacts, ticket_hours
+from .retention import RetentionCurve, retention_curve
+from .segments import UNKNOWN_GROUP, group_summary
+
+__all__ = [
+    "ReportContext", "min_group_size", "strongest_weakest", "blind_spots", "nps_counts", "service_by_channel",
+    "ticket_period", "SegmentTable", "segment_tables", "retention", "client_measures", "scores_doc_measures",
+    "trend_table", "portfolio_frame", "benchmark_table", "score_band", "RouteItem", "route_items",
+    "recommendations", "second_rung", "load_context",
+]
+
+
+@dataclass
+class ReportContext:
+    """What the report knows beyond one assessment: earlier waves and the portfolio.
+
+    ``previous`` holds earlier waves' ``scores.json`` documents, oldest first; ``portfolio`` one row
+    per other client (index: client id; a ``sector`` column and one column per measure).
+    """
+
+    previous: list[dict] = field(default_factory=list)
+    portfolio: pd.DataFrame | None = None
+
+
+_MEMO: dict[int, tuple[weakref.ref, dict]] = {}
+
+
+def _memo(fn):
+    """Compute ``fn(a)`` once per Assessment object (the report, its figures and the workbook
+    all ask for the same tables; on millions of tickets that matters)."""
+    @functools.wraps(fn)
+    def wrapper(a):
+        entry = _MEMO.get(id(a))
+        if entry is None or entry[0]() is not a:
+            for k in [k for k, (ref, _) in _MEMO.items() if ref() is None]:
+                del _MEMO[k]
+            entry = (weakref.ref(a), {})
+            _MEMO[id(a)] = entry
+        cache = entry[1]
+        if fn.__name__ not in cache:
+            cache[fn.__name__] = fn(a)
+        return cache[fn.__name__]
+    return wrapper
+
+
+def min_group_size(a) -> int:
+    """The smallest group a breakdown may show: the client's setting, never below the model's."""
+    return max(int(a.config.min_group_size), int(a.model.min_group_size), 5)
+
+
+def strongest_weakest(a, n: int = 3) -> tuple[list[str], list[str]]:
+    """The ``n`` highest and ``n`` lowest scored dimensions (keys), without overlap when few exist."""
+    scored = sorted(((d.score, k) for k, d in a.dimensions.items() if d.score is not None), reverse=True)
+    keys = [k for _, k in scored]
+    n = min(n, len(keys) // 2) if len(keys) < 2 * n else n
+    return keys[:n], keys[::-1][:n]
+
+
+def blind_spots(a) -> list[str]:
+    """Dimensions whose perception gap (internal − customer) has a 95% interval excluding 0,
+    largest absolute gap first."""
+    out = [(abs(d.gap.value), k) for k, d in a.dimensions.items()
+           if d.gap is not None and d.gap.value is not None and d.gap.ci_low is not None
+           and d.gap.ci_high is not None and (d.gap.ci_low > 0 or d.gap.ci_high < 0)]
+    return [k for _, k in sorted(out, reverse=True)]
+
+
+def nps_counts(a) -> pd.Series | None:
+    """Number of answers per NPS score 0–10 (index 0..10); None without NPS answers."""
+    survey = a.data.frames.get("customer_survey")
+    if survey is None or "nps" not in survey:
+        return None
+    x = pd.to_numeric(survey["nps"], errors="coerce").dropna()
+    x = x[(x >= 0) & (x <= 10)].round().astype(int)
+    if x.empty:
+        return None
+    return x.value_counts().reindex(range(11), fill_value=0).astype(int)
+
+
+def ticket_period(a) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last ticket creation time, or None without tickets."""
+    tickets = a.data.frames.get("tickets")
+    if tickets is None or "created_at" not in tickets or tickets["created_at"].notna().sum() == 0:
+        return None
+    return tickets["created_at"].min(), tickets["created_at"].max()
+
+
+def _sla(a) -> dict[str, float]:
+    return {**a.model.sla, **a.config.sla}
+
+
+@_memo
+def service_by_channel(a) -> pd.DataFrame:
+    """Service KPIs per channel with minimum-n suppression (same definitions as the headline KPIs).
+
+    Columns: ``channel``, ``n``, ``suppressed``, ``first_response_median``, ``first_response_p90``,
+    ``resolution_median``, ``resolution_p90`` (hours), ``sla_rate``, ``fcr_rate``, ``reopen_rate``,
+    ``repeat_rate`` (percent). Rows sorted by n, largest first; suppressed rows have NaN values.
+
+    Notes
+    -----
+    Definitions follow :func:`klantladder.kpis.ticket_kpis`: SLA met when first response and
+    resolution are both within target, open tickets older than the resolution target count as
+    missed; FCR (without an explicit column) = resolved, not reopened and no repeat contact
+    within 7 days, among resolved tickets; repeat contact is computed over all channels (a
+    customer who comes back by phone after an e-mail counts).
+    """
+    cols = ["channel", "n", "suppressed", "first_response_median", "first_response_p90", "resolution_median",
+            "resolution_p90", "sla_rate", "fcr_rate", "reopen_rate", "repeat_rate"]
+    tickets = a.data.frames.get("tickets")
+    if tickets is None or len(tickets) == 0:
+        return pd.DataFrame(columns=cols)
+    min_n = min_group_size(a)
+    hours = ticket_hours(tickets)
+    fr, res = hours["first_response_hours"], hours["resolution_hours"]
+    repeat = repeat_contacts(tickets).astype("float")
+    reopened = tickets["reopened"].astype("float") if "reopened" in tickets else pd.Series(np.nan, index=tickets.index)
+    resolved = res.notna()
+    if "first_contact_resolution" in tickets and tickets["first_contact_resolution"].notna().any():
+        fcr = tickets["first_contact_resolution"].astype("float")
+    else:
+        fcr = (resolved & (reopened.fillna(0) == 0) & (repeat.fillna(0) == 0)).astype(float).where(resolved)
+    sla = _sla(a)
+    target_fr, target_res = sla.get("first_response_hours"), sla.get("resolution_hours")
+    met = judged = None
+    if target_fr is not None and target_res is not None:
+        met = (fr.fillna(res) <= target_fr) & (res <= target_res)
+        judged = res.notna()
+        if a.reference_date is not None:
+            end = pd.Timestamp(a.reference_date, tz="UTC") + pd.Timedelta(days=1)
+            age = (end - tickets["created_at"]).dt.total_seconds() / 3600.0
+            judged = judged | (res.isna() & (age > target_res))
+    channel = tickets["channel"].astype(object).where(tickets["channel"].notna(), UNKNOWN_GROUP) \
+        if "channel" in tickets else pd.Series(UNKNOWN_GROUP, index=tickets.index, dtype=object)
+    rows = []
+    for ch, idx in channel.groupby(channel, sort=False).groups.items():
+        n = len(idx)
+        row: dict[str, Any] = {"channel": str(ch), "n": n, "suppressed": n < min_n}
+        if n >= min_n:
+            f, r = fr.loc[idx].dropna(), res.loc[idx].dropna()
+            row.update(first_response_median=f.median() if len(f) else np.nan,
+                       first_response_p90=f.quantile(0.9) if len(f) else np.nan,
+                       resolution_median=r.median() if len(r) else np.nan,
+                       resolution_p90=r.quantile(0.9) if len(r) else np.nan,
+                       fcr_rate=100 * fcr.loc[idx].mean(), reopen_rate=100 * reopened.loc[idx].mean(),
+                       repeat_rate=100 * repeat.loc[idx].mean())
+            if met is not None and judged is not None and judged.loc[idx].any():
+                j = judged.loc[idx]
+                row["sla_rate"] = 100 * float((met.loc[idx] & j).sum()) / float(j.sum())
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=cols)
+    out = out.sort_values(["suppressed", "n", "channel"], ascending=[True, False, True], kind="stable")
+    # One suppressed channel could be recovered from the total: hide the next smallest one as well.
+    if int(out["suppressed"].sum()) == 1 and (~out["suppressed"]).sum() > 0:
+        smallest = out.loc[~out["suppressed"], "n"].idxmin()
+        out.loc[smallest, "suppressed"] = True
+        out.loc[smallest, cols[3:]] = np.nan
+    for c in cols[3:]:
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    return out.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class SegmentTable:
+    """One breakdown: ``kind`` (customer_segment, customer_channel, employee_department,
+    customer_base), the text ids of its title and grouping column, the value columns shown
+    (dimension keys, ``nps``, ``retention``) and the suppressed table (columns of
+    :func:`klantladder.segments.group_summary`; hidden groups and hidden cells are NaN)."""
+
+    kind: str
+    title_key: str
+    group_key: str
+    values: tuple[str, ...]
+    table: pd.DataFrame
+
+
+_SEGMENT_KINDS = {
+    "customer_segment": ("seg_customer_segment", "col_group_segment"),
+    "customer_channel": ("seg_customer_channel", "col_group_channel"),
+    "employee_department": ("seg_department", "col_group_department"),
+    "customer_base": ("seg_customer_base", "col_group_segment"),
+}
+_RESERVED = ("group", "n", "suppressed", "suppression", "is_total", "suppressed_values")
+
+
+def _summary(frame: pd.DataFrame, by: str, values: list[str], min_n: int) -> pd.DataFrame:
+    try:  # per-cell suppression as well, where the segments module offers it
+        from .segments import segment_table
+    except ImportError:  # pragma: no cover - older package
+        return group_summary(frame, by, values, min_n=min_n)
+    return segment_table(frame, by, values, min_n=min_n)
+
+
+_KIND_ALIASES = {"department": "employee_department", "segment": "customer_segment", "channel": "customer_channel"}
+
+
+def _own_segment_tables(a) -> list[SegmentTable]:
+    """The Assessment's breakdowns (``a.segments``) in one shape: value columns named by
+    dimension key (``dim_<key>`` → ``<key>``), ``nps``; hidden cells per row in a
+    ``suppressed_values`` column (from the column or from ``attrs``)."""
+    out = []
+    keys = set(a.model.dimension_keys)
+    order = {k: i for i, k in enumerate(("nps", "csat", *a.model.dimension_keys))}
+    for kind, df in (getattr(a, "segments", None) or {}).items():
+        kind = _KIND_ALIASES.get(kind, kind)
+        title, group = _SEGMENT_KINDS.get(kind, ("segments_title", "col_group_segment"))
+
+        def norm(c: str) -> str:
+            return c[4:] if c.startswith("dim_") and c[4:] in keys else c
+
+        table = df.rename(columns={c: norm(c) for c in df.columns})
+        hidden = df["suppressed_values"] if "suppressed_values" in df else df.attrs.get("suppressed_values")
+        if hidden is not None and len(hidden) == len(table):
+            table = table.assign(suppressed_values=[tuple(norm(c) for c in (h or ())) for h in hidden])
+        values = tuple(sorted((c for c in table.columns if c not in _RESERVED), key=lambda v: order.get(v, len(order))))
+        out.append(SegmentTable(kind, title, group, values, table))
+    return out
+
+
+def _base_retention_table(a) -> SegmentTable | None:
+    base = a.data.frames.get("customers")
+    if base is None or "segment" not in base or not base["segment"].notna().any() or a.reference_date is None \
+            or "start_date" not in base:
+        return None
+    ref = pd.Timestamp(a.reference_date, tz="UTC")
+    start_window = ref - pd.DateOffset(months=12)
+    end = base["end_date"] if "end_date" in base else pd.Series(pd.NaT, index=base.index)
+    active = (base["start_date"] <= start_window) & (end.isna() | (end > start_window))
+    kept = (end.isna() | (end > ref)).astype(float) * 100.0
+    frame = pd.DataFrame({"segment": base["segment"].astype(object), "retention": kept.where(active)})
+    return SegmentTable("customer_base", *_SEGMENT_KINDS["customer_base"], ("retention",),
+                        _summary(frame, "segment", ["retention"], min_group_size(a)))
+
+
+@_memo
+def segment_tables(a) -> list[SegmentTable]:
+    """Breakdowns with minimum-n suppression: by customer segment and contact channel (customer
+    survey: dimension scores, NPS), by department (employee survey) and the 12-month retention
+    per segment of the customer base. The survey breakdowns are the Assessment's own
+    (``a.segments``) when it carries them; otherwise they are made here the same way."""
+    out = _own_segment_tables(a)
+    if not out:
+        min_n = min_group_size(a)
+        survey = a.data.frames.get("customer_survey")
+        if survey is not None:
+            resp = a.respondents.get("customer", pd.DataFrame(index=survey.index))
+            dims = [k for k in a.model.dimension_keys if k in resp and resp[k].notna().any()]
+            vals = resp[dims].copy()
+            if "nps" in survey and survey["nps"].notna().any():
+                x = pd.to_numeric(survey["nps"], errors="coerce")
+                vals["nps"] = np.where(x.isna(), np.nan, np.where(x >= 9, 100.0, np.where(x <= 6, -100.0, 0.0)))
+            values = ["nps", *dims] if "nps" in vals else dims
+            for by, kind in (("segment", "customer_segment"), ("channel", "customer_channel")):
+                if by in survey and survey[by].notna().any() and values:
+                    frame = vals.assign(**{by: survey[by].astype(object).to_numpy()})
+                    out.append(SegmentTable(kind, *_SEGMENT_KINDS[kind], tuple(values),
+                                            _summary(frame, by, values, min_n)))
+        emp = a.data.frames.get("employee_survey")
+        if emp is not None and "department" in emp and emp["department"].notna().any():
+            resp = a.respondents.get("employee", pd.DataFrame(index=emp.index))
+            dims = [k for k in a.model.dimension_keys if k in resp and resp[k].notna().any()]
+            if dims:
+                frame = resp[dims].assign(department=emp["department"].astype(object).to_numpy())
+                out.append(SegmentTable("employee_department", *_SEGMENT_KINDS["employee_department"], tuple(dims),
+                                        _summary(frame, "department", dims, min_n)))
+    base = _base_retention_table(a)
+    if base is not None:
+        out.append(base)
+    return out
+
+
+@_memo
+def retention(a) -> RetentionCurve | None:
+    """The Kaplan–Meier retention curve by tenure month from the customer base (None without one)."""
+    return retention_curve(a.data.frames.get("customers"), a.reference_date)
+
+
+# --- trend and benchmark ----------------------------------------------------------------------
+
+def _est(d: Mapping[str, Any] | None) -> Estimate | None:
+    if not d or d.get("value", d.get("score")) is None:
+        return None
+    value = d.get("value", d.get("score"))
+    return Estimate(float(value), d.get("ci_low"), d.get("ci_high"), int(d.get("n") or 0), d.get("se"))
+
+
+def scores_doc_measures(doc: Mapping[str, Any]) -> dict[str, Estimate]:
+    """The comparable measures of a ``scores.json`` document: ``overall``, one per dimension, and
+    the KPIs, as Estimates (missing ones left out)."""
+    out: dict[str, Estimate] = {}
+    ov = _est(doc.get("overall"))
+    if ov is not None:
+        out["overall"] = ov
+    for k, d in (doc.get("dimensions") or {}).items():
+        e = _est(d)
+        if e is not None:
+            out[k] = e
+    for k, d in (doc.get("kpis") or {}).items():
+        e = _est(d)
+        if e is not None:
+            out[k] = e
+    return out
+
+
+def client_measures(a) -> dict[str, Estimate]:
+    """This assessment's comparable measures (as :func:`scores_doc_measures` of its scores.json)."""
+    out: dict[str, Estimate] = {}
+    if a.overall.value is not None:
+        out["overall"] = a.overall
+    for k, d in a.dimensions.items():
+        if d.score is not None:
+            se = (d.ci_high - d.ci_low) / 3.92 if d.ci_low is not None and d.ci_high is not None else None
+            out[k] = Estimate(d.score, d.ci_low, d.ci_high, (d.internal.n if d.internal else 0)
+                              + (d.customer.n if d.customer else 0), se)
+    for k, e in a.kpis.items():
+        if e is not None and e.value is not None:
+            out[k] = e
+    return out
+
+
+TREND_KPIS = ("nps", "csat", "retention_12m", "sla_rate")
+
+
+def _own_trend(a) -> pd.DataFrame | None:
+    """The last wave-to-wave change from the Assessment's own history (``a.history``)."""
+    if not getattr(a, "history", None) or not hasattr(a, "wave_changes"):
+        return None
+    ch = a.wave_changes()
+    if ch.empty:
+        return None
+    last = ch[ch["to_wave"] == ch["to_wave"].iloc[-1]]
+    last = last[last["from_wave"] == last["from_wave"].iloc[-1]]
+    keep = (last["kind"] == "overall") | (last["kind"] == "dimension") | \
+        ((last["kind"] == "kpi") & last["key"].isin(TREND_KPIS))
+    out = last[keep].assign(measure=last.loc[keep, "key"], previous=last.loc[keep, "from_value"],
+                            current=last.loc[keep, "to_value"])
+    order = {k: i for i, k in enumerate(("overall", *a.model.dimension_keys, *TREND_KPIS))}
+    out = out.sort_values("measure", key=lambda s: s.map(order)).reset_index(drop=True)
+    return out[["measure", "previous", "current", "change", "ci_low", "ci_high", "significant", "from_wave",
+                "to_wave", "comparable"]]
+
+
+def trend_table(a, ctx: ReportContext | None) -> pd.DataFrame | None:
+    """Change per measure since the previous wave, with a 95% interval and whether it exceeds the
+    noise (:func:`klantladder.waves.wave_table`): the overall score, every dimension and a few
+    headline KPIs.
+
+    Uses the Assessment's own history (``a.history``, :meth:`Assessment.wave_changes`) when it
+    has one, else the earlier ``scores.json`` documents in ``ctx``. Returns None without an
+    earlier wave. Columns: ``measure`` (``overall``, a dimension or a KPI key), ``previous``,
+    ``current``, ``change``, ``ci_low``, ``ci_high``, ``significant``, ``from_wave``,
+    ``to_wave``, ``comparable``.
+    """
+    own = _own_trend(a)
+    if own is not None:
+        return own
+    if ctx is None or not ctx.previous:
+        return None
+    from .waves import wave_table
+
+    current_wave = a.config.wave or "–"
+    series: dict[str, dict[str, Estimate]] = {}
+    for i, doc in enumerate(ctx.previous):
+        wave = str(doc.get("wave") or f"#{i + 1}")
+        if wave == current_wave or wave in series:
+            wave = f"{wave} ({i + 1})"
+        series[wave] = scores_doc_measures(doc)
+    series[current_wave] = client_measures(a)
+    keep = ("overall", *a.model.dimension_keys, *TREND_KPIS)
+    series = {w: {k: v for k, v in m.items() if k in keep} for w, m in series.items()}
+    table = wave_table(series)
+    waves = list(series)
+    last = table[(table["from_wave"] == waves[-2]) & (table["to_wave"] == waves[-1])].copy()
+    last["previous"] = [series[waves[-2]][m].value for m in last["measure"]]
+    last["current"] = [series[waves[-1]][m].value for m in last["measure"]]
+    last["comparable"] = [str(ctx.previous[-1].get("model_version")) == a.model.version] * len(last)
+    order = {k: i for i, k in enumerate(keep)}
+    last = last.sort_values("measure", key=lambda s: s.map(order)).reset_index(drop=True)
+    return last[["measure", "previous", "current", "change", "ci_low", "ci_high", "significant", "from_wave",
+                 "to_wave", "comparable"]]
+
+
+def portfolio_frame(docs: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """A portfolio table from ``scores.json`` documents: one row per client (index ``client_id``,
+    latest wave per client), a ``sector`` column and one column per measure value."""
+    rows: dict[str, dict[str, Any]] = {}
+    for doc in docs:
+        cid = str(doc.get("client_id") or len(rows))
+        row: dict[str, Any] = {"sector": doc.get("sector"), "_wave": str(doc.get("wave") or "")}
+        row.update({k: e.value for k, e in scores_doc_measures(doc).items()})
+        if cid not in rows or row["_wave"] >= rows[cid]["_wave"]:
+            rows[cid] = row
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    return frame.drop(columns=["_wave"], errors="ignore")
+
+
+def benchmark_table(a, ctx: ReportContext | None, min_peers: int = 5) -> pd.DataFrame | None:
+    """The client's percentile per measure among the other clients of the portfolio
+    (:func:`klantladder.benchmark.benchmark`), never naming them. Uses ``a.benchmark`` when the
+    Assessment carries its own. None without a portfolio."""
+    own = getattr(a, "benchmark", None)
+    if isinstance(own, pd.DataFrame) and not own.empty:
+        return own
+    if ctx is None or ctx.portfolio is None or ctx.portfolio.empty:
+        return None
+    from .benchmark import benchmark
+
+    measures = {k: e.value for k, e in client_measures(a).items()
+                if k in ("overall", *a.model.dimension_keys, "nps", "csat", "retention_12m")}
+    exclude = a.config.client_id if a.config.client_id in ctx.portfolio.index else None
+    return benchmark(measures, ctx.portfolio, sector=a.config.sector, min_peers=min_peers, exclude=exclude)
+
+
+def load_context(previous_scores: Sequence[str | Path] | str | Path | None = None,
+                 portfolio: str | Path | pd.DataFrame | None = None) -> ReportContext:
+    """Read earlier waves (paths to ``scores.json`` files, oldest first) and the portfolio (a
+    folder of batch output with ``*/scores.json``, a CSV/Parquet/JSON table, or a DataFrame)."""
+    prev: list[dict] = []
+    if isinstance(previous_scores, (str, Path)):
+        previous_scores = [previous_scores]
+    for p in previous_scores or []:
+        prev.append(json.loads(Path(p).read_text(encoding="utf-8")))
+    frame: pd.DataFrame | None = None
+    if isinstance(portfolio, pd.DataFrame):
+        frame = portfolio
+    elif portfolio:
+        path = Path(portfolio)
+        if path.is_dir():
+            docs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(path.glob("**/scores.json"))]
+            frame = portfolio_frame(docs) if docs else None
+        elif path.suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        elif path.suffix == ".json":
+            frame = pd.read_json(path)
+        else:
+            frame = pd.read_csv(path)
+        if frame is not None and "client_id" in frame.columns:
+            frame = frame.set_index("client_id")
+    return ReportContext(prev, frame)
+
+
+# --- route and recommendations ----------------------------------------------------------------
+
+def score_band(score: float | None) -> str:
+    """The recommendation band (``low``, ``mid``, ``high``) of a 0–100 score, by the limits in
+    ``texts/recommendations.yaml``; ``low`` for a missing score."""
+    bands = recommendation_texts()["bands"]
+    if score is None or not math.isfinite(score):
+        return bands[0]["key"]
+    for b in bands:
+        if b["below"] is None or score < b["below"]:
+            return b["key"]
+    return bands[-1]["key"]
+
+
+@dataclass(frozen=True)
+class RouteItem:
+    """One blocking condition of the next rung: the condition (``dimension``: a key, ``all`` or
+    ``gap``), the value now, the target, how far off, and the dimension its advice is about."""
+
+    condition: str
+    value: float | None
+    target: float
+    shortfall: float | None
+    advice_key: str
+    kind: str  # "min", "all", "gap", "missing"
+
+
+def route_items(a) -> list[RouteItem]:
+    """The conditions that block the next rung, in the model's order (empty on the top rung)."""
+    out = []
+    for b in a.rung.blocking:
+        target = b["min"] if b["min"] is not None else b["max"]
+        dim = b["dimension"]
+        worst = b.get("worst_dimension") or dim
+        if b["value"] is None:
+            kind, key = "missing", worst if dim in ("all", "gap") else dim
+        elif dim == "all":
+            kind, key = "all", worst
+        elif dim == "gap":
+            kind, key = "gap", worst
+        else:
+            kind, key = "min", dim
+        out.append(RouteItem(dim, b["value"], float(target), b.get("shortfall"), key, kind))
+    return out
+
+
+def recommendations(a, key: str, kind: str = "min", score: float | None = None) -> tuple[str, list[str]]:
+    """The band and the fixed advice texts for dimension ``key`` (or the perception gap / missing
+    data), in the report's language with the sector's customer word filled in."""
+    rec = recommendation_texts()
+    lang = a.language
+    term, plural = a.config.customer_term
+    fill = {"term": term, "plural": plural, "Term": term.capitalize(), "Plural": plural.capitalize()}
+    if kind in ("gap", "missing"):
+        texts = rec["special"][kind]
+        band = kind
+    else:
+        band = score_band(score if score is not None else (a.dimensions[key].score if key in a.dimensions else None))
+        texts = rec["dimensions"][key][band]
+    items = texts.get(lang) or texts["nl"]
+    return band, [s.format(**fill) for s in items]
+
+
+def second_rung(a) -> tuple[int, float] | None:
+    """The most probable rung other than the assigned one, with its probability (None if < 10%)."""
+    probs = {int(k): float(v) for k, v in a.rung.probabilities.items() if int(k) != a.rung.level}
+    if not probs:
+        return None
+    level, p = max(probs.items(), key=lambda kv: kv[1])
+    return (level, p) if p >= 0.10 else None

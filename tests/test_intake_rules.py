@@ -1,0 +1,473 @@
+"""Every rule of docs/validation-rules.md, triggered by a bad input through ``klantladder validate``.
+
+Each case writes a small client folder, runs ``main(["validate", dir])`` and checks: the exit code
+(1 for an error, 0 for a warning), the message (rule, file, column, first rows, count) and that no
+input file changed by a single byte. The table in the docs and the rules in the code must match
+these cases exactly, so a new rule cannot go undocumented or untested.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from klantladder.cli import main
+from klantladder.intake import read_client
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs" / "validation-rules.md"
+RULE_SOURCES = ["config.py", "intake.py", "readers.py", "presets.py", "privacy.py"]
+
+# ------------------------------------------------------------------------------------ input makers
+
+SURVEY_HEAD = "respondent_id,nps,csat,service_1,service_2,segment,comment"
+SURVEY_ROWS = ["R1,9,4,4,5,Particulier,Prima", "R2,7,3,3,4,Particulier,", "R3,10,5,5,5,Zakelijk,Top",
+               "R4,3,2,2,1,Zakelijk,Slecht", "R5,8,4,4,4,Particulier,", "R6,6,3,3,3,Zakelijk,"]
+TICKET_HEAD = "ticket_id,customer_id,channel,created_at,first_response_at,resolved_at,reopened"
+TICKET_ROWS = [f"T{i},K{i},e-mail,2026-01-0{i} 09:00,2026-01-0{i} 10:00,2026-01-0{i} 15:00,nee" for i in range(1, 7)]
+
+
+def write(folder: Path, name: str, head: str, rows: list[str], encoding: str = "utf-8") -> None:
+    (folder / name).write_bytes(("\n".join([head, *rows]) + "\n").encode(encoding))
+
+
+def survey(folder: Path, rows: list[str] | None = None, head: str = SURVEY_HEAD,
+           name: str = "customer_survey.csv") -> None:
+    write(folder, name, head, SURVEY_ROWS if rows is None else rows)
+
+
+def tickets(folder: Path, rows: list[str] | None = None, head: str = TICKET_HEAD) -> None:
+    write(folder, "tickets.csv", head, TICKET_ROWS if rows is None else rows)
+
+
+def yaml(folder: Path, text: str) -> None:
+    (folder / "client.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def ticket_row(i: int, created: str = "", first: str = "", resolved: str = "", reopened: str = "nee",
+               tid: str | None = None) -> str:
+    created = created or f"2026-01-{i:02d} 09:00"
+    first = first or created
+    resolved = resolved or f"2026-01-{i:02d} 15:00"
+    return f"{f'T{i}' if tid is None else tid},K{i},e-mail,{created},{first},{resolved},{reopened}"
+
+
+def with_ticket(i: int, **kw) -> list[str]:
+    """The base tickets with row ``i`` (1-based) replaced."""
+    rows = list(TICKET_ROWS)
+    rows[i - 1] = ticket_row(i, **kw)
+    return rows
+
+
+def xlsx_bytes(sheet: str, rows: list[list]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def survey_table() -> list[list]:
+    return [SURVEY_HEAD.split(",")] + [[v or None for v in r.split(",")] for r in SURVEY_ROWS]
+
+
+# ------------------------------------------------------------------------------------------ cases
+
+@dataclass
+class Case:
+    rule: str
+    level: str
+    build: Callable[[Path], None]
+    file: str | None = None  # expected in the message, e.g. "tickets.csv"
+    column: str | None = None
+    rows: str | None = None  # expected "rows ..." text
+    count: int | None = None  # expected "(n in total)"
+    says: tuple[str, ...] = ()  # further fragments the message must contain
+    key_file: bytes | None = None  # write this as the pseudonym key
+    id: str = ""
+    exit_code: int | None = None
+
+    def __post_init__(self):
+        self.id = self.id or self.rule
+        if self.exit_code is None:
+            self.exit_code = 1 if self.level == "error" else 0
+
+
+def _many(n: int, make: Callable[[int], str]) -> list[str]:
+    return [make(i) for i in range(1, n + 1)]
+
+
+CASES = [
+    # --- client.yaml and the folder
+    Case("client_yaml", "error", lambda d: (yaml(d, "name: [niet gesloten\n"), survey(d)),
+         file="client.yaml", says=("not valid YAML", "line")),
+    Case("client_yaml", "error", lambda d: (yaml(d, "sources:\n  tickets:\n    decimal: ';'\n"), tickets(d)),
+         file="client.yaml", column="sources.tickets.decimal", says=("decimal",), id="client_yaml-decimal"),
+    Case("client_yaml", "error", lambda d: (yaml(d, "sources:\n  tickets:\n    timezone: Europe/Amsterdm\n"),
+                                            tickets(d)),
+         file="client.yaml", column="sources.tickets.timezone", id="client_yaml-timezone"),
+    Case("unknown_setting", "warning", lambda d: (yaml(d, "refrence_date: 2026-01-31\n"), survey(d)),
+         file="client.yaml", column="refrence_date", says=("Did you mean 'reference_date'",)),
+    Case("unknown_setting", "warning",
+         lambda d: (yaml(d, "sources:\n  tickets:\n    colums: {}\n"), tickets(d)),
+         file="client.yaml", column="sources.tickets.colums", says=("Did you mean 'columns'",),
+         id="unknown_setting-source"),
+    Case("file_not_found", "error",
+         lambda d: (yaml(d, "sources:\n  tickets:\n    file: export.csv\n"), survey(d)),
+         file="client.yaml", column="sources.tickets.file", says=("export.csv", "customer_survey.csv")),
+    Case("no_sources", "error", lambda d: None, says=("no input files found", "klantladder init")),
+    Case("no_sources", "error", lambda d: survey(d, SURVEY_ROWS[:3]),
+         says=("no source is usable",), id="no_sources-after-checks"),
+    # --- reading files
+    Case("file_format", "error", lambda d: (d / "customer_survey.csv").write_bytes(xlsx_bytes("s", survey_table())),
+         file="customer_survey.csv", says=("Excel", "format: xlsx")),
+    Case("empty_file", "error", lambda d: (d / "tickets.csv").write_bytes(b""), file="tickets.csv",
+         says=("0 bytes",)),
+    Case("empty_file", "error", lambda d: tickets(d, []), file="tickets.csv", says=("no data rows",),
+         id="empty_file-header-only"),
+    Case("unreadable_file", "error",
+         lambda d: tickets(d, TICKET_ROWS[:2] + [TICKET_ROWS[2] + ",extra,more"] + TICKET_ROWS[3:]),
+         file="tickets.csv", rows="rows 4", says=("Line 4 has 9 fields",)),
+    Case("missing_sheet", "error",
+         lambda d: ((d / "customer_survey.xlsx").write_bytes(xlsx_bytes("Blad1", survey_table())),
+                    yaml(d, "sources:\n  customer_survey:\n    sheet: Resultaten\n")),
+         file="customer_survey.xlsx", says=("'Resultaten'", "'Blad1'")),
+    Case("duplicate_columns", "warning",
+         lambda d: survey(d, [r + ",4" for r in SURVEY_ROWS], head=SURVEY_HEAD + ",service_1"),
+         file="customer_survey.csv", says=("'service_1'", "service_1.1")),
+    Case("unknown_preset", "error",
+         lambda d: (yaml(d, "sources:\n  customer_survey:\n    preset: typeform\n"), survey(d)),
+         file="client.yaml", says=("typeform", "qualtrics")),
+    Case("missing_respondent_id", "warning",
+         lambda d: (yaml(d, "sources:\n  customer_survey:\n    preset: msforms\n"),
+                    survey(d, [r.split(",", 1)[1] for r in SURVEY_ROWS], head=SURVEY_HEAD.split(",", 1)[1])),
+         file="customer_survey.csv", column="ID", says=("msforms",)),
+    Case("pseudonym_key", "error", lambda d: survey(d), key_file=b"kort", says=("4 bytes",)),
+    # --- mapping
+    Case("missing_mapped_column", "error",
+         lambda d: (yaml(d, "sources:\n  customer_survey:\n    columns: {Aanbeveling: nps}\n"), survey(d)),
+         file="customer_survey.csv", column="Aanbeveling", says=("Aanbeveling",)),
+    Case("bad_mapping", "error",
+         lambda d: (yaml(d, "sources:\n  customer_survey:\n    columns: {Score: nsp}\n"),
+                    survey(d, [r + ",8" for r in SURVEY_ROWS], head=SURVEY_HEAD + ",Score")),
+         file="customer_survey.csv", column="sources.customer_survey.columns", says=("Did you mean 'nps'",)),
+    Case("missing_column", "error", lambda d: tickets(d, head=TICKET_HEAD.replace("created_at", "aangemaakt")),
+         file="tickets.csv", column="created_at", says=("required column missing",)),
+    Case("no_answer_columns", "error",
+         lambda d: survey(d, ["R1,A", "R2,B"], head="respondent_id,segment"),
+         file="customer_survey.csv", says=("no answer column",)),
+    Case("duplicate_column", "error",
+         lambda d: (yaml(d, "sources:\n  customer_survey:\n    columns: {Aanbeveling: nps}\n"),
+                    survey(d, [r + ",8" for r in SURVEY_ROWS], head=SURVEY_HEAD + ",Aanbeveling")),
+         file="customer_survey.csv", column="nps"),
+    Case("unknown_column", "warning",
+         lambda d: survey(d, [r + ",4" for r in SURVEY_ROWS], head=SURVEY_HEAD + ",servcie_3"),
+         file="customer_survey.csv", column="servcie_3", says=("Did you mean 'service_3'",)),
+    Case("empty_column", "warning",
+         lambda d: survey(d, [r + "," for r in SURVEY_ROWS], head=SURVEY_HEAD + ",ces"),
+         file="customer_survey.csv", column="ces", says=("completely empty",)),
+    Case("empty_column", "error",
+         lambda d: tickets(d, [ticket_row(i, created=" ", first="2026-01-01 10:00") for i in range(1, 7)]),
+         file="tickets.csv", column="created_at", says=("required column",), id="empty_column-required"),
+    # --- cell values
+    Case("not_a_number", "warning",
+         lambda d: survey(d, [SURVEY_ROWS[0], SURVEY_ROWS[1].replace("R2,7", "R2,zeven")] + SURVEY_ROWS[2:]),
+         file="customer_survey.csv", column="nps", rows="rows 3", says=("'zeven'",)),
+    Case("not_a_number", "error",
+         lambda d: survey(d, [f"R{i},8,zeker" for i in range(1, 7)], head="respondent_id,nps,loyalty_1"),
+         file="customer_survey.csv", column="loyalty_1", rows="rows 2, 3, 4, 5, 6", count=6,
+         id="not_a_number-most-of-column"),
+    Case("out_of_scale", "warning",
+         lambda d: survey(d, [SURVEY_ROWS[0].replace("R1,9", "R1,11")] + SURVEY_ROWS[1:]),
+         file="customer_survey.csv", column="nps", rows="rows 2", says=("0–10", "11")),
+    Case("not_whole", "warning",
+         lambda d: survey(d, SURVEY_ROWS[:4] + [SURVEY_ROWS[4].replace("R5,8,4,4", "R5,8,4,3.5")] + SURVEY_ROWS[5:]),
+         file="customer_survey.csv", column="service_1", rows="rows 6"),
+    Case("not_a_boolean", "warning", lambda d: tickets(d, with_ticket(2, reopened="misschien")),
+         file="tickets.csv", column="reopened", rows="rows 3", says=("'misschien'",)),
+    Case("bad_date", "warning", lambda d: tickets(d, with_ticket(3, created="gisteren", first="2026-01-03 10:00")),
+         file="tickets.csv", column="created_at", rows="rows 4", says=("'gisteren'", "set aside")),
+    Case("ambiguous_date", "error",
+         lambda d: tickets(d, [ticket_row(i, created=f"0{i}/02/2026 09:00", first=f"0{i}/02/2026 10:00",
+                                          resolved=f"0{i}/02/2026 15:00") for i in range(1, 7)]),
+         file="tickets.csv", column="created_at", rows="rows 2, 3, 4, 5, 6", count=6,
+         says=("date_format", "%d/%m/%Y")),
+    Case("ambiguous_date", "error",
+         lambda d: tickets(d, with_ticket(1, created="25/01/2026 09:00", first="25/01/2026 10:00",
+                                          resolved="01/26/2026 15:00")),
+         file="tickets.csv", column="created_at", says=("partly day-month-year", "month-day-year"),
+         id="ambiguous_date-conflict"),
+    Case("date_order", "warning",
+         lambda d: tickets(d, [ticket_row(i, created=f"01/0{i}/2026 09:00", first=f"01/0{i}/2026 10:00",
+                                          resolved=f"01/{12 + i}/2026 15:00") for i in range(1, 7)]),
+         file="tickets.csv", column="created_at", rows="rows 2, 3, 4, 5, 6", says=("month-day-year",)),
+    Case("mixed_date_formats", "warning", lambda d: tickets(d, with_ticket(4, created="04-01-2026 09:00")),
+         file="tickets.csv", column="created_at", rows="rows 5", says=("day-month-year: 1",)),
+    Case("excel_serial_date", "warning", lambda d: tickets(d, with_ticket(5, created="46027.375")),
+         file="tickets.csv", column="created_at", rows="rows 6", says=("Excel dates",)),
+    Case("dst_local_time", "warning",
+         lambda d: tickets(d, with_ticket(6, created="2026-10-25 02:30", first="2026-10-25 03:30",
+                                          resolved="2026-10-25 05:00")),
+         file="tickets.csv", column="created_at", rows="rows 7", says=("Europe/Amsterdam",)),
+    Case("date_out_of_range", "warning",
+         lambda d: write(d, "customers.csv", "customer_id,segment,start_date,end_date",
+                         ["K1,A,2020-01-01,9999-12-31", "K2,A,2021-03-01,", "K3,B,2019-05-01,2025-06-30"]),
+         file="customers.csv", column="end_date", rows="rows 2", says=("'9999-12-31'", "no end date")),
+    # --- rows
+    Case("duplicate_id", "warning",
+         lambda d: survey(d, SURVEY_ROWS + [SURVEY_ROWS[1]]), file="customer_survey.csv",
+         column="respondent_id", rows="rows 8", says=("exported twice",)),
+    Case("missing_id", "warning", lambda d: tickets(d, with_ticket(2, tid="")),
+         file="tickets.csv", column="ticket_id", rows="rows 3"),
+    Case("missing_created_at", "warning",
+         lambda d: tickets(d, with_ticket(2, created=" ", first="2026-01-03 10:00")),
+         file="tickets.csv", column="created_at", rows="rows 3"),
+    Case("time_order", "warning", lambda d: tickets(d, with_ticket(3, resolved="2026-01-03 08:00")),
+         file="tickets.csv", column="resolved_at", rows="rows 4", says=("before created_at",)),
+    Case("time_order", "error",
+         lambda d: tickets(d, [ticket_row(i, resolved=f"2026-01-0{i + 1} 08:00", first=f"2026-01-0{i + 1} 08:00",
+                                          created=f"2026-01-0{i + 1} 09:00") for i in range(1, 7)]),
+         file="tickets.csv", column="first_response_at", rows="rows 2, 3, 4, 5, 6", count=6,
+         says=("swapped",), id="time_order-most-rows"),
+    Case("implausible_duration", "warning", lambda d: tickets(d, with_ticket(4, resolved="2024-01-05 15:00",
+                                                                          created="2016-01-05 09:00",
+                                                                          first="2016-01-05 10:00")),
+         file="tickets.csv", column="resolved_at", rows="rows 5", says=("five years",)),
+    Case("long_duration", "warning", lambda d: tickets(d, with_ticket(5, created="2024-11-05 09:00",
+                                                                      first="2024-11-05 10:00")),
+         file="tickets.csv", column="resolved_at", rows="rows 6", says=("more than a year",)),
+    Case("future_timestamp", "warning",
+         lambda d: (yaml(d, "reference_date: 2026-01-04\n"), tickets(d)),
+         file="tickets.csv", column="created_at", rows="rows 7", says=("reference date 2026-01-04",)),
+    Case("unresolved_ticket", "warning",
+         lambda d: tickets(d, TICKET_ROWS[:1] + [ticket_row(2).rsplit(",", 2)[0] + ",,nee"] + TICKET_ROWS[2:]),
+         file="tickets.csv", column="resolved_at", rows="rows 3", says=("not closed",)),
+    Case("no_answers", "warning", lambda d: survey(d, SURVEY_ROWS + ["R7,,,,,Particulier,Alleen commentaar"]),
+         file="customer_survey.csv", rows="rows 8", says=("without a single answer",)),
+    Case("too_few_respondents", "warning", lambda d: (survey(d, SURVEY_ROWS[:4]), tickets(d)),
+         file="customer_survey.csv", rows="rows 2, 3, 4, 5", count=None, says=("fewer than 5",)),
+]
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _line(output: str, rule: str, level: str) -> str:
+    tag = f"{'ERROR' if level == 'error' else 'WARNING'} [{rule}]"
+    lines = [ln for ln in output.splitlines() if tag in ln]
+    assert lines, f"no {tag} in:\n{output}"
+    return lines[0]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_rule(case: Case, tmp_path, capsys, monkeypatch):
+    client = tmp_path / "klant"
+    client.mkdir()
+    if case.key_file is not None:
+        key = tmp_path / "bad.key"
+        key.write_bytes(case.key_file)
+        monkeypatch.setenv("KLANTLADDER_KEY_FILE", str(key))
+    case.build(client)
+    if not (client / "client.yaml").exists():
+        yaml(client, "name: Testklant\nlanguage: en\n")
+    else:
+        text = (client / "client.yaml").read_text(encoding="utf-8")
+        if "language:" not in text and not text.startswith("name: ["):
+            (client / "client.yaml").write_text(text + "language: en\n", encoding="utf-8")
+    before = file_hashes(client)
+    code = main(["--lang", "en", "validate", str(client)])
+    out = capsys.readouterr()
+    assert file_hashes(client) == before, "an input file was changed"
+    assert code == case.exit_code, out.out + out.err
+    assert "Traceback" not in out.err
+    line = _line(out.err if case.level == "error" else out.out, case.rule, case.level)
+    if case.file:
+        assert f"klant/{case.file}" in line or (case.rule == "pseudonym_key"), line
+    if case.column:
+        assert f"column '{case.column}'" in line, line
+    if case.rows:
+        assert case.rows in line, line
+    if case.count is not None:
+        assert f"({case.count} in total)" in line, line
+    for fragment in case.says:
+        assert fragment in line, f"{fragment!r} not in {line}"
+    if case.level == "warning":
+        assert "OK:" in out.out
+
+
+def test_messages_in_dutch(tmp_path, capsys):
+    client = tmp_path / "klant"
+    client.mkdir()
+    yaml(client, "name: Testklant\nlanguage: nl\n")
+    tickets(client, with_ticket(3, resolved="2026-01-03 08:00"))
+    assert main(["validate", str(client)]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if "WAARSCHUWING [time_order]" in ln)
+    assert "klant/tickets.csv, kolom 'resolved_at', rijen 4" in line and "apart gezet" in line
+    assert "In orde" in out
+
+
+def test_row_numbers_stay_true_after_rows_are_set_aside(tmp_path):
+    client = tmp_path / "klant"
+    client.mkdir()
+    rows = [ticket_row(1, created="kapot"), ticket_row(2, tid=""), ticket_row(3), ticket_row(4),
+            ticket_row(5, resolved="2026-01-05 08:00")]
+    tickets(client, rows)
+    data = read_client(client)
+    where = {f.rule: f.rows for f in data.findings}
+    assert where["bad_date"] == (2,) and where["missing_id"] == (3,) and where["time_order"] == (6,)
+    assert sorted(data.rejects["row"]) == [2, 3, 6]
+    assert data.frames["tickets"]["_row"].tolist() == [4, 5]
+
+
+# ------------------------------------------------------------------- what happens to the rows
+
+
+def test_rejects_hold_the_reason_but_no_value(tmp_path):
+    client = tmp_path / "klant"
+    client.mkdir()
+    tickets(client, with_ticket(3, created="jan.jansen@example.nl", first="2026-01-03 10:00")
+            [:4] + [ticket_row(5, tid="")] + [ticket_row(6, resolved="2026-01-07 08:00")])
+    data = read_client(client)
+    rejects = data.rejects
+    assert set(rejects.columns) == {"source", "row", "rule", "column", "reason"}
+    assert sorted(rejects["row"].tolist()) == [4, 6]  # 7 is not before created_at: its own day + 1
+    assert dict(zip(rejects["row"], rejects["rule"])) == {4: "bad_date", 6: "missing_id"}
+    text = rejects.to_csv()
+    assert "jan.jansen" not in text and "example.nl" not in text
+    bad_date = next(f for f in data.findings if f.rule == "bad_date")
+    assert "[e-mail]" in bad_date.message["en"] and "jan.jansen" not in bad_date.message["en"]
+    assert len(data.frames["tickets"]) == 4 and data.rows_read["tickets"] == 6
+
+
+def test_a_row_broken_twice_is_set_aside_once(tmp_path):
+    client = tmp_path / "klant"
+    client.mkdir()
+    rows = with_ticket(2, resolved="2026-01-03 08:00", created="2026-01-03 09:00", first="2026-01-03 07:00")
+    tickets(client, rows + [rows[1]])  # row 8 repeats row 3's ticket id and is itself out of order
+    data = read_client(client)
+    assert sorted(data.rejects["row"].tolist()) == [3, 8]
+    assert data.rejects["row"].is_unique
+
+
+def test_reopened_counts_and_words(tmp_path):
+    client = tmp_path / "klant"
+    client.mkdir()
+    values = ["2", "0", "Ja", "heropend", "WAAR", "-"]
+    tickets(client, [ticket_row(i + 1, reopened=v) for i, v in enumerate(values)])
+    data = read_client(client)
+    assert data.frames["tickets"]["reopened"].tolist() == [True, False, True, True, True, pd.NA]
+    assert not [f for f in data.findings if f.rule == "not_a_boolean"]
+
+
+def test_dates_are_read_in_the_source_time_zone(tmp_path):
+    client = tmp_path / "klant"
+    client.mkdir()
+    tickets(client, with_ticket(1, created="2026-01-01T09:00:00+01:00", first="2026-01-01 10:00",
+                                resolved="2026-07-01 10:00"))
+    t = read_client(client).frames["tickets"]
+    assert str(t["created_at"].iloc[0]) == "2026-01-01 08:00:00+00:00"
+    assert str(t["first_response_at"].iloc[0]) == "2026-01-01 09:00:00+00:00"  # CET, no offset given
+    assert str(t["resolved_at"].iloc[0]) == "2026-07-01 08:00:00+00:00"  # CEST
+    assert str(t["created_at"].iloc[1]) == "2026-01-02 08:00:00+00:00"
+
+
+def test_dashed_dates_are_day_first_and_slashes_with_evidence_too(tmp_path):
+    client = tmp_path / "klant"
+    client.mkdir()
+    rows = [ticket_row(i, created=f"0{i}-02-2026 09:00", first=f"0{i}-02-2026 10:00",
+                       resolved=f"0{i}-02-2026 15:00") for i in range(1, 6)]
+    rows.append(ticket_row(6, created="13/02/2026 09:00", first="13/02/2026 10:00", resolved="03/03/2026 15:00"))
+    tickets(client, rows)
+    data = read_client(client)
+    t = data.frames["tickets"]
+    assert t["created_at"].dt.month.tolist() == [2] * 6
+    assert str(t["resolved_at"].iloc[5].date()) == "2026-03-03"
+    assert not [f for f in data.findings if f.rule in ("ambiguous_date", "date_order")]
+
+
+def test_date_format_is_explicit_and_iso_still_works(tmp_path):
+    client = tmp_path / "klant"
+    client.mkdir()
+    yaml(client, """\
+        sources:
+          tickets:
+            date_format: "%m/%d/%Y %I:%M %p"
+            timezone: America/New_York
+        """)
+    rows = [ticket_row(i, created=f"03/0{i}/2026 11:30 PM", first=f"03/0{i}/2026 11:45 PM",
+                       resolved=f"2026-03-0{i + 1} 01:00") for i in range(1, 7)]
+    tickets(client, rows)
+    data = read_client(client)
+    t = data.frames["tickets"]
+    assert str(t["created_at"].iloc[0]) == "2026-03-02 04:30:00+00:00"  # EST = UTC-5
+    assert t["resolved_at"].notna().all()
+    assert [f.rule for f in data.findings if f.rule == "mixed_date_formats"] == []  # one form per column
+
+
+def test_spss_no_answer_codes_become_missing(tmp_path):
+    pyreadstat = pytest.importorskip("pyreadstat")
+    client = tmp_path / "klant"
+    client.mkdir()
+    df = pd.DataFrame({"respondent_id": [f"R{i}" for i in range(6)], "nps": [9.0, 7, 10, 3, 8, 99],
+                       "service_1": [4.0, 9, 5, 2, 4, 3]})
+    labels = {"service_1": {1: "Helemaal mee oneens", 5: "Helemaal mee eens", 9: "Weet niet"},
+              "nps": {99: "Geen antwoord"}}
+    pyreadstat.write_sav(df, str(client / "customer_survey.sav"), variable_value_labels=labels)
+    data = read_client(client)
+    s = data.frames["customer_survey"]
+    assert s["service_1"].isna().tolist() == [False, True, False, False, False, False]
+    assert s["nps"].isna().sum() == 1
+    assert not [f for f in data.findings if f.rule == "out_of_scale"]
+
+
+# ---------------------------------------------------------------- the table is complete and true
+
+
+def _table() -> dict[str, str]:
+    rules = {}
+    for line in DOCS.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"\|\s*`(\w+)`\s*\|\s*([^|]+)\|", line)
+        if m:
+            rules[m.group(1)] = m.group(2).strip()
+    return rules
+
+
+def _rules_in_code() -> set[str]:
+    pattern = re.compile(r"""(?:Finding\(\s*(?:rule=)?|col\.add\(\s*|_fail\(\s*|_finding\(\s*)"(\w+)\"""")
+    found = set()
+    for name in RULE_SOURCES:
+        found |= set(pattern.findall((REPO / "klantladder" / name).read_text(encoding="utf-8")))
+    text = (REPO / "klantladder" / "intake.py").read_text(encoding="utf-8")
+    found |= set(re.findall(r'rule = "(\w+)"', text))
+    found |= set(re.findall(r'"(missing_created_at|missing_id)"', text))
+    return found
+
+
+def test_docs_table_lists_exactly_the_rules_tested_here():
+    table = _table()
+    assert set(table) == {c.rule for c in CASES}
+
+
+def test_every_rule_in_the_code_is_in_the_table():
+    assert _rules_in_code() - set(_table()) == set()
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_table_level_matches_behaviour(case: Case):
+    level = _table()[case.rule]
+    assert case.level in level, f"{case.rule}: table says {level!r}, test shows {case.level}"

@@ -1,0 +1,117 @@
+"""The report's figures: one theme, a title, labelled axes and the n on every figure, SVG output."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import matplotlib.pyplot as plt
+import pytest
+import seaborn as sns
+
+from klantladder import plots
+from klantladder import reportdata as rd
+from klantladder.assess import assess_folder
+from klantladder.paths import DEMO_DATA
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+FIGURES = ("ladder", "profile", "perception_gap", "service_times", "nps", "retention", "importance_performance",
+           "route")
+
+
+@pytest.fixture(scope="module")
+def retail():
+    return assess_folder(DEMO_DATA / "retail")
+
+
+@pytest.fixture(scope="module")
+def gemeente_en():
+    return assess_folder(DEMO_DATA / "gemeente").in_language("en")
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.findobj(plt.Text) if t.get_text()]
+
+
+def _title(fig) -> str:
+    titles = [ax.get_title(loc="left") or ax.get_title() for ax in fig.axes]
+    sup = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    return sup or next((x for x in titles if x), "")
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_every_figure_has_title_labelled_axes_and_n(retail, name):
+    fig = getattr(plots, name)(retail)
+    assert fig is not None
+    assert _title(fig).strip()
+    for ax in fig.axes:
+        if ax.axison and ax.get_visible() and ax.has_data():
+            assert ax.get_xlabel().strip(), (name, "x label")
+    assert any(re.search(r"\bn = \d", x) or "2.000" in x for x in _texts(fig)), name
+    plt.close(fig)
+
+
+def test_figures_follow_the_language(gemeente_en):
+    words = " ".join(" ".join(_texts(getattr(plots, n)(gemeente_en))) for n in FIGURES if n != "route")
+    assert "residents" in words and "Score (0–100)" in words
+    for dutch in ("Klanten", "inwoners", "kans", "uur", "Klantduur", "Hier verbeteren", "Antwoord"):
+        assert dutch not in words, dutch
+    dutch_words = " ".join(_texts(plots.service_times(assess_folder(DEMO_DATA / "gemeente"))))
+    assert "norm 24 uur" in dutch_words
+
+
+def test_dutch_axis_numbers_use_a_decimal_comma(retail):
+    fig = plots.service_times(retail)
+    fig.canvas.draw()
+    ticks = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels()]
+    assert any("," in x for x in ticks) and not any("." in x for x in ticks)
+    plt.close(fig)
+
+
+def test_svg_is_deterministic_selectable_and_safe(retail):
+    a = plots.to_svg(plots.profile(retail), "profile")
+    b = plots.to_svg(plots.profile(retail), "profile")
+    assert a == b
+    assert a.startswith("<svg") and "<script" not in a and "<?xml" not in a
+    assert "<text" in a  # text stays text (selectable in the PDF)
+    ids_a = set(re.findall(r'id="([^"]+)"', a))
+    ids_c = set(re.findall(r'id="([^"]+)"', plots.to_svg(plots.perception_gap(retail), "gap")))
+    assert not ids_a & ids_c  # two figures in one page never share an id
+
+
+def test_theme_is_colour_blind_safe():
+    plots.set_theme()
+    assert list(plots.PALETTE) == list(sns.color_palette("colorblind"))
+    assert plt.rcParams["svg.fonttype"] == "none"
+    assert set(plots.COLOURS.values()) >= {"#0173b2", "#de8f05", "#029e73", "#d55e00"}
+
+
+def test_client_labels_cannot_become_mathtext():
+    assert plots.safe_label("$x^2$ kanaal") == r"\$x^2\$ kanaal"
+    assert plots.safe_label("a\x00b") == "ab"
+
+
+def test_figures_are_none_without_their_data(tmp_path):
+    folder = tmp_path / "scan"
+    shutil.copytree(DEMO_DATA / "zorg", folder)
+    for f in ("tickets.csv", "customers.csv", "customer_survey.csv"):
+        (folder / f).unlink()
+    a = assess_folder(folder)
+    for name in ("service_times", "nps", "retention", "importance_performance", "perception_gap"):
+        assert getattr(plots, name)(a) is None, name
+    assert plots.profile(a) is not None and plots.ladder(a) is not None
+
+
+def test_trend_and_benchmark_figures(retail):
+    import pandas as pd
+
+    doc = retail.to_dict()
+    doc["wave"] = "2025"
+    peers = pd.DataFrame({"sector": ["retail"] * 8, "overall": range(40, 80, 5), "service": range(50, 90, 5)})
+    ctx = rd.ReportContext([doc], peers)
+    fig = plots.trend(retail, rd.trend_table(retail, ctx))
+    assert "2025" in _title(fig)
+    fig = plots.benchmark(retail, rd.benchmark_table(retail, ctx))
+    assert any("n = 8" in x for x in _texts(fig))
+    assert plots.trend(retail, None) is None and plots.benchmark(retail, None) is None

@@ -1,0 +1,132 @@
+"""End to end: the report notebook run with papermill, exported to HTML and PDF, for real clients.
+
+The fast test makes one full report (a client whose name and labels carry markup); the slow one
+makes every demo client's report in Dutch and one in English, as a consultant would.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from klantladder.cli import main
+from klantladder.i18n import t
+from klantladder.paths import ASSESSMENT_NOTEBOOK, DEMO_DATA
+from klantladder.sections import SECTION_IDS
+
+SECTION_ORDER = [sid for sid, _ in SECTION_IDS]
+
+
+def _demo_clients() -> list[str]:
+    """Every demo client folder; for a client with wave folders, its latest wave."""
+    out = []
+    for p in sorted(DEMO_DATA.iterdir()):
+        if (p / "client.yaml").is_file():
+            out.append(p.name)
+        elif p.is_dir():
+            waves = sorted(w for w in p.iterdir() if (w / "client.yaml").is_file())
+            if waves:
+                out.append(f"{p.name}/{waves[-1].name}")
+    return out
+
+
+DEMO_CLIENTS = _demo_clients()
+INJECT_NAME = "<script>alert(1)</script> Bakkerij"
+INJECT_LABEL = "<img src=x onerror=alert(1)>"
+
+
+def check_report(out: Path, language: str, name: str) -> str:
+    """Assert what every client's report must satisfy; returns the PDF text."""
+    html = (out / "report.html").read_text(encoding="utf-8")
+    # Every section, in order, by its stable id.
+    assert re.findall(r'<section\b[^>]*\bid="(kl-[a-z]+)"', html) == SECTION_ORDER
+    assert f'<html lang="{language}">' in html
+    # No code, no prompts, no Python noise, no scripts, nothing fetched from elsewhere.
+    for code in ('class="input', "input_area", "jp-InputArea", "nb.show", "from klantladder", "client_dir",
+                 "In&nbsp;[", "Out["):
+        assert code not in html, code
+    assert "Traceback" not in html
+    assert not re.search(r"\w*Warning\b", html)
+    assert "<script" not in html.lower()
+    assert not re.search(r'(src|href)="(https?:)?//', html) and "<link" not in html
+    assert html.count("<svg") >= 6  # figures inline, as SVG
+    # The PDF: A4, many pages, real text.
+    reader = PdfReader(out / "report.pdf")
+    assert len(reader.pages) >= 8
+    box = reader.pages[0].mediabox
+    assert abs(float(box.width) - 595.3) < 1 and abs(float(box.height) - 841.9) < 1
+    text = "\n".join(p.extract_text() or "" for p in reader.pages)
+    assert len(text) > 5000
+    for key in ("summary_title", "route_title"):
+        assert t(key, language) in text, key
+    assert name in text.replace("\n", " ")
+    return text
+
+
+def _inject(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest)
+    cfg = dest / "client.yaml"
+    cfg.write_text(re.sub(r"^name:.*$", f'name: "{INJECT_NAME}"', cfg.read_text("utf-8"), flags=re.M), "utf-8")
+    survey = pd.read_csv(dest / "customer_survey.csv", dtype=str)
+    survey.loc[survey.index[:60], "segment"] = INJECT_LABEL
+    survey.to_csv(dest / "customer_survey.csv", index=False)
+    tickets = pd.read_csv(dest / "tickets.csv", dtype=str)
+    tickets.loc[tickets.index[:40], "channel"] = INJECT_LABEL
+    tickets.to_csv(dest / "tickets.csv", index=False)
+    emp = pd.read_csv(dest / "employee_survey.csv", dtype=str)
+    emp.loc[emp.index[:6], "department"] = INJECT_LABEL
+    emp.to_csv(dest / "employee_survey.csv", index=False)
+    return dest
+
+
+def test_report_of_a_client_with_markup_in_its_texts(tmp_path):
+    client = _inject(DEMO_DATA / "retail", tmp_path / "bakkerij")
+    out = tmp_path / "out"
+    assert main(["report", str(client), "--out", str(out)]) == 0
+    text = check_report(out, "nl", INJECT_NAME)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Bakkerij" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img" not in html
+    assert "<title>Klantgerichtheid: waar staat &lt;script&gt;" in html
+    assert "Samenvatting" in text and "oktober 2026" in text
+    # The stored notebook stays thin and output-free; the executed one is the audit trail.
+    stored = nbformat.read(ASSESSMENT_NOTEBOOK, as_version=4)
+    assert all(not c.get("outputs") for c in stored.cells if c.cell_type == "code")
+    tags = [c.metadata.get("tags", []) for c in stored.cells]
+    assert ["parameters"] in tags and ["setup"] in tags
+    executed = nbformat.read(out / "assessment.ipynb", as_version=4)
+    assert sum(bool(c.get("outputs")) for c in executed.cells if c.cell_type == "code") == len(SECTION_ORDER)
+    assert json.loads((out / "scores.json").read_text(encoding="utf-8"))["language"] == "nl"
+
+
+@pytest.mark.parametrize("client", DEMO_CLIENTS)
+def test_every_demo_client_gets_a_dutch_report(client, tmp_path):
+    out = tmp_path / client.replace("/", "-")
+    assert main(["report", str(DEMO_DATA / client), "--out", str(out)]) == 0
+    name = json.loads((out / "scores.json").read_text(encoding="utf-8"))["name"]
+    text = check_report(out, "nl", name)
+    for dutch in ("Samenvatting", "Profiel per pijler", "Bijlage"):
+        assert dutch in text
+    if "/" in client:  # a client with an earlier wave: the trend is shown, not "first wave"
+        html = (out / "report.html").read_text(encoding="utf-8")
+        assert 'id="fig-trend"' in html and "eerste meting" not in html
+
+
+ENGLISH_BANNED = ("Samenvatting", "pijler", "trede", " uur", "oktober", "Kerncijfers", "opdrachtgevers",
+                  "WAARSCHUWING", " het ", " een ")
+
+
+def test_english_report_on_request(tmp_path):
+    out = tmp_path / "bouw-en"
+    assert main(["--lang", "en", "report", str(DEMO_DATA / "bouw"), "--out", str(out)]) == 0
+    text = check_report(out, "en", "Bouwbedrijf Stevig")
+    for word in ENGLISH_BANNED:
+        assert word not in text, word
+    assert "Summary" in text and "October 2026" in text and "clients" in text

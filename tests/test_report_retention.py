@@ -1,0 +1,75 @@
+"""Kaplan–Meier retention by tenure (klantladder.retention)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from klantladder.retention import kaplan_meier, retention_curve, tenure_durations
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+# Freireich et al. (1963) 6-MP arm, the textbook Kaplan–Meier example (Kleinbaum & Klein,
+# *Survival Analysis*, 3rd ed., ch. 2; Gehan 1965): weeks of remission, + = censored.
+SIX_MP = [(6, 1), (6, 1), (6, 1), (6, 0), (7, 1), (9, 0), (10, 1), (10, 0), (11, 0), (13, 1), (16, 1), (17, 0),
+          (19, 0), (20, 0), (22, 1), (23, 1), (25, 0), (32, 0), (32, 0), (34, 0), (35, 0)]
+# S(t) at the event times as published: 0.857, 0.807, 0.753, 0.690, 0.627, 0.538, 0.448.
+PUBLISHED = {6: 0.857, 7: 0.807, 10: 0.753, 13: 0.690, 16: 0.627, 22: 0.538, 23: 0.448}
+
+
+def test_kaplan_meier_matches_the_textbook_example():
+    t = np.array([x for x, _ in SIX_MP], dtype=float)
+    e = np.array([d for _, d in SIX_MP], dtype=bool)
+    km = kaplan_meier(t, e).set_index("time")
+    for time, s in PUBLISHED.items():
+        assert km.loc[time, "survival"] == pytest.approx(s, abs=0.0006)
+    assert km.loc[6, "at_risk"] == 21 and km.loc[6, "events"] == 3
+    # Greenwood SE at t = 6: S * sqrt(3 / (21 * 18)) = 0.0764 (Kleinbaum & Klein).
+    assert km.loc[6, "se"] == pytest.approx(0.0764, abs=0.0005)
+
+
+def test_kaplan_meier_agrees_with_statsmodels():
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    rng = np.random.default_rng(7)
+    t = np.round(rng.exponential(20, 400))
+    e = rng.random(400) < 0.7
+    km = kaplan_meier(t, e)
+    sm = SurvfuncRight(t, e.astype(int))
+    np.testing.assert_allclose(km["time"], sm.surv_times)
+    np.testing.assert_allclose(km["survival"], sm.surv_prob, rtol=1e-12)
+    np.testing.assert_allclose(km["se"], sm.surv_prob_se, rtol=1e-9)
+    assert (km["ci_low"] <= km["survival"]).all() and (km["survival"] <= km["ci_high"]).all()
+    assert km["ci_low"].between(0, 1).all() and km["ci_high"].between(0, 1).all()
+
+
+def test_tenure_is_censored_at_the_reference_date():
+    ref = dt.date(2026, 10, 31)
+    c = pd.DataFrame({
+        "start_date": pd.to_datetime(["2025-10-31", "2024-10-31", "2026-12-01", "2026-01-01"], utc=True),
+        "end_date": pd.to_datetime([None, "2025-10-31", None, "2027-01-01"], utc=True),
+    })
+    months, left = tenure_durations(c, ref)
+    assert months.size == 3  # the customer starting after the reference date is left out
+    assert months[0] == pytest.approx(12.03, abs=0.05) and not left[0]
+    assert months[1] == pytest.approx(12.0, abs=0.05) and left[1]
+    assert not left[2]  # ends after the reference date: still a customer on it
+
+
+def test_retention_curve_in_percent_by_month():
+    ref = dt.date(2026, 10, 31)
+    start = pd.Timestamp("2020-01-01", tz="UTC")
+    n = 200
+    starts = pd.Series([start] * n)
+    ends = pd.Series([start + pd.DateOffset(months=6 + i % 24) if i % 2 else pd.NaT for i in range(n)])
+    curve = retention_curve(pd.DataFrame({"start_date": starts, "end_date": ends}), ref)
+    tab = curve.table
+    assert tab["month"].iloc[0] == 0 and tab["survival"].iloc[0] == 100
+    assert tab["survival"].is_monotonic_decreasing
+    s, lo, hi = curve.at(36)
+    assert s == pytest.approx(50.0, abs=0.01) and lo < s < hi  # half left within 30 months, half stay
+    assert curve.n == n and curve.events == n // 2
+    assert retention_curve(None, ref) is None

@@ -1,0 +1,325 @@
+"""The report's sections (HTML fragments), texts, advice and workbook, without running a kernel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import string
+from dataclasses import replace
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from klantladder import reportdata as rd
+from klantladder import sections
+from klantladder.assess import assess_folder
+from klantladder.i18n import fmt_date, fmt_hours, fmt_interval, fmt_list, fmt_number, fmt_signed, recommendation_texts, texts
+from klantladder.model import default_model
+from klantladder.outputs import write_workbook
+from klantladder.paths import DEMO_DATA
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+ALL = ("cover", "summary", "profile", "service", "loyalty", "drivers", "segments", "trend", "route", "appendix")
+INJECT_NAME = "<script>alert(1)</script> & Zn"
+INJECT_LABEL = "<img src=x onerror=alert(1)>"
+
+
+def render(a, ctx=None) -> str:
+    return "".join(getattr(sections, s)(a, ctx) if s == "trend" else getattr(sections, s)(a) for s in ALL)
+
+
+@pytest.fixture(scope="module")
+def retail():
+    return assess_folder(DEMO_DATA / "retail")
+
+
+@pytest.fixture(scope="module")
+def bouw_en():
+    return assess_folder(DEMO_DATA / "bouw").in_language("en")
+
+
+@pytest.fixture(scope="module")
+def injected(tmp_path_factory):
+    """The retail demo with markup in the client name, a segment, a channel and a department."""
+    folder = tmp_path_factory.mktemp("inject") / "retail"
+    shutil.copytree(DEMO_DATA / "retail", folder)
+    cfg = folder / "client.yaml"
+    cfg.write_text(re.sub(r"^name:.*$", f'name: "{INJECT_NAME}"', cfg.read_text("utf-8"), flags=re.M), "utf-8")
+    survey = pd.read_csv(folder / "customer_survey.csv", dtype=str)
+    survey.loc[survey.index[:60], "segment"] = INJECT_LABEL
+    survey.loc[survey.index[:40], "channel"] = INJECT_LABEL
+    survey.to_csv(folder / "customer_survey.csv", index=False)
+    emp = pd.read_csv(folder / "employee_survey.csv", dtype=str)
+    emp.loc[emp.index[:8], "department"] = INJECT_LABEL
+    emp.to_csv(folder / "employee_survey.csv", index=False)
+    tickets = pd.read_csv(folder / "tickets.csv", dtype=str)
+    tickets.loc[tickets.index[:50], "channel"] = INJECT_LABEL
+    tickets.to_csv(folder / "tickets.csv", index=False)
+    return assess_folder(folder)
+
+
+def test_every_section_has_its_stable_id_in_order(retail):
+    html = render(retail)
+    ids = re.findall(r'<section id="(kl-[a-z]+)"', html)
+    assert ids == [sid for sid, _ in sections.SECTION_IDS]
+    assert [f"kl-{s}" for s in ALL] == ids
+
+
+def test_client_text_is_escaped_everywhere(injected):
+    html = render(injected)
+    assert "<script" not in html.lower()
+    assert "<img" not in html.lower()
+    assert "onerror=alert" not in html.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Zn" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # the label is shown, as text
+
+
+def test_summary_has_rung_probability_overall_strong_weak_and_kpis(retail):
+    html = sections.summary(retail)
+    assert "trede <strong>3: Klantbewust</strong>" in html
+    assert 'id="fig-ladder"' in html and "<svg" in html
+    assert "Totaalscore" in html and "95%-interval" in html
+    assert html.count('<ul class="dims">') == 2 and html.count("<li>") >= 6
+    assert html.count('class="tile"') == len(sections.HEADLINE_KPIS)
+    assert "Strategie, leiderschap &amp; cultuur 56 → 65" in html  # the blocking condition, Dutch number format
+
+
+def test_dutch_numbers_and_dates(retail):
+    html = render(retail)
+    assert re.search(r"\d,\d uur", html)  # decimal comma
+    assert "oktober 2026" in html
+    assert not re.search(r"\d\.\d uur", html)
+
+
+ENGLISH_BANNED = (" het ", " een ", " van de ", "Pijler", "pijler", "trede", "Samenvatting", " uur", "Klanten",
+                  "oktober", "WAARSCHUWING", "opdrachtgever")
+
+
+def test_english_report_has_no_dutch_words(bouw_en):
+    html = render(bouw_en)
+    text = re.sub(r"<[^>]+>", " ", html)
+    for word in ENGLISH_BANNED:
+        assert word not in text, word
+    assert "Summary" in text and "October 2026" in text and "clients" in text
+
+
+def test_no_warning_or_traceback_text(retail, bouw_en):
+    for a in (retail, bouw_en):
+        html = render(a)
+        assert "Traceback" not in html
+        assert not re.search(r"\w*Warning\b", html)
+        assert "[unresolved_ticket]" not in html  # rule codes stay in scores.json
+
+
+def test_blind_spots_called_out_when_gap_interval_excludes_zero():
+    a = assess_folder(DEMO_DATA / "gemeente")
+    spots = rd.blind_spots(a)
+    assert spots and all(a.dimensions[k].gap.ci_low > 0 for k in spots)
+    html = sections.profile(a)
+    assert html.count("⚑") >= len(spots)
+    assert "Blinde vlekken" in html and "medewerkers zijn" in html
+
+
+def test_segments_show_suppression(retail):
+    html = sections.segments(retail)
+    assert "te klein (n &lt; 5)" in html  # Directie: 3 employees
+    assert "verborgen (anders herleidbaar)" in html  # secondary suppression
+    dep = next(st for st in rd.segment_tables(retail) if st.kind == "employee_department")
+    hidden = dep.table[dep.table["suppressed"]]
+    assert set(hidden["suppression"]) == {"primary", "secondary"}
+    assert hidden["n"].isna().all()
+
+
+def test_service_by_channel_matches_headline_kpis_for_one_channel(retail):
+    tickets = retail.data.frames["tickets"].assign(channel="alles")
+    frames = {**retail.data.frames, "tickets": tickets}
+    a = replace(retail, data=replace(retail.data, frames=frames))
+    row = rd.service_by_channel(a).iloc[0]
+    k = retail.kpis
+    assert row["n"] == len(tickets)
+    assert row["sla_rate"] == pytest.approx(k["sla_rate"].value)
+    assert row["fcr_rate"] == pytest.approx(k["fcr_rate"].value)
+    assert row["reopen_rate"] == pytest.approx(k["reopen_rate"].value)
+    assert row["repeat_rate"] == pytest.approx(k["repeat_contact_rate"].value)
+    assert row["first_response_median"] == pytest.approx(k["first_response_hours_median"].value)
+
+
+def test_service_channel_table_suppresses_small_channels(retail):
+    tickets = retail.data.frames["tickets"].copy()
+    tickets.loc[tickets.index[:3], "channel"] = "brief"
+    a = replace(retail, data=replace(retail.data, frames={**retail.data.frames, "tickets": tickets}))
+    by = rd.service_by_channel(a)
+    assert by.loc[by["channel"] == "brief", "suppressed"].item()
+    assert by["suppressed"].sum() == 2  # and the next smallest, else recoverable from the total
+    assert by.loc[by["suppressed"], "sla_rate"].isna().all()
+
+
+def test_missing_sources_give_short_notes_not_errors(tmp_path):
+    folder = tmp_path / "quick-scan"
+    shutil.copytree(DEMO_DATA / "horeca", folder)
+    (folder / "tickets.csv").unlink()
+    (folder / "customers.csv").unlink()
+    a = assess_folder(folder)
+    html = render(a)
+    assert "geen servicegegevens" in sections.service(a)
+    assert "niet te bepalen" in sections.loyalty(a)
+    assert "Bron ontbreekt: servicegegevens (tickets)" in sections.appendix(a)
+    assert re.findall(r'<section id="(kl-[a-z]+)"', html) == [sid for sid, _ in sections.SECTION_IDS]
+
+
+def test_trend_and_benchmark_absent_then_present(retail):
+    html = sections.trend(retail, None)
+    assert "eerste meting" in html and "geen portefeuille" in html
+    doc = retail.to_dict()
+    doc["wave"] = "2025-najaar"
+    doc["overall"] = {**doc["overall"], "score": doc["overall"]["score"] - 8, "ci_low": doc["overall"]["ci_low"] - 8,
+                      "ci_high": doc["overall"]["ci_high"] - 8}
+    peers = pd.DataFrame({"sector": ["retail"] * 6 + ["zorg"] * 4,
+                          "overall": [40, 45, 50, 55, 60, 65, 70, 58, 52, 61],
+                          "service": [50, 55, 60, 65, 70, 75, 52, 58, 61, 66]},
+                         index=[f"peer-secret-{i}" for i in range(10)])
+    ctx = rd.ReportContext(previous=[doc], portfolio=peers)
+    html = sections.trend(retail, ctx)
+    assert "eerste meting" not in html and 'id="fig-trend"' in html and 'id="fig-benchmark"' in html
+    assert "+8,0" in html and "gestegen, groter dan de ruis" in html
+    assert "peer-secret" not in html
+    table = rd.trend_table(retail, ctx)
+    assert table.loc[table["measure"] == "overall", "change"].item() == pytest.approx(8.0, abs=0.01)
+
+
+def test_route_blocking_and_fixed_advice(retail):
+    html = sections.route(retail)
+    items = rd.route_items(retail)
+    assert [i.advice_key for i in items] == ["strategy", "loyalty", "ethics"]
+    assert "nog 9,1 punten" in html
+    band, advice = rd.recommendations(retail, "strategy")
+    assert band == "mid" and 2 <= len(advice) <= 3
+    for line in advice:
+        assert line.replace("’", "&#x27;") in html or line in html
+
+
+def test_route_on_top_rung_gives_advice_to_hold_on(bouw_en):
+    assert bouw_en.rung.level == 5
+    html = sections.route(bouw_en)
+    assert "highest rung" in html and 'class="rec' in html
+
+
+def test_score_bands():
+    assert rd.score_band(10) == "low" and rd.score_band(44.9) == "low"
+    assert rd.score_band(45) == "mid" and rd.score_band(64.9) == "mid"
+    assert rd.score_band(65) == "high" and rd.score_band(None) == "low"
+
+
+def _fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def test_every_text_exists_in_both_languages_with_the_same_placeholders():
+    for key, entry in texts().items():
+        assert isinstance(entry.get("nl"), str) and isinstance(entry.get("en"), str), key
+        terms = {"term", "plural", "Term", "Plural"}
+        assert _fields(entry["nl"]) - terms == _fields(entry["en"]) - terms, key
+
+
+def test_recommendations_cover_every_dimension_band_and_language():
+    rec = recommendation_texts()
+    bands = [b["key"] for b in rec["bands"]]
+    assert bands == ["low", "mid", "high"]
+    for dim in default_model().dimension_keys:
+        for band in bands:
+            for lang in ("nl", "en"):
+                items = rec["dimensions"][dim][band][lang]
+                assert 2 <= len(items) <= 3, (dim, band, lang)
+                assert all(_fields(s) <= {"term", "plural", "Term", "Plural"} for s in items)
+            assert len(rec["dimensions"][dim][band]["nl"]) == len(rec["dimensions"][dim][band]["en"])
+    for special in ("gap", "missing"):
+        assert rec["special"][special]["nl"] and rec["special"][special]["en"]
+
+
+def test_number_and_date_formats():
+    import datetime as dt
+
+    assert fmt_number(1234.56, "nl", 1) == "1.234,6" and fmt_number(1234.56, "en", 1) == "1,234.6"
+    assert fmt_number(-3, "nl") == "−3" and fmt_number(-0.2, "nl") == "0"
+    assert fmt_signed(2.5, "nl", 1) == "+2,5" and fmt_signed(0.0, "en") == "0"
+    assert fmt_interval(61.2, 68.9, "nl") == "[61 – 69]" and fmt_interval(None, 3, "nl") == ""
+    assert fmt_date(dt.date(2026, 3, 1), "nl") == "1 maart 2026" and fmt_date(dt.date(2026, 3, 1), "en") == "1 March 2026"
+    assert fmt_hours(2.54, "nl") == "2,5 uur" and fmt_hours(30.4, "en") == "30 h"
+    assert fmt_list(["a", "b", "c"], "nl") == "a, b en c" and fmt_list(["a", "b"], "en") == "a and b"
+
+
+def test_workbook_is_neat_and_in_the_report_language(retail, bouw_en, tmp_path):
+    write_workbook(retail, tmp_path / "nl.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "nl.xlsx")
+    assert wb.sheetnames[:3] == ["Samenvatting", "Pijlers", "Kengetallen"]
+    assert {"Kanalen", "Segmenten", "Betrouwbaarheid", "Route"} <= set(wb.sheetnames)
+    for ws in wb:
+        assert ws.freeze_panes == "A2"
+        assert all(c.font.bold for c in ws[1] if c.value is not None)
+    dims = wb["Pijlers"]
+    assert [c.value for c in dims[1]][:3] == ["Pijler", "Sleutel", "Score"]
+    assert dims["C2"].number_format == "0.0" and isinstance(dims["C2"].value, float)
+    seg = wb["Segmenten"]
+    assert any(row[3] == "ja" and row[2] is None for row in seg.iter_rows(min_row=2, values_only=True))
+    write_workbook(bouw_en, tmp_path / "en.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "en.xlsx")
+    assert wb.sheetnames[:3] == ["Summary", "Dimensions", "Indicators"]
+    assert [c.value for c in wb["Dimensions"][1]][:2] == ["Dimension", "Key"]
+
+
+def test_trend_uses_the_assessments_own_history(retail):
+    from klantladder.waves import WaveSnapshot
+
+    snap = retail.snapshot()
+    shifted = {k: replace(e, value=e.value - 10, ci_low=None if e.ci_low is None else e.ci_low - 10,
+                          ci_high=None if e.ci_high is None else e.ci_high - 10)
+               if k in ("overall", "dimension.service") else e for k, e in snap.estimates.items()}
+    earlier = WaveSnapshot("2025-najaar", dt.date(2025, 10, 31), snap.model_version, shifted, snap.sources)
+    a = replace(retail, history=[earlier])
+    table = rd.trend_table(a, None)
+    assert table["from_wave"].eq("2025-najaar").all()
+    row = table.set_index("measure").loc["service"]
+    assert row["change"] == pytest.approx(10.0) and row["significant"]
+    assert not table.set_index("measure").loc["ethics", "significant"]
+    html = sections.trend(a, None)
+    assert "eerste meting" not in html and "gestegen, groter dan de ruis" in html and "binnen de ruis" in html
+
+
+def test_no_figure_repeats_the_heading_above_it(retail):
+    html = render(retail)
+    headings = {re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h[234][^>]*>(.*?)</h[234]>", html)}
+    figure_titles = set()
+    for svg in re.findall(r"<svg.*?</svg>", html, flags=re.S):
+        texts = [re.sub(r"<[^>]+>", "", x).strip() for x in re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)]
+        figure_titles.update(x for x in texts if x)
+    assert headings and figure_titles
+    assert not headings & figure_titles, headings & figure_titles
+
+
+def test_sections_and_figures_are_computed_once_per_assessment(retail):
+    assert rd.service_by_channel(retail) is rd.service_by_channel(retail)
+    assert rd.segment_tables(retail) is rd.segment_tables(retail)
+
+
+def test_context_from_files_earlier_scores_and_a_batch_folder(retail, tmp_path):
+    import json
+
+    doc = retail.to_dict()
+    prev = {**doc, "wave": "2025-voorjaar"}
+    (tmp_path / "prev.json").write_text(json.dumps(prev), encoding="utf-8")
+    batch = tmp_path / "batch"
+    for i in range(7):
+        peer = {**doc, "client_id": f"klant-{i}", "name": f"Geheime Klant {i}",
+                "overall": {**doc["overall"], "score": 40 + 5 * i}}
+        (batch / f"klant-{i}").mkdir(parents=True)
+        (batch / f"klant-{i}" / "scores.json").write_text(json.dumps(peer), encoding="utf-8")
+    ctx = rd.load_context([tmp_path / "prev.json"], batch)
+    assert len(ctx.previous) == 1 and len(ctx.portfolio) == 7 and "name" not in ctx.portfolio
+    html = sections.trend(retail, ctx)
+    assert "2025-voorjaar" in html and 'id="fig-benchmark"' in html
+    assert "Geheime Klant" not in html and "klant-3" not in html
+    bench = rd.benchmark_table(retail, ctx)
+    assert bench.set_index("measure").loc["overall", "peers_n"] == 7

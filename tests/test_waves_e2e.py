@@ -1,0 +1,122 @@
+"""Waves end to end on the two-wave demo client (kinderopvang, 2025-voorjaar and 2026-najaar).
+
+The generator's design is the known answer: between the waves the listening and experience
+targets rise by 12-14 points in both surveys; knowledge, loyalty and ethics stay where they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import shutil
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from klantladder.assess import (assess_client_waves, assess_folder, assess_with_history, compare_waves,
+                                find_wave_folders)
+from klantladder.demo import WAVE_DEMO_CLIENTS, make_wave_demo_clients
+from klantladder.waves import COMPARE_COLUMNS, wave_sort_key
+
+
+@pytest.fixture(scope="module")
+def wave_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("waves")
+    make_wave_demo_clients(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def waves(wave_root):
+    return assess_client_waves(wave_root / "kinderopvang", draws=600)
+
+
+def test_demo_writes_one_folder_per_wave_deterministically(wave_root, tmp_path):
+    folders = make_wave_demo_clients(tmp_path)
+    assert [f.name for f in folders] == ["2025-voorjaar", "2026-najaar"]
+    for f in folders:
+        for g in sorted(f.iterdir()):
+            assert g.read_bytes() == (wave_root / "kinderopvang" / f.name / g.name).read_bytes()
+    a, b = (pd.read_csv(f / "customer_survey.csv") for f in folders)
+    assert not a["listening_1"].head(50).equals(b["listening_1"].head(50))  # independent samples
+
+
+def test_waves_are_found_and_ordered(wave_root, waves):
+    assert [a.wave for a in waves] == ["2025-voorjaar", "2026-najaar"]
+    assert [a.reference_date for a in waves] == [dt.date(2025, 4, 30), dt.date(2026, 10, 31)]
+    assert len(find_wave_folders(wave_root / "kinderopvang" / "2026-najaar")) == 2
+    assert waves[0].history == [] and [s.wave for s in waves[1].history] == ["2025-voorjaar"]
+
+
+def test_wave_names_sort_by_season_not_by_letter():
+    names = ["2026-najaar", "2025-najaar", "2026-voorjaar"]
+    assert sorted(names, key=wave_sort_key) == ["2025-najaar", "2026-voorjaar", "2026-najaar"]
+
+
+def test_compare_waves_finds_the_designed_changes(waves):
+    table = compare_waves(list(reversed(waves)))  # order of the input does not matter
+    assert list(table.columns) == list(COMPARE_COLUMNS)
+    assert set(table["from_wave"]) == {"2025-voorjaar"} and set(table["to_wave"]) == {"2026-najaar"}
+    row = table.set_index("measure")
+    for k in ("customer.listening", "dimension.listening", "customer.experience"):
+        assert row.loc[k, "significant"] and row.loc[k, "change"] > 5, k
+    for k in ("customer.knowledge", "customer.loyalty", "customer.ethics"):
+        assert not row.loc[k, "significant"], k
+    assert row["comparable"].all()
+
+
+def test_change_interval_is_the_independent_samples_formula(waves):
+    row = compare_waves(waves).set_index("measure").loc["kpi.nps"]
+    # NPS by hand from each wave's answers: 100 (p - d), SE = 100 sqrt((p + d - (p - d)^2) / n).
+    est = []
+    for a in waves:
+        x = a.data.frames["customer_survey"]["nps"].dropna()
+        p, d = (x >= 9).mean(), (x <= 6).mean()
+        est.append((100 * (p - d), 100 * math.sqrt((p + d - (p - d) ** 2) / len(x))))
+    change = est[1][0] - est[0][0]
+    se = math.hypot(est[0][1], est[1][1])
+    z = stats.norm.ppf(0.975)
+    assert row["change"] == pytest.approx(change)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((change - z * se, change + z * se))
+    assert row["significant"] == (abs(change) > z * se)
+
+
+def test_report_view_and_scores_json_of_the_latest_wave(wave_root, waves):
+    latest = assess_with_history(wave_root / "kinderopvang" / "2026-najaar", draws=200)
+    assert [s.wave for s in latest.history] == ["2025-voorjaar"]
+    table = latest.waves
+    assert {"overall", "listening", "nps"} <= set(table["measure"])
+    assert set(table.attrs["series"]) == {"2025-voorjaar", "2026-najaar"}
+    doc = latest.to_dict()
+    assert [h["wave"] for h in doc["waves"]["history"]] == ["2025-voorjaar"]
+    assert any(c["measure"] == "dimension.listening" and c["significant"] for c in doc["waves"]["changes"])
+    first = assess_with_history(wave_root / "kinderopvang" / "2025-voorjaar", draws=200)
+    assert first.history == [] and first.to_dict()["waves"] is None
+    assert assess_folder(wave_root / "kinderopvang" / "2026-najaar", draws=50).to_dict()["waves"] is None
+
+
+def test_a_wave_column_in_one_folder(wave_root, tmp_path):
+    # One folder, the surveys of both waves stacked with a wave column; tickets and customer
+    # base only of the latest wave (client.yaml says 2026-najaar).
+    src = wave_root / "kinderopvang"
+    folder = tmp_path / "kinderopvang"
+    shutil.copytree(src / "2026-najaar", folder)
+    for name in ("customer_survey", "employee_survey"):
+        old = pd.read_csv(src / "2025-voorjaar" / f"{name}.csv").assign(wave="2025-voorjaar")
+        new = pd.read_csv(src / "2026-najaar" / f"{name}.csv").assign(wave="2026-najaar")
+        old["respondent_id"] = "V" + old["respondent_id"].astype(str)
+        pd.concat([new, old]).to_csv(folder / f"{name}.csv", index=False)
+    result = assess_client_waves(folder, draws=200)
+    assert [a.wave for a in result] == ["2025-voorjaar", "2026-najaar"]
+    assert "tickets" not in result[0].data.frames and "tickets" in result[1].data.frames
+    assert len(result[0].data.frames["customer_survey"]) == len(pd.read_csv(src / "2025-voorjaar" / "customer_survey.csv"))
+    table = compare_waves(result).set_index("measure")
+    # The survey views compare like with like; the service score gained the ticket KPIs.
+    assert table.loc["customer.listening", "comparable"]
+    assert not table.loc["dimension.service", "comparable"]
+
+
+def test_profiles_of_the_wave_demo_share_a_client():
+    (profiles,) = WAVE_DEMO_CLIENTS.values()
+    assert len({p.name for p in profiles}) == 1 and len({p.wave for p in profiles}) == 2
