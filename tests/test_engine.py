@@ -34,6 +34,27 @@ def _run(src: Path, dst: Path, engine_name: str = engine.ENGINE, **kw) -> nbform
                                cwd=str(src.parent), **kw)
 
 
+@pytest.mark.parametrize("first", ["klantladder.engine", "papermill"])
+def test_the_papermill_command_finds_the_engines_through_its_entry_point(tmp_path, first):
+    """Whichever is imported first, papermill's entry point and klantladder's own registration
+    agree: the ``papermill`` command runs a notebook on the klantladder engine."""
+    import subprocess
+    import sys
+
+    probe = subprocess.run([sys.executable, "-c", f"import {first}; import papermill.engines as pe; "
+                            "print(pe.papermill_engines.get_engine('klantladder-fresh').execute_notebook.__qualname__)"],
+                           capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip().endswith("execute_notebook")
+    src = _notebook(tmp_path / "in.ipynb", "print(x * 2)")
+    exe = Path(sys.executable).with_name("papermill")
+    run = subprocess.run([str(exe), str(src), str(tmp_path / "out.ipynb"), "--engine", "klantladder-fresh",
+                          "-p", "x", "21", "--no-progress-bar"], capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr
+    out = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4)
+    assert "42" in "".join(o.get("text", "") for c in out.cells for o in c.get("outputs", []))
+
+
 def test_engines_are_registered_with_papermill():
     from papermill.engines import papermill_engines
 
