@@ -34,7 +34,7 @@ from .errors import KlantladderError
 from .outputs import staging_dir, write_rejects, write_scores, write_workbook
 from .paths import ASSESSMENT_NOTEBOOK, TEMPLATES
 
-__all__ = ["ReportResult", "ReportError", "make_report", "run_notebook", "export_html", "export_pdf", "OUTPUT_FILES",
+__all__ = ["ReportResult", "ReportError", "make_report", "run_notebook", "export_html", "export_pdf", "svg_as_image", "OUTPUT_FILES",
            "FAILED_DIR"]
 
 OUTPUT_FILES = ("report.html", "report.pdf", "scores.json", "scores.xlsx", "assessment.ipynb", "rejects.csv")
@@ -87,18 +87,43 @@ def run_notebook(notebook: Path, output: Path, parameters: dict, engine: str | N
 _exporters = threading.local()
 
 
-def _html_exporter(config):
-    """One HTMLExporter per configuration and thread: building one compiles its Jinja templates."""
-    import json
+def _report_exporter_class():
+    """nbconvert's HTML exporter without its final pass through BeautifulSoup.
 
+    That pass re-parses the whole page to add focus attributes to notebook cells (the report
+    template has none) and placeholder alt texts (every report image has its own), and on the way
+    lower-cases the SVG figures' names (``viewBox``, ``clipPath``), which only an HTML parser
+    forgives. Everything else is :class:`nbconvert.HTMLExporter` as it is.
+    """
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            self.register_filter("highlight_code",
+                                 self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReportExporter
+
+
+def _html_exporter(config):
+    """One report exporter per configuration and thread: building one compiles its Jinja templates."""
+    import json
 
     key = json.dumps(config, sort_keys=True, default=lambda o: sorted(o) if isinstance(o, (set, frozenset)) else str(o))
     cache = getattr(_exporters, "cache", None)
     if cache is None:
         cache = _exporters.cache = {}
     if key not in cache:
-        cache[key] = HTMLExporter(config=config)
+        cache[key] = _report_exporter_class()(config=config)
     return cache[key]
 
 
@@ -135,12 +160,33 @@ def export_html(nb: nbformat.NotebookNode, title: str = "", language: str = "nl"
     return body
 
 
+_INLINE_SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.S)
+
+
+def svg_as_image(svg: str) -> str:
+    """An inline SVG figure as an ``<img>`` holding the same SVG (a ``data:`` URI).
+
+    WeasyPrint draws the figure identically, text still as text, but an image's elements stay out
+    of the page's CSS cascade and layout: a third less time for a report's PDF.
+    """
+    import base64
+    import html as html_module
+
+    label = re.search(r'\baria-label="([^"]*)"', svg[:400])
+    width = re.search(r'\bwidth="([^"]+)"', svg[:400])
+    size = f' style="width: {width.group(1)}"' if width else ""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    alt = html_module.escape(html_module.unescape(label.group(1)) if label else "", quote=True)
+    return f'<img class="kl-svg" alt="{alt}"{size} src="data:image/svg+xml;base64,{data}">'
+
+
 def export_pdf(html: str, path: Path) -> None:
     """Render the report HTML to an A4 PDF with selectable text (WeasyPrint)."""
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     from weasyprint import HTML
 
+    html = _INLINE_SVG.sub(lambda m: svg_as_image(m.group(0)), html)
     HTML(string=html, base_url=str(TEMPLATES)).write_pdf(str(path))
 
 

@@ -115,3 +115,43 @@ def test_trend_and_benchmark_figures(retail):
     fig = plots.benchmark(retail, rd.benchmark_table(retail, ctx))
     assert any("n = 8" in x for x in _texts(fig))
     assert plots.trend(retail, None) is None and plots.benchmark(retail, None) is None
+
+
+def _elements(svg: str) -> "Counter[str]":
+    from collections import Counter
+    import xml.etree.ElementTree as ET
+
+    return Counter(e.tag.rsplit("}", 1)[-1] for e in ET.fromstring(svg).iter())
+
+
+def test_lean_svg_keeps_the_drawing_and_drops_the_scaffolding(retail):
+    import io
+
+    fig = plots.profile(retail)
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    raw = buf.getvalue()
+    raw = raw[raw.index("<svg"):]
+    lean = plots.lean_svg(raw)
+    before, after = _elements(raw), _elements(lean)
+    for tag in ("path", "text", "use", "clipPath", "rect", "style"):  # everything that draws stays
+        assert after[tag] == before[tag], tag
+    assert after["metadata"] == 0 and before["metadata"] == 1
+    assert after["g"] < before["g"] / 2
+    # Every reference still finds its target; no id is left that nothing refers to.
+    ids = set(re.findall(r'\bid="([^"]+)"', lean))
+    refs = set(re.findall(r'(?:href="#|url\(#)([^")]+)', lean))
+    assert refs and refs <= ids and ids <= refs
+    assert 'viewBox="' in lean and "<clipPath" in lean  # still XML, with SVG's own spelling
+
+
+def test_svg_as_image_carries_the_same_figure_and_its_label(retail):
+    import base64
+
+    from klantladder.report import svg_as_image
+
+    svg = plots.to_svg(plots.ladder(retail), "lad<der")
+    img = svg_as_image(svg)
+    assert img.startswith('<img class="kl-svg" alt="lad-der" style="width: ')
+    data = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', img).group(1)
+    assert base64.b64decode(data).decode("utf-8") == svg

@@ -66,6 +66,8 @@ def check_report(out: Path, language: str, name: str) -> str:
     assert len(text) > 5000
     for key in ("summary_title", "route_title"):
         assert t(key, language) in text, key
+    # The figures' own words are text in the PDF too (drawn from the SVG, not a picture of it).
+    assert t("fig_profile_title", language) in text.replace("\n", " ")
     assert name in text.replace("\n", " ")
     return text
 
