@@ -594,6 +594,16 @@ def _measure_name(a, key: str) -> str:
     return spec.name.get(a.language, key) if spec else key
 
 
+def _measure_axis(a, ax, y: np.ndarray, measures: pd.Series) -> None:
+    """A 0–100 axis with one row per measure (overall, dimensions), named in the report language."""
+    ax.set_yticks(y, [_measure_name(a, m) for m in measures])
+    ax.set_xlim(0, 100)
+    ax.set_ylim(-0.6, len(measures) - 0.4)
+    ax.xaxis.set_major_formatter(axis_formatter(a.language))
+    ax.set_xlabel(t("profile_axis", a.language))
+    ax.grid(axis="y", visible=False)
+
+
 def trend(a, table: pd.DataFrame | None) -> Figure | None:
     """Previous and current value per 0–100 measure (overall and dimensions), arrows coloured by
     whether the change exceeds the noise."""
@@ -613,12 +623,7 @@ def trend(a, table: pd.DataFrame | None) -> Figure | None:
         ax.scatter([r.previous], [yi], s=30, facecolor="white", edgecolor=COLOURS["neutral"], zorder=3)
         ax.scatter([r.current], [yi], s=44, color=colour, zorder=3)
         ax.text(101, yi, fmt_signed(r.change, lang), va="center", fontsize=8.5, color=colour, clip_on=False)
-    ax.set_yticks(y, [_measure_name(a, m) for m in rows["measure"]])
-    ax.set_xlim(0, 100)
-    ax.set_ylim(-0.6, len(rows) - 0.4)
-    ax.xaxis.set_major_formatter(axis_formatter(lang))
-    ax.set_xlabel(t("profile_axis", lang))
-    ax.grid(axis="y", visible=False)
+    _measure_axis(a, ax, y, rows["measure"])
     first = rows["from_wave"].iloc[0]
     last = rows["to_wave"].iloc[0]
     ax.set_title(f"{t('fig_trend_title', lang)}: {safe_label(first)} → {safe_label(last)}")
@@ -644,12 +649,7 @@ def benchmark(a, table: pd.DataFrame | None) -> Figure | None:
         ax.plot([r.portfolio_median] * 2, [yi - 0.25, yi + 0.25], color="#1d2733", lw=1.6)
         ax.scatter([r.value], [yi], s=50, color=COLOURS["accent"], zorder=3)
         ax.text(101, yi, f"P{fmt_number(r.percentile, lang)}", va="center", fontsize=8.5, clip_on=False)
-    ax.set_yticks(y, [_measure_name(a, m) for m in rows["measure"]])
-    ax.set_xlim(0, 100)
-    ax.set_ylim(-0.6, len(rows) - 0.4)
-    ax.xaxis.set_major_formatter(axis_formatter(lang))
-    ax.set_xlabel(t("profile_axis", lang))
-    ax.grid(axis="y", visible=False)
+    _measure_axis(a, ax, y, rows["measure"])
     ax.set_title(t("fig_benchmark_title", lang))
     fig.text(0.005, 0.0, t("fig_benchmark_legend", lang), ha="left", va="top", fontsize=NOTE_SIZE,
              color=COLOURS["muted"])

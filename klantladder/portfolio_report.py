@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .benchmark import percentile_rank
+from .portfolio import _num
 
 __all__ = ["Portfolio", "collect_scores", "load_portfolio", "summary_html", "rungs_html", "rungs_figure",
            "dimensions_html", "dimensions_figure", "sectors_html", "clients_html", "show", "show_figure",
@@ -149,14 +150,6 @@ def _docs_from_clients(root: Path) -> list[tuple[str, dict]]:
 
 def _wave_key(doc: dict) -> tuple:
     return (str(doc.get("reference_date") or ""), str(doc.get("wave") or ""))
-
-
-def _num(x: Any) -> float:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return float("nan")
-    return v if np.isfinite(v) else float("nan")
 
 
 def load_portfolio(source: str | Path, *, show_names: bool = False, language: str = "nl",
