@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -21,11 +22,13 @@ from scipy import stats
 from . import __version__
 from .drivers import DriverResult, derived_importance, importance_performance, importance_weights
 from .intake import ClientData, read_client
+from .errors import KlantladderError
 from .intervals import Estimate
-from .kpis import TICKET_QUANTILES, KpiEvidence, kpi_evidence, reference_date
+from .kpis import (TICKET_QUANTILES, TicketColumns, TicketEvidence, customer_columns, kpi_evidence, reference_date,
+                   survey_columns, survey_kpis, ticket_evidence)
 from .model import Model, apply_scale
-from .reliability import AlphaResult, cronbach_alpha, item_rest_correlations
-from .resampling import Units, UnitDraws, draw_normal, draw_ratios, quantile_draws
+from .reliability import AlphaResult, PairwiseMoments, cronbach_alpha, item_rest_correlations, pairwise_moments
+from .resampling import Units, UnitDraws, draw_normal, draw_ratios, quantile_draws_many
 from .scoring import (DimensionScore, RungResult, blocking_conditions, combine_views, kpi_view, respondent_scores,
                       rung_level, rung_levels)
 from .segments import segment_table
@@ -265,7 +268,21 @@ def _item_columns(frame: pd.DataFrame, model: Model, survey: str, key: str) -> l
     return [i.column for i in getattr(model.dimension(key), f"{survey}_items") if i.column in frame.columns]
 
 
-def _reliability(frame: pd.DataFrame | None, model: Model, survey: str) -> dict[str, AlphaResult]:
+def _survey_moments(frame: pd.DataFrame | None, model: Model, survey: str) -> dict[str, PairwiseMoments]:
+    """The pairwise moments of the items of each dimension with at least two items present,
+    computed once for both the alphas and the item statistics."""
+    if frame is None:
+        return {}
+    out: dict[str, PairwiseMoments] = {}
+    for key in model.dimension_keys:
+        cols = _item_columns(frame, model, survey, key)
+        if len(cols) >= 2:
+            out[key] = pairwise_moments(frame[cols])
+    return out
+
+
+def _reliability(frame: pd.DataFrame | None, model: Model, survey: str,
+                 moments: Mapping[str, PairwiseMoments] | None = None) -> dict[str, AlphaResult]:
     """Cronbach's alpha per dimension with at least two items present (pairwise missing)."""
     out: dict[str, AlphaResult] = {}
     if frame is None:
@@ -273,11 +290,14 @@ def _reliability(frame: pd.DataFrame | None, model: Model, survey: str) -> dict[
     for key in model.dimension_keys:
         cols = _item_columns(frame, model, survey, key)
         if len(cols) >= 2:
-            out[key] = cronbach_alpha(frame[cols].astype("float64"), missing="pairwise")
+            given = (moments or {}).get(key)
+            items = frame[cols] if given is not None else frame[cols].astype("float64")
+            out[key] = cronbach_alpha(items, missing="pairwise", moments=given)
     return out
 
 
-def _item_statistics(frame: pd.DataFrame | None, model: Model, survey: str) -> dict[str, pd.DataFrame]:
+def _item_statistics(frame: pd.DataFrame | None, model: Model, survey: str,
+                     moments: Mapping[str, PairwiseMoments] | None = None) -> dict[str, pd.DataFrame]:
     """Item-rest correlation and alpha-if-dropped of each item, per dimension (pairwise)."""
     out: dict[str, pd.DataFrame] = {}
     if frame is None:
@@ -285,7 +305,9 @@ def _item_statistics(frame: pd.DataFrame | None, model: Model, survey: str) -> d
     for key in model.dimension_keys:
         cols = _item_columns(frame, model, survey, key)
         if len(cols) >= 2:
-            out[key] = item_rest_correlations(frame[cols].astype("float64"), missing="pairwise")
+            given = (moments or {}).get(key)
+            items = frame[cols] if given is not None else frame[cols].astype("float64")
+            out[key] = item_rest_correlations(items, missing="pairwise", moments=given)
     return out
 
 
@@ -384,7 +406,7 @@ def segment_tables(frames: Mapping[str, pd.DataFrame], internal: pd.DataFrame, c
         values = list(table.columns)
         for by, name in (("segment", "customer_segment"), ("channel", "customer_channel")):
             if by in survey and survey[by].notna().any() and values:
-                grouped = table.assign(**{by: survey[by].to_numpy()})
+                grouped = table.assign(**{by: survey[by].array})  # positional, and no Python object per row
                 out[name] = segment_table(grouped, by, values, min_n=min_n, total_label=total_label)
     employee = frames.get("employee_survey")
     if employee is not None and "department" in employee and employee["department"].notna().any():
@@ -392,7 +414,7 @@ def segment_tables(frames: Mapping[str, pd.DataFrame], internal: pd.DataFrame, c
                              index=internal.index)
         values = list(table.columns)
         if values:
-            grouped = table.assign(department=employee["department"].to_numpy())
+            grouped = table.assign(department=employee["department"].array)
             out["department"] = segment_table(grouped, "department", values, min_n=min_n, total_label=total_label)
     return out
 
@@ -422,52 +444,81 @@ def _view_draws(scores: pd.DataFrame, extra: pd.DataFrame | None, draws: int, rn
     return draw_ratios(Units.from_rows(table, bounds=bounds), draws, rng)
 
 
-def _ticket_draws(ev: KpiEvidence, draws: int, rng: np.random.Generator) -> tuple[dict[str, np.ndarray], str | None]:
+def _ticket_draws(tc: TicketColumns, units: Units, draws: int, rng: np.random.Generator
+                  ) -> tuple[dict[str, np.ndarray], str | None]:
     """Draws of every ticket KPI, resampling customers (cluster bootstrap); quantiles via the
     share at or below them (:func:`klantladder.resampling.quantile_draws`)."""
-    tc, units = ev.tickets, ev.ticket_units
-    if tc is None or units is None or tc.values.shape[1] == 0:
+    if not tc.indicators:
         return {}, None
     d = draw_ratios(units, draws, rng)
     point = dict(zip(units.columns, units.estimate()))
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, np.ndarray] = {key: d.column(key) for key in units.columns}
+    by_hours: dict[str, list[str]] = {}
     for key in units.columns:
         if key in TICKET_QUANTILES:
-            col, q = TICKET_QUANTILES[key]
-            out[key] = quantile_draws(tc.hours[col], q, d.column(key), point[key])
-        else:
-            out[key] = d.column(key)
+            by_hours.setdefault(TICKET_QUANTILES[key][0], []).append(key)
+    for col, keys in by_hours.items():  # one partition per column of times
+        specs = [(TICKET_QUANTILES[k][1], d.column(k), point[k]) for k in keys]
+        out.update(zip(keys, quantile_draws_many(tc.hours[col], specs)))
     return out, d.regime
 
 
-def _all_draws(internal: pd.DataFrame, customer: pd.DataFrame, ev: KpiEvidence, draws: int,
-               rng: np.random.Generator) -> _Draws:
-    """One joint draw set per source; sources are independent samples."""
+@dataclass
+class _TicketPart:
+    """The tickets' KPIs with the evidence behind them, and their draws."""
+
+    evidence: TicketEvidence | None
+    draws: dict[str, np.ndarray]
+    regime: str | None
+
+
+def _ticket_part(tickets: pd.DataFrame | None, sla: Mapping[str, float], ref: dt.date | None, draws: int,
+                 rng: np.random.Generator) -> _TicketPart:
+    """Everything the tickets contribute. The tickets are a sample of their own with their own
+    random stream, so this runs alongside the surveys' share of the work (on millions of tickets
+    it is the larger share)."""
+    evidence = ticket_evidence(tickets, sla, ref)
+    if evidence is None:
+        return _TicketPart(None, {}, None)
+    ticket_draws, regime = _ticket_draws(evidence.columns, evidence.units, draws, rng)
+    return _TicketPart(evidence, ticket_draws, regime)
+
+
+def _source_draws(internal: pd.DataFrame, customer: pd.DataFrame, survey_values: pd.DataFrame,
+                  customer_base: pd.DataFrame, response_rate: Estimate | None, draws: int,
+                  rng: np.random.Generator) -> _Draws:
+    """One joint draw set per source other than the tickets; sources are independent samples."""
     regimes: dict[str, str] = {}
     view_bounds = {k: _VIEW for k in customer.columns}
     e = _view_draws(internal, None, draws, rng, {k: _VIEW for k in internal.columns})
-    c = _view_draws(customer, ev.survey, draws, rng, {**view_bounds, **_SURVEY_KPI_BOUNDS})
+    c = _view_draws(customer, survey_values, draws, rng, {**view_bounds, **_SURVEY_KPI_BOUNDS})
     int_d = {k: e.column(k) for k in e.columns} if e else {}
     cus_d = {k: c.column(k) for k in c.columns if k in customer.columns} if c else {}
-    kpi_d = {k: c.column(k) for k in c.columns if k in ev.survey.columns} if c else {}
+    kpi_d = {k: c.column(k) for k in c.columns if k in survey_values.columns} if c else {}
     if e:
         regimes["employee_survey"] = e.regime
     if c:
         regimes["customer_survey"] = c.regime
-    tickets, regime = _ticket_draws(ev, draws, rng)
-    kpi_d.update(tickets)
-    if regime:
-        regimes["tickets"] = regime
-    if len(ev.customers.columns) and len(ev.customers):
-        b = draw_ratios(Units.from_rows(ev.customers, bounds={k: (0.0, 100.0) for k in ev.customers.columns}),
+    if len(customer_base.columns) and len(customer_base):
+        b = draw_ratios(Units.from_rows(customer_base, bounds={k: (0.0, 100.0) for k in customer_base.columns}),
                         draws, rng)
         kpi_d.update({k: b.column(k) for k in b.columns})
         regimes["customers"] = b.regime
-    rr = draw_normal(ev.estimates.get("survey_response_rate"), draws, rng, (0.0, 100.0))
+    rr = draw_normal(response_rate, draws, rng, (0.0, 100.0))
     if rr is not None:
         kpi_d["survey_response_rate"] = rr
         regimes["survey_response_rate"] = "normal"
     return _Draws(int_d, cus_d, kpi_d, regimes)
+
+
+def _with_tickets(d: _Draws, tickets: _TicketPart) -> _Draws:
+    """The draws of the other sources together with the tickets' (regimes in source order)."""
+    if tickets.regime is None:
+        return d
+    regimes = {k: v for k, v in d.regimes.items() if k in ("employee_survey", "customer_survey")}
+    regimes["tickets"] = tickets.regime
+    regimes.update({k: v for k, v in d.regimes.items() if k not in regimes})
+    return _Draws(d.internal, d.customer, {**d.kpis, **tickets.draws}, regimes)
 
 
 def _kpi_view_draws(model: Model, dimension: str, kpi_draws: Mapping[str, np.ndarray]) -> np.ndarray | None:
@@ -612,15 +663,34 @@ def assess(data: ClientData, draws: int = DRAWS, seed: int | None = None,
         :meth:`Assessment.wave_changes`).
     """
     cfg, model, frames = data.config, data.model, data.frames
-    rng = np.random.default_rng(_seed(cfg) if seed is None else seed)
+    seed = _seed(cfg) if seed is None else seed
+    rng = np.random.default_rng(seed)
+    ticket_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])  # an independent stream
     ref = reference_date(frames, cfg.reference_date)
-    ev = kpi_evidence(frames, {**model.sla, **cfg.sla}, ref, cfg.customer_survey_invited)
+    sla = {**model.sla, **cfg.sla}
     keys = model.dimension_keys
-    internal = respondent_scores(frames.get("employee_survey"), model, "employee").reindex(columns=keys)
-    customer = respondent_scores(frames.get("customer_survey"), model, "customer").reindex(columns=keys)
-    drivers, importance = _drivers(frames.get("customer_survey"), customer, keys)
+    employee, survey = frames.get("employee_survey"), frames.get("customer_survey")
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the tickets alongside the rest (see _ticket_part)
+        ticket_future = pool.submit(_ticket_part, frames.get("tickets"), sla, ref, draws, ticket_rng)
+        internal = respondent_scores(employee, model, "employee").reindex(columns=keys)
+        customer = respondent_scores(survey, model, "customer").reindex(columns=keys)
+        survey_cols = survey_columns(survey)
+        d = _source_draws(internal, customer, survey_cols, customer_columns(frames.get("customers"), ref),
+                          survey_kpis(survey, cfg.customer_survey_invited)["survey_response_rate"], draws, rng)
+        drivers, importance = _drivers(survey, customer, keys)
+        moments = {"employee": _survey_moments(employee, model, "employee"),
+                   "customer": _survey_moments(survey, model, "customer")}
+        reliability = {"employee": _reliability(employee, model, "employee", moments["employee"]),
+                       "customer": _reliability(survey, model, "customer", moments["customer"])}
+        items = {"employee": _item_statistics(employee, model, "employee", moments["employee"]),
+                 "customer": _item_statistics(survey, model, "customer", moments["customer"])}
+        segments = segment_tables(frames, internal, customer, survey_cols, cfg.min_group_size,
+                                  "Totaal" if cfg.language == "nl" else "Total")
+        mirror = mirror_gap_table(employee, survey, model)
+        tickets = ticket_future.result()
+    ev = kpi_evidence(frames, sla, ref, cfg.customer_survey_invited, tickets=tickets.evidence)
+    d = _with_tickets(d, tickets)
     weights = _weights(model, cfg.use_derived_weights, drivers)
-    d = _all_draws(internal, customer, ev, draws, rng)
     kpi_point = {k: (v.value if v is not None else None) for k, v in ev.estimates.items()}
     dims: dict[str, DimensionScore] = {}
     score_draws: dict[str, np.ndarray] = {}
@@ -631,21 +701,13 @@ def assess(data: ClientData, draws: int = DRAWS, seed: int | None = None,
             gap_draws[key] = g
     points = {k: v.score for k, v in dims.items()}
     rung = _rung(model, dims, score_draws, gap_draws)
-    employee, survey = frames.get("employee_survey"), frames.get("customer_survey")
-    reliability = {"employee": _reliability(employee, model, "employee"),
-                   "customer": _reliability(survey, model, "customer")}
-    items = {"employee": _item_statistics(employee, model, "employee"),
-             "customer": _item_statistics(survey, model, "customer")}
     notes = [{"source": s, "view": v} for s, v in (("employee_survey", "internal"), ("customer_survey", "customer"),
                                                    ("tickets", "kpi")) if s not in frames]
     snaps = [p.snapshot() if isinstance(p, Assessment) else p for p in previous]
     history = [snaps[i] for i in chronological([(s.wave, s.reference_date) for s in snaps])]
     return Assessment(data, model, ev.estimates, dims, _overall(weights, points, score_draws), rung, reliability,
-                      weights, drivers, importance, mirror_gap_table(employee, survey, model),
-                      {"employee": internal, "customer": customer}, ref, draws, notes, items,
-                      segment_tables(frames, internal, customer, ev.survey, cfg.min_group_size,
-                                     "Totaal" if cfg.language == "nl" else "Total"),
-                      history, d.regimes)
+                      weights, drivers, importance, mirror, {"employee": internal, "customer": customer}, ref,
+                      draws, notes, items, segments, history, d.regimes)
 
 
 def assess_folder(folder: str | Path, draws: int = DRAWS, key: bytes | None = None) -> Assessment:
@@ -719,7 +781,10 @@ def find_wave_folders(folder: str | Path) -> list[Path]:
     for sib in sorted(folder.parent.iterdir()):
         if sib == folder or not sib.is_dir() or sib.name.startswith(".") or not _is_client_folder(sib):
             continue
-        other = load_client_config(sib)
+        try:
+            other = load_client_config(sib)
+        except KlantladderError:
+            continue  # a neighbour that cannot be read is not this client's wave; it has its own report
         if other.name == cfg.name and other.wave and other.wave != cfg.wave:
             out.append(sib)
     return out

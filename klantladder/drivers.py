@@ -216,12 +216,15 @@ def derived_importance(data: pd.DataFrame, outcome: str, predictors: list[str]) 
     if not (np.isfinite(sd[outcome]) and sd[outcome] > 0):
         return empty(f"The outcome {outcome!r} has no variance.")
 
-    z = (frame[[outcome, *kept]] - frame[[outcome, *kept]].mean()) / sd[[outcome, *kept]]
-    x = sm.add_constant(z[kept].to_numpy(), has_constant="add")
-    fit = sm.OLS(z[outcome].to_numpy(), x).fit(method="qr")
+    used = [outcome, *kept]
+    values = frame[used].to_numpy()
+    z = (values - values.mean(axis=0)) / sd[used].to_numpy()
+    x = sm.add_constant(z[:, 1:], has_constant="add")
+    # "pinv": one singular value decomposition of the design (with "qr" statsmodels adds one).
+    fit = sm.OLS(z[:, 0], x).fit(method="pinv")
     ci = np.asarray(fit.conf_int(0.05))
     r2 = float(fit.rsquared)
-    corr = z.corr().to_numpy()
+    corr = np.corrcoef(z, rowvar=False)  # complete rows: the plain correlation matrix
     vif = _vif(corr[1:, 1:])
     shares = lmg(corr)
     table = pd.DataFrame({

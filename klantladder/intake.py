@@ -13,18 +13,22 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 
 from . import presets, privacy, readers
 from .config import SOURCES, ClientConfig, SourceConfig, load_client_config
 from .errors import Finding, InputError
 from .model import Model, load_model
-from .schema import REQUIRED, ColumnSpec, build_schema, source_columns
+from .schema import REQUIRED, UNIQUE_IDS, ColumnSpec, build_schema, source_columns
 
 __all__ = ["ClientData", "read_client", "read_source", "input_hash", "ERROR_SHARE"]
 
@@ -72,6 +76,7 @@ class _Collector:
         self.findings: list[Finding] = []
         self.rejected: list[pd.DataFrame] = []
         self.raw_ids: list[pd.Series] = []  # the identifier columns as read, never to be quoted
+        self.id_hashes: dict[str, IdHashes] = {}  # keyed hashes of the identifier columns
         self._stripped: list[pd.Series] | None = None
 
     def is_raw_id(self, values: pd.Series) -> pd.Series:
@@ -112,7 +117,10 @@ def _level(bad: pd.Series, present: pd.Series) -> str:
 def _examples(values: pd.Series, mask: pd.Series, col: _Collector | None = None) -> str:
     """Up to three distinct bad cell values to quote in a message: personal data masked, and a
     value that is one of the file's raw identifiers (columns shifted in an export) never shown."""
-    ex = pd.Series(values[mask.to_numpy(dtype=bool)]).astype(str).str.strip().drop_duplicates().head(3)
+    hit = mask.to_numpy(dtype=bool, na_value=False)
+    if not hit.any():
+        return ""
+    ex = pd.Series(values[hit]).astype(str).str.strip().drop_duplicates().head(3)
     if ex.empty:
         return ""
     is_id = col.is_raw_id(ex) if col is not None else pd.Series(False, index=ex.index)
@@ -305,48 +313,59 @@ def _bools(s: pd.Series, spec: ColumnSpec, col: _Collector) -> pd.Series:
     return out
 
 
-class _Pseudonyms:
-    """The pseudonyms of one read of a client folder (the values of :func:`privacy.pseudonymise`).
+#: Identifier columns whose values repeat (a customer has many tickets), per source: kept as a
+#: categorical of the distinct pseudonyms, so that grouping tickets by customer costs little on
+#: millions of rows.
+REPEATED_IDS: dict[str, tuple[str, ...]] = {"tickets": ("customer_id",)}
 
-    ``customer_id`` occurs in the tickets and in the customer base: each distinct customer is
-    hashed once for both files, and the column is kept as a categorical (codes plus the distinct
-    pseudonyms), so that grouping tickets by customer and checking uniqueness cost a fraction
-    on millions of rows. Other identifiers (nearly all distinct) are pseudonymised as before.
+
+@dataclass
+class IdHashes:
+    """An identifier column as read: its canonical text and keyed hashes (:mod:`klantladder.privacy`).
+
+    Uniqueness is checked on the 64-bit ``hashes`` (integers: fast on millions of rows); the
+    ``text`` only confirms the few rows whose hashes repeat, so a hash collision can never set a
+    row aside. Kept during intake only, never in a frame or a message.
     """
 
-    SHARED = ("customer_id",)
+    text: pyarrow.Array
+    hashes: np.ndarray
+    missing: np.ndarray
+    repeats: np.ndarray | None = None  # for a unique id: the repeated rows among all rows, as read
 
-    def __init__(self, key: bytes):
-        self.key = key
-        self._raw: pd.Index | None = None
-        self._hashed = np.empty(0, dtype=object)
 
-    def column(self, name: str, s: pd.Series) -> pd.Series:
-        text = s.astype("string").str.strip()
-        text = text.where(text != "")
-        if name not in self.SHARED:
-            return privacy.pseudonymise(text, self.key)
-        codes, uniques = pd.factorize(text, use_na_sentinel=True)
-        raw = pd.Index(uniques, dtype="string")
-        pos = self._raw.get_indexer(raw) if self._raw is not None else np.full(len(raw), -1)
-        new = pos < 0
-        hashed = np.empty(len(raw), dtype=object)
-        if new.any():
-            fresh = privacy.pseudonymise(pd.Series(raw[new], dtype="string"), self.key).to_numpy(dtype=object)
-            hashed[new] = fresh
-            self._raw = raw[new] if self._raw is None else self._raw.append(raw[new])
-            self._hashed = np.concatenate([self._hashed, fresh])
-        hashed[~new] = self._hashed[pos[~new]]
-        try:
-            values = pd.Categorical.from_codes(codes, categories=pd.Index(hashed, dtype="str"))
-        except ValueError:  # two ids with one 64-bit pseudonym: keep them as plain text
-            return pd.Series(pd.array(hashed, dtype="str").take(codes, allow_fill=True), index=s.index)
-        return pd.Series(values, index=s.index)
+def _categorical_pseudonyms(hashes: np.ndarray, missing: np.ndarray) -> pd.Categorical:
+    """The pseudonyms of repeating ids as a categorical: codes plus the distinct pseudonyms."""
+    if missing.any():
+        codes = np.full(hashes.size, -1, dtype=np.int64)
+        codes[~missing], uniques = pd.factorize(hashes[~missing])
+    else:
+        codes, uniques = pd.factorize(hashes)
+    categories = pd.Index(pd.array(privacy.pseudonym_text(np.asarray(uniques, dtype=np.uint64)), dtype="str"))
+    return pd.Categorical.from_codes(codes, categories=categories)
+
+
+def _pseudonym_column(name: str, s: pd.Series, key: bytes, source: str) -> tuple[pd.Series, IdHashes]:
+    """An identifier column pseudonymised as it is read (:func:`privacy.pseudonymise`'s values),
+    and its keyed hashes.
+
+    Repeating ids (:data:`REPEATED_IDS`) become a categorical, the others (nearly all distinct)
+    text. The same id gives the same pseudonym in every source and every run with the project key.
+    For an id that must be unique (:data:`UNIQUE_IDS`) the repeated rows are found right away.
+    """
+    text = privacy.id_text(s)
+    hashes, missing = privacy.pseudonym_hashes(text, key)
+    ids = IdHashes(text, hashes, missing)
+    if name in UNIQUE_IDS.get(source, ()):
+        ids.repeats = _repeated_ids(ids, None)
+    if name in REPEATED_IDS.get(source, ()):
+        return pd.Series(_categorical_pseudonyms(hashes, missing), index=s.index, name=s.name), ids
+    text_ids = pd.array(privacy.pseudonym_text(hashes, missing), dtype="str")
+    return pd.Series(text_ids, index=s.index, name=s.name), ids
 
 
 def _convert(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceConfig, key: bytes,
-             col: _Collector, pseudonyms: _Pseudonyms | None = None) -> pd.DataFrame:
-    pseudonyms = pseudonyms if pseudonyms is not None else _Pseudonyms(key)
+             col: _Collector) -> pd.DataFrame:
     out = {}
     decimal = cfg.decimal or df.attrs.get("decimal", ".")
     col.raw_ids.extend(df[c] for c in df.columns if specs[c].kind == "id")
@@ -355,7 +374,7 @@ def _convert(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceConfig, 
         spec = specs[name]
         s = df[name]
         if spec.kind == "id":
-            out[name] = pseudonyms.column(name, s)
+            out[name], col.id_hashes[name] = _pseudonym_column(name, s, key, cfg.name)
         elif spec.kind in ("number", "likert"):
             out[name] = _numbers(s, spec, decimal, col)
         elif spec.kind in ("datetime", "date"):
@@ -370,19 +389,19 @@ def _convert(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceConfig, 
             out[name] = privacy.mask_series(text.where(text.str.strip() != ""))
         else:
             out[name] = _category(s)
-    return pd.DataFrame(out, index=df.index)
+    return pd.DataFrame(out, index=df.index, copy=False)  # fresh columns: no consolidating copy
 
 
 def _category(s: pd.Series) -> pd.Series:
     """A category column as stripped text, personal data masked (on the distinct values: fast)."""
-    text = s.astype("string").str.strip()
-    text = text.where(text != "")
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    if len(uniques) == 0:
-        return text
-    masked = privacy.mask_series(pd.Series(uniques, dtype="string")).to_numpy(dtype=object)
-    values = np.where(codes >= 0, masked[np.maximum(codes, 0)], None)
-    return pd.Series(values, index=s.index, dtype="string")
+    text = readers.text_array(s if isinstance(s.dtype, pd.StringDtype) else s.astype("string"))
+    encoded = pc.dictionary_encode(text)
+    if len(encoded.dictionary):
+        masked = pyarrow.array(privacy.mask_series(pd.Series(encoded.dictionary, dtype="str")),
+                               type=encoded.dictionary.type, from_pandas=True)
+        if not masked.equals(encoded.dictionary):  # else the text stays as it is (no copy)
+            text = masked.take(encoded.indices)
+    return pd.Series(pd.array(text, dtype="string"), index=s.index, name=s.name)
 
 
 def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpec], col: _Collector) -> pd.DataFrame:
@@ -431,58 +450,121 @@ def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpe
     return df[[c for c in df.columns if c in specs]]
 
 
+def _repeated_ids(ids: IdHashes, rows: np.ndarray | None) -> np.ndarray:
+    """Positions (into ``rows``) of the rows whose identifier already occurred in an earlier row.
+
+    ``rows`` are the file positions of the rows still in play (None: all). Checked on the keyed
+    hashes (a sort of 64-bit integers, fast on millions of rows); where hashes repeat, the ids'
+    texts decide, so only equal ids count. Missing ids never count.
+    """
+    if rows is None:
+        rows = np.arange(ids.hashes.size)
+    whole = rows.size == ids.hashes.size  # no row set aside: rows are 0..n-1
+    hashes = ids.hashes if whole else ids.hashes[rows]
+    missing = ids.missing if whole else ids.missing[rows]
+    present = np.flatnonzero(~missing) if missing.any() else None
+    ordered = np.sort(hashes if present is None else hashes[present])
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return np.zeros(0, dtype=np.int64)
+    if present is None:
+        present = np.arange(hashes.size)
+    candidates = present[np.isin(hashes[present], ordered[1:][same])]
+    texts = ids.text.take(pyarrow.array(rows[candidates])).to_pandas()
+    return candidates[texts.duplicated(keep="first").to_numpy(dtype=bool)]
+
+
+def _duplicate_ids(df: pd.DataFrame, source: str, col: _Collector, reject: pd.Series) -> pd.Series:
+    """Rule ``duplicate_id``: repeats of an identifier that must be unique are set aside (the
+    first row counts). Returns ``reject`` with them added."""
+    for name in UNIQUE_IDS.get(source, ()):
+        if name not in df or name not in col.id_hashes:
+            continue
+        ids, rows = col.id_hashes[name], df.index.to_numpy()
+        if ids.repeats is not None and (ids.repeats.size == 0 or rows.size == ids.hashes.size):
+            repeats = ids.repeats  # none among all rows, or no row set aside since
+        else:
+            repeats = _repeated_ids(ids, rows)
+        if repeats.size == 0:
+            continue
+        mask = pd.Series(False, index=df.index)
+        mask.iloc[repeats] = True
+        col.add("duplicate_id", "warning",
+                "dubbele identificatie; de eerste rij telt, de herhalingen zijn apart gezet. "
+                "Controleer of het bestand twee keer is geëxporteerd.",
+                "duplicated identifier; the first row counts, repeats were set aside. "
+                "Check whether the file was exported twice.", name, mask & ~reject, reject=True)
+        reject = reject | mask
+    return reject
+
+
 def _schema_findings(df: pd.DataFrame, source: str, model: Model, col: _Collector) -> pd.DataFrame:
-    """Run the pandera schema; blank cells off the scale, set aside duplicate and disordered rows."""
+    """Run the pandera schema and the uniqueness check of the ids; blank cells off the scale, set
+    aside duplicate and disordered rows."""
     schema = build_schema(source, list(df.columns), model)
     try:
-        schema.validate(df, lazy=True)
-        return df
+        schema.validate(df, lazy=True, inplace=True)  # checks only (no coercion): no copy of the frame
+        cases = None
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     specs = source_columns(source, model)
     reject = pd.Series(False, index=df.index)
-    frame_level = cases["schema_context"].astype(str).eq("DataFrameSchema")
-    for check in pd.unique(cases.loc[frame_level, "check"].astype(str)):
-        if not check.startswith("time_order"):
-            raise RuntimeError(f"unexpected schema check {check}")
-        later = check.split(":", 1)[1] if ":" in check else "resolved_at"
-        both = df[later].notna() & df["created_at"].notna()
-        mask = both & (df[later] < df["created_at"])
-        col.add("time_order", _level(mask, both),
-                f"{later} ligt vóór created_at; deze rijen zijn apart gezet. Controleer tijdzones en of de kolommen "
-                "in client.yaml niet verwisseld zijn.",
-                f"{later} is before created_at; these rows were set aside. Check time zones and that the columns "
-                "are not swapped in client.yaml.", later, mask & ~reject, reject=True)
-        reject |= mask
-    cases = cases[~frame_level]
-    for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
+    if cases is not None:
+        frame_level = cases["schema_context"].astype(str).eq("DataFrameSchema")
+        for check in pd.unique(cases.loc[frame_level, "check"].astype(str)):
+            if not check.startswith("time_order"):
+                raise RuntimeError(f"unexpected schema check {check}")
+            later = check.split(":", 1)[1] if ":" in check else "resolved_at"
+            both = df[later].notna() & df["created_at"].notna()
+            mask = both & (df[later] < df["created_at"])
+            col.add("time_order", _level(mask, both),
+                    f"{later} ligt vóór created_at; deze rijen zijn apart gezet. Controleer tijdzones en of de "
+                    "kolommen in client.yaml niet verwisseld zijn.",
+                    f"{later} is before created_at; these rows were set aside. Check time zones and that the columns "
+                    "are not swapped in client.yaml.", later, mask & ~reject, reject=True)
+            reject |= mask
+        cases = cases[~frame_level]
+    reject = _duplicate_ids(df, source, col, reject)
+    groups = cases.groupby(["column", "check"], dropna=False, sort=False) if cases is not None else ()
+    for (column, check), group in groups:
+        if column not in specs:
+            continue
         index = pd.Index(group["index"].dropna().astype(int).unique())
         mask = pd.Series(df.index.isin(index), index=df.index)
-        check = str(check)
-        if check == "field_uniqueness":
-            col.add("duplicate_id", "warning",
-                    "dubbele identificatie; de eerste rij telt, de herhalingen zijn apart gezet. "
-                    "Controleer of het bestand twee keer is geëxporteerd.",
-                    "duplicated identifier; the first row counts, repeats were set aside. "
-                    "Check whether the file was exported twice.", str(column), mask & ~reject, reject=True)
-            reject |= mask
-        elif column in specs:
-            spec = specs[str(column)]
-            present = df[column].notna()
-            if "not_whole" in check:
-                what_nl, what_en = "geen heel getal op een antwoordschaal", "not a whole number on an answer scale"
-                rule = "not_whole"
-            else:
-                what_nl = f"buiten de schaal {spec.low:g}–{spec.high:g}"
-                what_en = f"outside the scale {spec.low:g}–{spec.high:g}"
-                rule = "out_of_scale"
-            ex = ", ".join(f"{v:g}" for v in df.loc[mask, column].drop_duplicates().head(3))
-            col.add(rule, _level(mask, present),
-                    f"waarde {what_nl} ({ex}). Gebruikt het bestand een andere schaal? Deze cellen tellen als ontbrekend.",
-                    f"value {what_en} ({ex}). Does the file use another scale? These cells count as missing.",
-                    str(column), mask)
-            df[column] = df[column].where(~mask)
-    return df[~reject]
+        spec = specs[str(column)]
+        present = df[column].notna()
+        if "not_whole" in str(check):
+            what_nl, what_en = "geen heel getal op een antwoordschaal", "not a whole number on an answer scale"
+            rule = "not_whole"
+        else:
+            what_nl = f"buiten de schaal {spec.low:g}–{spec.high:g}"
+            what_en = f"outside the scale {spec.low:g}–{spec.high:g}"
+            rule = "out_of_scale"
+        ex = ", ".join(f"{v:g}" for v in df.loc[mask, column].drop_duplicates().head(3))
+        col.add(rule, _level(mask, present),
+                f"waarde {what_nl} ({ex}). Gebruikt het bestand een andere schaal? Deze cellen tellen als ontbrekend.",
+                f"value {what_en} ({ex}). Does the file use another scale? These cells count as missing.",
+                str(column), mask)
+        df[column] = df[column].where(~mask)
+    return df[~reject.to_numpy()] if reject.any() else df
+
+
+_NAT = np.iinfo(np.int64).min  # a missing timestamp's integer
+
+
+def _nanoseconds(s: pd.Series) -> np.ndarray:
+    """Timestamps as their int64 nanoseconds (a view when they are stored in nanoseconds)."""
+    values = s.array
+    return (values if values.unit == "ns" else values.as_unit("ns")).asi8
+
+
+def _hours_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:
+    """Hours from ``earlier`` to ``later`` per row (NaN where either is missing), computed on the
+    timestamps' integer nanoseconds: on millions of tickets far faster than timedelta arithmetic."""
+    a, b = _nanoseconds(later), _nanoseconds(earlier)
+    hours = (a - b) / 3.6e12
+    hours[(a == _NAT) | (b == _NAT)] = np.nan
+    return hours
 
 
 def _ticket_rules(df: pd.DataFrame, col: _Collector, reference: dt.date | None = None) -> pd.DataFrame:
@@ -502,20 +584,23 @@ def _ticket_rules(df: pd.DataFrame, col: _Collector, reference: dt.date | None =
     for later in ("first_response_at", "resolved_at"):
         if later not in df:
             continue
-        hours = (df[later] - df["created_at"]).dt.total_seconds() / 3600
-        wrong = hours > IMPLAUSIBLE_HOURS
+        hours = _hours_between(df[later], df["created_at"])
+        with np.errstate(invalid="ignore"):
+            wrong = hours > IMPLAUSIBLE_HOURS
         col.add("implausible_duration", "warning",
                 f"{later} ligt meer dan vijf jaar na created_at: vrijwel zeker een verkeerd jaartal. Deze rijen zijn "
                 "apart gezet; controleer de datums.",
                 f"{later} is more than five years after created_at: almost certainly a wrong year. These rows were "
-                "set aside; check the dates.", later, wrong, reject=True)
-        df = df[~wrong.to_numpy()]
-        hours = hours[~wrong.to_numpy()]
+                "set aside; check the dates.", later, pd.Series(wrong, index=df.index), reject=True)
+        if wrong.any():
+            df, hours = df[~wrong], hours[~wrong]
+        with np.errstate(invalid="ignore"):
+            long = hours > PLAUSIBLE_HOURS
         col.add("long_duration", "warning",
                 f"{later} ligt meer dan een jaar na created_at. De rijen tellen mee (lange zaken bestaan); "
                 "controleer of de datums kloppen.",
                 f"{later} is more than a year after created_at. The rows count (long cases exist); check that the "
-                "dates are right.", later, hours > PLAUSIBLE_HOURS)
+                "dates are right.", later, pd.Series(long, index=df.index))
     if "resolved_at" in df:
         open_ = df["resolved_at"].isna()
         col.add("unresolved_ticket", "warning",
@@ -534,7 +619,7 @@ def _missing_rows(df: pd.DataFrame, column: str, col: _Collector) -> pd.DataFram
             f"rij zonder {column}; apart gezet. Vul de kolom in of controleer de koppeling in client.yaml.",
             f"row without {column}; set aside. Fill in the column or check the mapping in client.yaml.",
             column, empty, reject=True)
-    return df[~empty.to_numpy()]
+    return df[~empty.to_numpy()] if empty.any() else df
 
 
 def _survey_rules(df: pd.DataFrame, specs: dict[str, ColumnSpec], col: _Collector,
@@ -547,7 +632,8 @@ def _survey_rules(df: pd.DataFrame, specs: dict[str, ColumnSpec], col: _Collecto
     col.add("no_answers", "warning",
             "rij zonder een enkel antwoord (een afgebroken of lege respons); apart gezet.",
             "row without a single answer (an abandoned or empty response); set aside.", None, empty, reject=True)
-    df = df[~empty.to_numpy()]
+    if empty.any():
+        df = df[~empty.to_numpy()]
     if len(df) < min_respondents:
         col.add("too_few_respondents", "warning",
                 f"maar {len(df)} respondent(en) met antwoorden; minder dan {min_respondents}. Deze enquête telt niet "
@@ -594,21 +680,32 @@ def _missing_labels(raw: pd.DataFrame) -> pd.DataFrame:
     return raw
 
 
+def _header_rows(cfg: SourceConfig) -> int:
+    """Rows after the header to drop: the source's own setting, or its survey tool's."""
+    if cfg.preset:
+        return max(cfg.header_rows, presets.preset_read_options(cfg.preset).get("header_rows", 0))
+    return cfg.header_rows
+
+
+def _read_file(cfg: SourceConfig) -> pd.DataFrame:
+    """A source's file as :func:`klantladder.readers.read_table` gives it."""
+    return readers.read_table(cfg.path, fmt=cfg.format, sheet=cfg.sheet, encoding=cfg.encoding, sep=cfg.sep,
+                              decimal=cfg.decimal, header_rows=_header_rows(cfg))
+
+
 def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.date | None = None,
-                min_respondents: int = 5, pseudonyms: _Pseudonyms | None = None,
+                min_respondents: int = 5, raw: pd.DataFrame | None = None
                 ) -> tuple[pd.DataFrame | None, _Collector, int]:
     """Read, map, convert and validate one source. Returns (frame or None, findings, rows read).
 
     ``reference`` is the client's reference date (timestamps after it are flagged);
     a survey with fewer than ``min_respondents`` respondents is left out (frame None).
-    ``pseudonyms`` shares the hashed identifiers between the sources of one client.
+    ``raw``: the file as already read (:func:`_read_file`).
     """
     file = f"{cfg.path.parent.name}/{cfg.path.name}"
-    header_rows = cfg.header_rows
-    if cfg.preset:
-        header_rows = max(header_rows, presets.preset_read_options(cfg.preset).get("header_rows", 0))
-    raw = readers.read_table(cfg.path, fmt=cfg.format, sheet=cfg.sheet, encoding=cfg.encoding, sep=cfg.sep,
-                             decimal=cfg.decimal, header_rows=header_rows)
+    header_rows = _header_rows(cfg)
+    if raw is None:
+        raw = _read_file(cfg)
     if cfg.preset:
         raw = presets.apply_preset(raw, cfg.preset)
     attrs = dict(raw.attrs)
@@ -641,11 +738,13 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
                     "no answer column found (such as nps, csat or service_1). Map the columns in client.yaml.")
     if any(f.level == "error" for f in col.findings):
         return None, col, len(raw)
-    df = _convert(df, specs, cfg, key, col, pseudonyms)
+    df = _convert(df, specs, cfg, key, col)
     reject_cols = [c for c in df.columns if c.startswith("_reject_")]
     if reject_cols:
-        bad = df[reject_cols].any(axis=1)
-        df = df.loc[~bad, [c for c in df.columns if c not in reject_cols]]
+        bad = df[reject_cols].any(axis=1).to_numpy()
+        df = df[[c for c in df.columns if c not in reject_cols]]
+        if bad.any():
+            df = df[~bad]
     for c in df.columns:
         if df[c].isna().all() and c not in REQUIRED[cfg.name]:
             col.add("empty_column", "warning", "kolom is helemaal leeg en telt niet mee.",
@@ -663,9 +762,57 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
         if kept is None:
             return None, col, len(raw)
         df = kept
-    df = df.copy()
-    df.insert(0, "_row", rows.loc[df.index].to_numpy())
+    df = df.copy(deep=False)
+    df.insert(0, "_row", rows.to_numpy()[df.index.to_numpy()])
     return df.reset_index(drop=True), col, len(raw)
+
+
+#: Sources converted and validated side by side: much of the work (hashing, sorting, Arrow
+#: kernels) runs outside the interpreter lock, so two cores take a large client in about the time
+#: of its largest file.
+READ_THREADS = 2
+
+
+def _read_sources(config: ClientConfig, model: Model, key: bytes
+                  ) -> dict[str, tuple[pd.DataFrame | None, _Collector, int] | InputError]:
+    """:func:`read_source` for every source with a file, in :data:`SOURCES` order (the order of
+    the findings); a source that cannot be read gives its :class:`InputError`.
+
+    The files are read first, one after the other (the readers use every core themselves), and
+    then converted and validated in up to :data:`READ_THREADS` threads, largest file first.
+    """
+    names = [n for n in SOURCES if config.sources[n].path is not None]
+    raws: dict[str, pd.DataFrame | InputError] = {}
+    for name in names:
+        try:
+            raws[name] = _read_file(config.sources[name])
+        except InputError as exc:
+            raws[name] = exc
+
+    def one(name: str) -> tuple[pd.DataFrame | None, _Collector, int] | InputError:
+        raw = raws.pop(name)
+        if isinstance(raw, InputError):
+            return raw
+        try:
+            return read_source(config.sources[name], model, key, reference=config.reference_date,
+                               min_respondents=config.min_group_size, raw=raw)
+        except InputError as exc:
+            return exc
+
+    threads = min(READ_THREADS, len(names), os.cpu_count() or 1)
+    if threads <= 1:
+        return {name: one(name) for name in names}
+    largest_first = sorted(names, key=lambda n: -_file_size(config.sources[n].path))
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        futures = {name: pool.submit(one, name) for name in largest_first}
+        return {name: futures[name].result() for name in names}
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def read_client(folder: str | Path, model: Model | None = None, key: bytes | None = None) -> ClientData:
@@ -679,25 +826,20 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
         model = load_model(config.model)
     model = model.with_kpi_scales(config.kpi_scales)
     key = key if key is not None else privacy.load_or_create_key()
-    pseudonyms = _Pseudonyms(key)
     frames: dict[str, pd.DataFrame] = {}
     findings: list[Finding] = list(config.findings)
     rejects: list[pd.DataFrame] = []
     rows_read: dict[str, int] = {}
     folder_name = config.folder.resolve().name
-    for name in SOURCES:
+    for name, result in _read_sources(config, model, key).items():
         cfg = config.sources[name]
-        if cfg.path is None:
-            continue
-        try:
-            frame, col, n = read_source(cfg, model, key, reference=config.reference_date,
-                                        min_respondents=config.min_group_size, pseudonyms=pseudonyms)
-        except InputError as exc:
+        if isinstance(result, InputError):
             short = f"{cfg.path.parent.name}/{cfg.path.name}"
-            found = exc.findings or [Finding("unreadable_file", "error", short, exc.messages)]
+            found = result.findings or [Finding("unreadable_file", "error", short, result.messages)]
             findings.extend(replace(f, file={cfg.path.name: short, "client.yaml": f"{folder_name}/client.yaml"}
                                     .get(f.file, f.file)) for f in found)
             continue
+        frame, col, n = result
         findings.extend(col.findings)
         rejects.extend(col.rejected)
         rows_read[name] = n

@@ -13,13 +13,13 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .intervals import (Estimate, mean_estimate, nps_estimate, proportion_estimate, quantile_estimate,
+from .intervals import (Estimate, mean_estimate, nps_estimate, proportion_estimate, quantile_estimates,
                         top_box_estimate)
 
 __all__ = ["REPEAT_WINDOW_DAYS", "TICKET_QUANTILES", "TICKET_KPIS", "reference_date", "survey_kpis", "ticket_kpis",
            "customer_kpis", "ticket_hours", "repeat_contacts", "compute_kpis", "times_by_channel",
            "survey_columns", "TicketColumns", "ticket_columns", "ticket_units", "ticket_design_effects", "customer_columns",
-           "KpiEvidence", "kpi_evidence"]
+           "KpiEvidence", "kpi_evidence", "TicketEvidence", "ticket_evidence"]
 
 REPEAT_WINDOW_DAYS = 7
 
@@ -125,14 +125,15 @@ TICKET_KPIS: tuple[str, ...] = (*TICKET_QUANTILES, "fcr_rate", "reopen_rate", "r
 
 @dataclass(frozen=True)
 class TicketColumns:
-    """Per-ticket columns whose means are the ticket KPIs, and the customer of each ticket.
+    """Per-ticket indicators whose shares are the ticket KPIs, and the customer of each ticket.
 
     Attributes
     ----------
-    values : pandas.DataFrame
-        One float column per KPI, one row per ticket: a rate is the mean of a 0/100 indicator
-        over the tickets it counts (NaN = not counted); a quantile KPI's column is the indicator
-        of a time at or below the sample quantile (used to resample the quantile).
+    indicators : dict
+        KPI -> ``(yes, counted)``: boolean arrays over the tickets; a rate is the share of
+        ``yes`` among the ``counted`` tickets (``counted`` None: every ticket counts; ``yes`` is
+        only ever True where counted). A quantile KPI's indicator is a time at or below the
+        sample quantile (used to resample the quantile).
     clusters : numpy.ndarray
         The customer of each ticket as an integer code (-1 where unknown): tickets of one
         customer are resampled together.
@@ -140,12 +141,31 @@ class TicketColumns:
         The non-missing first-response and resolution times in hours.
     quantiles : dict
         The sample value of each quantile KPI.
+    index : pandas.Index
+        The tickets' row labels.
     """
 
-    values: pd.DataFrame
+    indicators: dict[str, tuple[np.ndarray, np.ndarray | None]]
     clusters: np.ndarray
     hours: dict[str, np.ndarray]
     quantiles: dict[str, float]
+    index: pd.Index
+
+    @property
+    def columns(self) -> list[str]:
+        """The KPIs with an indicator, in order."""
+        return list(self.indicators)
+
+    @property
+    def values(self) -> pd.DataFrame:
+        """The indicators as one float column per KPI: 100 (yes), 0 (no), NaN (not counted)."""
+        cols = {}
+        for key, (yes, counted) in self.indicators.items():
+            v = yes * 100.0
+            if counted is not None:
+                v[~counted] = np.nan
+            cols[key] = v
+        return pd.DataFrame(cols, index=self.index, columns=self.columns, dtype="float64")
 
 
 def _bool_array(x: pd.Series | np.ndarray) -> np.ndarray:
@@ -155,7 +175,19 @@ def _bool_array(x: pd.Series | np.ndarray) -> np.ndarray:
     return np.asarray(x, dtype=bool)
 
 
-def _indicator(flag: pd.Series | np.ndarray, counted: pd.Series | np.ndarray | None = None) -> np.ndarray:
+def _indicator(flag: pd.Series | np.ndarray, counted: pd.Series | np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(yes, counted)`` of a KPI: ``flag`` where ``counted`` (None: every row counts)."""
+    yes = _bool_array(flag)
+    if counted is None:
+        return yes, None
+    c = _bool_array(counted)
+    if c.all():
+        return yes, None
+    return yes & c, c
+
+
+def _percent(flag: pd.Series | np.ndarray, counted: pd.Series | np.ndarray | None = None) -> np.ndarray:
     """100 where ``flag``, 0 elsewhere, NaN where not ``counted``."""
     f = _bool_array(flag) * 100.0
     if counted is None:
@@ -165,20 +197,33 @@ def _indicator(flag: pd.Series | np.ndarray, counted: pd.Series | np.ndarray | N
 
 
 def _customer_codes(tickets: pd.DataFrame) -> np.ndarray:
+    """The customer of each ticket as an integer (-1 where unknown): the categorical's codes
+    when intake made ``customer_id`` one, else :func:`pandas.factorize`."""
     if "customer_id" not in tickets:
         return np.full(len(tickets), -1, dtype=np.int64)
-    codes, _ = pd.factorize(tickets["customer_id"])
+    s = tickets["customer_id"]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy().astype(np.int64)
+    codes, _ = pd.factorize(s)
     return codes.astype(np.int64)
 
 
 def _by_customer_then_time(c: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The order of ``np.lexsort((t, c))``: by customer, then time, ties in row order.
 
-    When the times are whole seconds or milliseconds (as exports are), one stable sort of the
-    combined key ``c * span + t`` gives the same order in half the time.
+    Exports usually list tickets in time order: then the row number is the time order and one
+    sort of the integer key ``c << bits | row`` (a plain sort, not an argsort) gives the order.
+    Otherwise, when the times are whole seconds or milliseconds, one stable sort of the combined
+    key ``c * span + t``. Both give exactly the lexsort's order, in a fraction of its time.
     """
-    if c.size == 0:
+    n = c.size
+    if n == 0:
         return np.zeros(0, dtype=np.int64)
+    shift = int(n).bit_length()
+    if int(c.max()) < 2 ** (62 - shift) and c.min() >= 0 and bool((t[1:] >= t[:-1]).all()):
+        keys = (c.astype(np.int64) << shift) | np.arange(n, dtype=np.int64)
+        keys.sort()
+        return keys & ((1 << shift) - 1)
     for unit in (10**9, 10**6):
         if not (t % unit == 0).all():
             continue
@@ -195,14 +240,19 @@ def _repeat_flags(codes: np.ndarray, created: pd.Series, window_days: int) -> np
     out = np.full(codes.shape[0], -1, dtype=np.int8)
     t, t_na = _epoch_ns(created)
     known = (codes >= 0) & ~t_na
-    idx = np.flatnonzero(known)
-    c, tt = codes[idx], t[idx]
+    if known.all():
+        c, tt = codes, t
+    else:
+        idx = np.flatnonzero(known)
+        c, tt = codes[idx], t[idx]
     order = _by_customer_then_time(c, tt)
     c_sorted, t_sorted = c[order], tt[order]
     nxt_same = np.r_[c_sorted[1:] == c_sorted[:-1], False]
     gap = np.r_[t_sorted[1:] - t_sorted[:-1], 0]
-    rep = np.empty(idx.size, dtype=np.int8)
+    rep = np.empty(c.size, dtype=np.int8)
     rep[order] = nxt_same & (gap <= window_days * 86400 * 10**9)
+    if known.all():
+        return rep
     out[idx] = rep
     return out
 
@@ -212,15 +262,23 @@ def ticket_columns(tickets: pd.DataFrame, sla: Mapping[str, float], ref: dt.date
     hours = ticket_hours(tickets)
     fr, res = hours["first_response_hours"].to_numpy(), hours["resolution_hours"].to_numpy()
     codes = _customer_codes(tickets)
-    cols: dict[str, np.ndarray] = {}
+    cols: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     qvals: dict[str, float] = {}
-    hour_values = {"first_response_hours": fr[~np.isnan(fr)], "resolution_hours": res[~np.isnan(res)]}
-    for key, (col, q) in TICKET_QUANTILES.items():
+    present = {"first_response_hours": ~np.isnan(fr), "resolution_hours": ~np.isnan(res)}
+    hour_values = {"first_response_hours": fr[present["first_response_hours"]],
+                   "resolution_hours": res[present["resolution_hours"]]}
+    for col in hour_values:
+        keys = [k for k, (c, _) in TICKET_QUANTILES.items() if c == col]
         x = hour_values[col]
-        if x.size:
-            qvals[key] = float(np.quantile(x, q))
-            h = hours[col].to_numpy()
-            cols[key] = _indicator(h <= qvals[key], ~np.isnan(h))
+        if not x.size:
+            continue
+        qs = np.quantile(x, [TICKET_QUANTILES[k][1] for k in keys])  # one partition for all
+        h = hours[col].to_numpy()
+        for key, qv in zip(keys, qs):
+            qvals[key] = float(qv)
+            with np.errstate(invalid="ignore"):
+                cols[key] = _indicator(h <= qvals[key], present[col])
+    cols = {k: cols[k] for k in TICKET_QUANTILES if k in cols}
     resolved = tickets["resolved_at"].notna().to_numpy() if "resolved_at" in tickets else None
     if resolved is not None:
         cols["resolved_rate"] = _indicator(resolved)
@@ -253,26 +311,26 @@ def ticket_columns(tickets: pd.DataFrame, sla: Mapping[str, float], ref: dt.date
             judged = judged | (np.isnan(res) & ~missing & (age > target_res))
         if judged.any():
             cols["sla_rate"] = _indicator(met & judged, judged)
-    block = np.empty((len(tickets), len(cols)), order="F")  # column-major: each KPI contiguous
-    for j, v in enumerate(cols.values()):
-        block[:, j] = v
-    values = pd.DataFrame(block, index=tickets.index, columns=list(cols), copy=False)
-    return TicketColumns(values, codes, hour_values, qvals)
+    return TicketColumns(cols, codes, hour_values, qvals, tickets.index)
 
 
 def _ticket_estimates(tc: TicketColumns, deff: Mapping[str, float]) -> dict[str, Estimate | None]:
     """Ticket KPI estimates from their columns: order-statistic (Woodruff) intervals for times,
     Wilson intervals for rates, both with the effective sample size of clustered tickets."""
     out: dict[str, Estimate | None] = dict.fromkeys(TICKET_KPIS)
-    for key in tc.values.columns:
-        d = deff.get(key, 1.0)
+    by_hours: dict[str, list[str]] = {}
+    for key in tc.columns:
         if key in TICKET_QUANTILES:
-            col, q = TICKET_QUANTILES[key]
-            out[key] = quantile_estimate(tc.hours[col], q, deff=d)
-        else:
-            v = tc.values[key].to_numpy()
-            counted = ~np.isnan(v)
-            out[key] = proportion_estimate(int(np.count_nonzero(v[counted] > 0)), int(counted.sum()), deff=d)
+            by_hours.setdefault(TICKET_QUANTILES[key][0], []).append(key)
+    for col, keys in by_hours.items():  # one partition per column of times
+        ests = quantile_estimates(tc.hours[col], [TICKET_QUANTILES[k][1] for k in keys],
+                                  [deff.get(k, 1.0) for k in keys])
+        out.update(zip(keys, ests))
+    for key, (yes, counted) in tc.indicators.items():
+        if key in TICKET_QUANTILES:
+            continue
+        n = yes.size if counted is None else int(np.count_nonzero(counted))
+        out[key] = proportion_estimate(int(np.count_nonzero(yes)), n, deff=deff.get(key, 1.0))
     return out
 
 
@@ -281,7 +339,8 @@ def ticket_units(tc: TicketColumns):
     units of their own), each a rate's numerator and denominator (0-100 bounds)."""
     from .resampling import Units
 
-    return Units.from_clusters(tc.values, tc.clusters, bounds={c: (0.0, 100.0) for c in tc.values.columns})
+    return Units.from_indicators(tc.indicators, tc.clusters, scale=100.0,
+                                 bounds={c: (0.0, 100.0) for c in tc.columns})
 
 
 def ticket_design_effects(tc: TicketColumns, units=None) -> dict[str, float]:
@@ -340,7 +399,7 @@ def customer_columns(customers: pd.DataFrame | None, ref: dt.date | None) -> pd.
         return pd.DataFrame(index=pd.RangeIndex(0))
     cols: dict[str, np.ndarray] = {}
     if "segment" in customers:
-        cols["segment_known_rate"] = _indicator(customers["segment"].notna())
+        cols["segment_known_rate"] = _percent(customers["segment"].notna())
     if ref is not None and "start_date" in customers:
         ref_ts = pd.Timestamp(ref, tz="UTC")
         start_window = ref_ts - pd.DateOffset(months=12)
@@ -349,8 +408,8 @@ def customer_columns(customers: pd.DataFrame | None, ref: dt.date | None) -> pd.
         active_then = (start <= start_window) & (end.isna() | (end > start_window))
         if active_then.any():
             kept = active_then & (end.isna() | (end > ref_ts))
-            cols["retention_12m"] = _indicator(kept, active_then)
-            cols["churn_12m"] = _indicator(active_then & ~kept, active_then)
+            cols["retention_12m"] = _percent(kept, active_then)
+            cols["churn_12m"] = _percent(active_then & ~kept, active_then)
     return pd.DataFrame(cols, index=customers.index, dtype="float64")
 
 
@@ -425,24 +484,45 @@ class KpiEvidence:
     ticket_units: object = None
 
 
+@dataclass(frozen=True)
+class TicketEvidence:
+    """The ticket KPIs with their intervals and what they were computed from (see
+    :class:`KpiEvidence`)."""
+
+    columns: TicketColumns
+    units: object
+    deff: dict[str, float]
+    estimates: dict[str, Estimate | None]
+
+
+def ticket_evidence(tickets: pd.DataFrame | None, sla: Mapping[str, float], ref: dt.date | None
+                    ) -> TicketEvidence | None:
+    """The ticket part of :func:`kpi_evidence`; None without tickets. Independent of the other
+    sources, so it can be computed alongside them."""
+    if tickets is None or not len(tickets):
+        return None
+    tc = ticket_columns(tickets, sla, ref)
+    units = ticket_units(tc)
+    deff = ticket_design_effects(tc, units)
+    return TicketEvidence(tc, units, deff, _ticket_estimates(tc, deff))
+
+
 def kpi_evidence(frames: Mapping[str, pd.DataFrame], sla: Mapping[str, float], ref: dt.date | None,
-                 invited: int | None = None) -> KpiEvidence:
+                 invited: int | None = None, tickets: TicketEvidence | None = None) -> KpiEvidence:
     """All KPIs of a client and the columns behind them (computed once, used for the intervals
-    and for the joint resampling of :mod:`klantladder.assess`)."""
+    and for the joint resampling of :mod:`klantladder.assess`). ``tickets``: the
+    :func:`ticket_evidence` of ``frames["tickets"]`` when already computed."""
     est: dict[str, Estimate | None] = {}
     est.update(survey_kpis(frames.get("customer_survey"), invited))
-    tickets = frames.get("tickets")
-    tc, deff, units = None, {}, None
-    if tickets is not None and len(tickets):
-        tc = ticket_columns(tickets, sla, ref)
-        units = ticket_units(tc)
-        deff = ticket_design_effects(tc, units)
-        est.update(_ticket_estimates(tc, deff))
-    else:
-        est.update(dict.fromkeys(TICKET_KPIS))
+    if tickets is None:
+        tickets = ticket_evidence(frames.get("tickets"), sla, ref)
+    est.update(tickets.estimates if tickets is not None else dict.fromkeys(TICKET_KPIS))
     cust = customer_columns(frames.get("customers"), ref)
     est.update(_shares(cust, ("retention_12m", "churn_12m", "segment_known_rate")))
-    return KpiEvidence(est, survey_columns(frames.get("customer_survey")), tc, deff, cust, units)
+    if tickets is None:
+        return KpiEvidence(est, survey_columns(frames.get("customer_survey")), None, {}, cust, None)
+    return KpiEvidence(est, survey_columns(frames.get("customer_survey")), tickets.columns, tickets.deff, cust,
+                       tickets.units)
 
 
 def compute_kpis(frames: Mapping[str, pd.DataFrame], sla: Mapping[str, float], ref: dt.date | None,

@@ -14,7 +14,8 @@ What comes back, per format (``df.attrs`` says how the file was read):
   dates as ISO 8601 (``2024-03-12`` for date-only columns, ``2024-03-12 10:30:00`` otherwise),
   times as ``10:30:00``, booleans as ``TRUE``/``FALSE``. ``attrs["date_columns"]`` lists the
   columns that held Excel date cells.
-* ``parquet``: the file's own types (numbers, timestamps, text); empty strings become missing.
+* ``parquet``: the file's own types (numbers, timestamps, text); dates become ``datetime64``
+  (midnight), empty strings missing.
 * ``sav`` (``.sav``, ``.zsav``): numeric codes stay numbers (float); a column whose every value
   carries a value label that is a category name (segment 1 = "Particulier", yes/no) gets its
   labels; scale anchors ("Helemaal mee eens") stay numbers. ``attrs["value_labels"]`` holds every
@@ -61,6 +62,8 @@ __all__ = [
     "read_table",
     "to_number",
     "to_datetime",
+    "text_array",
+    "text_offsets",
     "DateParse",
     "DATE_FORMS",
 ]
@@ -573,7 +576,10 @@ def _empty_to_na(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_parquet(path: Path, opts: ReadOptions) -> pd.DataFrame:
-    df = pd.read_parquet(path, engine="pyarrow")
+    """A Parquet file with its own types; date columns become ``datetime64`` (not Python objects)."""
+    import pyarrow.parquet as pq
+
+    df = pq.read_table(path).to_pandas(date_as_object=False)
     df.columns = _clean_names(df.columns)
     df = _empty_to_na(df)
     df.attrs = {"decimal": "."}
@@ -727,6 +733,55 @@ class DateParse:
         return pd.Series(False, index=self.values.index)
 
 
+def text_array(values: pd.Series) -> pa.Array:
+    """A text column as one Arrow ``string`` (or ``large_string``) array, stripped of surrounding
+    white space, blank cells null. Arrow-backed pandas text is read without a copy; other columns
+    go through pandas' ``string`` dtype."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("string")  # missing stays missing
+    array = values.array
+    if hasattr(array, "__arrow_array__"):
+        arr = array.__arrow_array__()
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    else:
+        arr = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    if len(arr) == 0:
+        return arr
+    if _edge_space(arr):
+        arr = pc.utf8_trim_whitespace(arr)
+    blank = np.diff(text_offsets(arr)) == 0
+    if arr.null_count:
+        blank &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if not blank.any():
+        return arr
+    return pc.if_else(pa.array(blank), pa.scalar(None, arr.type), arr)
+
+
+def text_offsets(arr: pa.Array) -> np.ndarray:
+    """The offsets of a ``string``/``binary`` (or ``large_``) array's values in its data buffer."""
+    large = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)
+    return offsets[arr.offset:arr.offset + len(arr) + 1]
+
+
+def _edge_space(arr: pa.Array) -> bool:
+    """Whether any value of a text array may start or end with white space (its first or last
+    byte is a space, a control character or part of a non-ASCII character such as a no-break
+    space): if not, stripping changes nothing and is skipped."""
+    offsets = text_offsets(arr)
+    if arr.buffers()[2] is None or offsets[-1] == offsets[0]:
+        return False
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    # An empty value reads a neighbour's byte instead: at worst a needless strip. Any control
+    # character counts as space here: again at worst a needless strip.
+    first = np.take(data, offsets[:-1], mode="clip")
+    last = np.take(data, offsets[1:] - 1, mode="clip")
+    return bool(((first <= 32) | (first >= 128)).any() or ((last <= 32) | (last >= 128)).any())
+
+
 def _mask(index: pd.Index, values: Any = False) -> pd.Series:
     return pd.Series(values, index=index, dtype=bool)
 
@@ -818,7 +873,7 @@ def to_datetime(series: pd.Series, *, date_format: str | None = None, timezone: 
     forms = {f: none for f in DATE_FORMS}
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         far = _out_of_range(series)
-        values, dst = _to_utc_part(series.where(~far), timezone)
+        values, dst = _to_utc_part(series.where(~far) if far.any() else series, timezone)
         return DateParse(values.astype("datetime64[ns, UTC]"), none, forms, dst, far, none, none, None)
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         num = series.astype("float64")

@@ -16,7 +16,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["AlphaResult", "MIN_RESPONDENTS", "cronbach_alpha", "item_rest_correlations"]
+__all__ = ["AlphaResult", "MIN_RESPONDENTS", "PairwiseMoments", "pairwise_moments", "cronbach_alpha",
+           "item_rest_correlations"]
 
 #: Fewer respondents than this (answering at least two items) gives alpha NaN.
 MIN_RESPONDENTS: int = 3
@@ -89,13 +90,13 @@ def _pairwise_moments(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     and :math:`C_{ij} = ((X_0'X_0)_{ij} - S_{i|j} S_{j|i} / n_{ij}) / (n_{ij} - 1)`.
     """
     x = data.to_numpy(dtype=float)
+    k = x.shape[1]
     present = ~np.isnan(x)
-    p = present.astype(float)
     x0 = np.where(present, x, 0.0)
-    n = p.T @ p
-    s = x0.T @ p  # s[i, j]: sum of item i over rows where j is present
-    q = (x0 * x0).T @ p
-    cross = x0.T @ x0
+    # One matrix product for all four: [X0, P, X0^2]' [X0, P].
+    stacked = np.hstack([x0, present.astype(float), x0 * x0])
+    m = stacked.T @ stacked[:, :2 * k]
+    cross, s, n, q = m[:k, :k], m[:k, k:], m[k:2 * k, k:], m[2 * k:, k:]  # s[i, j]: item i where j present
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = np.where(n > 1, (cross - s * s.T / n) / (n - 1), np.nan)
         var_i = np.where(n > 1, (q - s * s / n) / (n - 1), np.nan)  # var of i over rows with j
@@ -103,16 +104,61 @@ def _pairwise_moments(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return cov, corr
 
 
+@dataclass(frozen=True)
+class PairwiseMoments:
+    """Pairwise-complete covariances and correlations of many items, computed in one pass.
+
+    Every entry depends on its two items only, so the moments of any subset of the items are a
+    slice of these. Pass it to :func:`cronbach_alpha` and :func:`item_rest_correlations` as
+    ``moments``: a dimension's alpha and item statistics then cost one pass over the answers.
+
+    Attributes
+    ----------
+    columns : tuple of str
+        The items.
+    cov, corr : numpy.ndarray
+        As :func:`_pairwise_moments` gives them.
+    present : numpy.ndarray
+        Boolean, respondents by items: which answers are there.
+    """
+
+    columns: tuple[str, ...]
+    cov: np.ndarray
+    corr: np.ndarray
+    present: np.ndarray
+
+    def subset(self, columns: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
+        """Covariance and correlation of ``columns``, and the respondents who answered at least
+        two of them."""
+        idx = [self.columns.index(str(c)) for c in columns]
+        n = int((self.present[:, idx].sum(axis=1) >= 2).sum()) if len(idx) >= 2 else 0
+        sel = np.ix_(idx, idx)
+        return self.cov[sel], self.corr[sel], n
+
+
+def pairwise_moments(items: pd.DataFrame) -> PairwiseMoments:
+    """The pairwise-complete moments of all ``items`` (respondents by items, NaN = missing)."""
+    data = _numeric(items)
+    cov, corr = _pairwise_moments(data)
+    return PairwiseMoments(tuple(data.columns), cov, corr, data.notna().to_numpy())
+
+
+#: A sum-score variance (or standardized-alpha denominator) this small relative to its terms is
+#: zero up to rounding: alpha is then undefined (NaN), not a huge number made of rounding noise.
+_ROUNDING = 1e-12
+
+
 def _alpha_from_cov(cov: np.ndarray) -> float:
     """Raw alpha :math:`k/(k-1) (1 - tr C / 1'C1)`; NaN when undefined."""
     k = cov.shape[0]
     total = cov.sum()
-    if k < 2 or not np.all(np.isfinite(cov)) or total <= 0:
+    if k < 2 or not np.all(np.isfinite(cov)) or total <= _ROUNDING * np.abs(cov).sum():
         return float("nan")
     return float(k / (k - 1) * (1.0 - np.trace(cov) / total))
 
 
-def cronbach_alpha(items: pd.DataFrame, missing: Missing = "pairwise") -> AlphaResult:
+def cronbach_alpha(items: pd.DataFrame, missing: Missing = "pairwise",
+                   moments: PairwiseMoments | None = None) -> AlphaResult:
     """Cronbach's alpha, raw and standardized, of a respondents-by-items frame.
 
     Parameters
@@ -122,6 +168,9 @@ def cronbach_alpha(items: pd.DataFrame, missing: Missing = "pairwise") -> AlphaR
         reversed); NaN for a missing answer.
     missing : {"pairwise", "listwise"}
         How missing answers are handled (see the module docstring).
+    moments : PairwiseMoments, optional
+        With ``pairwise``: precomputed moments holding the columns of ``items`` (then only the
+        column names of ``items`` are used).
 
     Returns
     -------
@@ -151,23 +200,41 @@ def cronbach_alpha(items: pd.DataFrame, missing: Missing = "pairwise") -> AlphaR
     Revelle, W. (2024). *psych: Procedures for Psychological, Psychometric, and Personality
     Research*, function ``alpha``. R package.
     """
-    data, n = _prepare(items, missing)
-    k = int(data.shape[1])
+    cov, corr, k, n = _moments(items, missing, moments)
     nan = float("nan")
     if k < 2 or n < MIN_RESPONDENTS:
         return AlphaResult(alpha=nan, alpha_std=nan, n_items=k, n=n, average_r=nan)
-    cov, corr = _pairwise_moments(data)
     alpha = _alpha_from_cov(cov)
     if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
         return AlphaResult(alpha=alpha, alpha_std=nan, n_items=k, n=n, average_r=nan)
     if not np.all(np.isfinite(corr)):
         return AlphaResult(alpha=alpha, alpha_std=nan, n_items=k, n=n, average_r=nan)
     average_r = float(corr[~np.eye(k, dtype=bool)].mean())
-    alpha_std = float(k * average_r / (1.0 + (k - 1) * average_r))
+    denominator = 1.0 + (k - 1) * average_r
+    alpha_std = float(k * average_r / denominator) if abs(denominator) > _ROUNDING * k else nan
     return AlphaResult(alpha=alpha, alpha_std=alpha_std, n_items=k, n=n, average_r=average_r)
 
 
-def item_rest_correlations(items: pd.DataFrame, missing: Missing = "pairwise") -> pd.DataFrame:
+def _moments(items: pd.DataFrame, missing: Missing, moments: PairwiseMoments | None
+             ) -> tuple[np.ndarray | None, np.ndarray | None, int, int]:
+    """Covariance, correlation, number of items and respondents used; the moments are None
+    when there are too few items or respondents to compute them."""
+    if moments is not None and missing == "pairwise":
+        names = [str(c) for c in items.columns]
+        if len(names) < 2:
+            return None, None, len(names), 0
+        cov, corr, n = moments.subset(names)
+        return cov, corr, len(names), n
+    data, n = _prepare(items, missing)
+    k = int(data.shape[1])
+    if k < 2 or n < MIN_RESPONDENTS:
+        return None, None, k, n
+    cov, corr = _pairwise_moments(data)
+    return cov, corr, k, n
+
+
+def item_rest_correlations(items: pd.DataFrame, missing: Missing = "pairwise",
+                           moments: PairwiseMoments | None = None) -> pd.DataFrame:
     """Each item's correlation with the sum of the other items, and alpha without it.
 
     Parameters
@@ -175,6 +242,8 @@ def item_rest_correlations(items: pd.DataFrame, missing: Missing = "pairwise") -
     items : pandas.DataFrame
         As for :func:`cronbach_alpha`.
     missing : {"pairwise", "listwise"}
+        As for :func:`cronbach_alpha`.
+    moments : PairwiseMoments, optional
         As for :func:`cronbach_alpha`.
 
     Returns
@@ -198,13 +267,11 @@ def item_rest_correlations(items: pd.DataFrame, missing: Missing = "pairwise") -
     ----------
     Cronbach, L. J. (1951). *Psychometrika*, 16(3), 297-334.
     """
-    data, n = _prepare(items, missing)
-    k = int(data.shape[1])
-    names = list(data.columns)
+    cov, _, k, n = _moments(items, missing, moments)
+    names = [str(c) for c in items.columns]
     rest_r = np.full(k, np.nan)
     dropped = np.full(k, np.nan)
-    if k >= 2 and n >= MIN_RESPONDENTS:
-        cov, _ = _pairwise_moments(data)
+    if cov is not None:
         total = cov.sum()
         col = cov.sum(axis=0)
         diag = np.diag(cov)

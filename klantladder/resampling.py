@@ -60,7 +60,7 @@ from scipy import stats
 from .intervals import Z95, Estimate
 
 __all__ = ["BOOTSTRAP_MAX_N", "PROFILE_MAX", "Units", "UnitDraws", "draw_ratios", "quantile_draws",
-           "draw_means", "draw_normal", "draw_kpis", "estimate_se", "expansion_factor"]
+           "quantile_draws_many", "draw_means", "draw_normal", "draw_kpis", "estimate_se", "expansion_factor"]
 
 #: Up to this many units the ordinary bootstrap is used.
 BOOTSTRAP_MAX_N = 20_000
@@ -137,8 +137,57 @@ class Units:
             num[:, j] = np.bincount(codes, weights=x0, minlength=k)
             den[:, j] = np.bincount(codes, weights=present, minlength=k)
             n[j], s1[j], s2[j] = present.sum(), x0.sum(), x0 @ x0
+        return cls._from_sums(num, den, n, s1, s2, columns, bounds)
+
+    @classmethod
+    def from_indicators(cls, indicators: Mapping[str, tuple[np.ndarray, np.ndarray | None]], clusters: np.ndarray,
+                        scale: float = 100.0, bounds: Mapping[str, tuple[float, float]] | None = None) -> "Units":
+        """Units = clusters of rows, each statistic the share (times ``scale``) of ``yes`` rows.
+
+        The same units as :meth:`from_clusters` on the 0/``scale`` columns (NaN where not
+        counted), computed from boolean arrays: ``indicators`` maps a statistic to ``(yes,
+        counted)``, ``counted`` None meaning every row. Per cluster one count of the ``yes`` rows
+        per statistic and one of the counted rows per distinct ``counted`` array, so millions of
+        rows cost a few integer counts (no float copy of the data).
+        """
+        columns = tuple(indicators)
+        codes = _cluster_codes(np.asarray(clusters))
+        k = int(codes.max()) + 1 if codes.size else 0
+        d = len(columns)
+        rows = np.bincount(codes, minlength=k)
+        arrays: list[np.ndarray] = []  # the boolean arrays to count per cluster, each once
+        slots: dict[int, int] = {}
+
+        def slot(a: np.ndarray) -> int:
+            if id(a) not in slots:
+                slots[id(a)] = len(arrays)
+                arrays.append(a)
+            return slots[id(a)]
+
+        yes_slot, den_slot = [], []
+        for key in columns:
+            yes, counted = indicators[key]
+            yes_slot.append(slot(yes if counted is None else yes & counted))
+            den_slot.append(None if counted is None else slot(counted))
+        per_cluster = _cluster_counts(codes, k, arrays, int(rows.max()) if k else 0)
+        totals = [float(np.count_nonzero(a)) for a in arrays]
+        num, den = np.empty((k, d), order="F"), np.empty((k, d), order="F")  # column by column, as read
+        n, s1 = np.zeros(d), np.zeros(d)
+        for j in range(d):
+            num[:, j] = per_cluster[yes_slot[j]] * scale
+            den[:, j] = rows if den_slot[j] is None else per_cluster[den_slot[j]]
+            n[j] = codes.size if den_slot[j] is None else totals[den_slot[j]]
+            s1[j] = totals[yes_slot[j]] * scale
+        return cls._from_sums(num, den, n, s1, s1 * scale, columns, bounds)
+
+    @classmethod
+    def _from_sums(cls, num: np.ndarray, den: np.ndarray, n: np.ndarray, s1: np.ndarray, s2: np.ndarray,
+                   columns: tuple[str, ...], bounds: Mapping[str, tuple[float, float]] | None) -> "Units":
+        """Units from per-cluster sums, with the rows' count, sum and sum of squares per statistic
+        (for the design effects); clusters without any counted row are dropped."""
         keep = den.sum(axis=1) > 0
-        num, den = num[keep], den[keep]
+        if not keep.all():
+            num, den = num[keep], den[keep]
         with np.errstate(invalid="ignore", divide="ignore"):
             var_rows = np.where(n > 1, (s2 - s1 * s1 / np.maximum(n, 1)) / np.maximum(n - 1, 1), np.nan)
         return cls(num, den, columns, _bounds(columns, bounds), _design_effects(num, den, n, var_rows))
@@ -165,6 +214,37 @@ def _columns_and_array(x: np.ndarray | pd.DataFrame, columns: Sequence[str] | No
 def _bounds(columns: Sequence[str], bounds: Mapping[str, tuple[float, float]] | None) -> tuple[tuple[float, float], ...]:
     bounds = bounds or {}
     return tuple(bounds.get(c, (-np.inf, np.inf)) for c in columns)
+
+
+def _cluster_counts(codes: np.ndarray, k: int, arrays: Sequence[np.ndarray], largest: int) -> list[np.ndarray]:
+    """Per cluster, the number of True rows of each boolean array.
+
+    Several arrays share one pass of ``np.bincount``: their bits are packed into a small integer
+    per row, which a lookup table turns into a float64 weight adding :math:`2^{bi}` for a True
+    row of array ``i``, with :math:`b` bits enough for the ``largest`` cluster; each count then
+    sits in its own bits of the (exact, below :math:`2^{53}`) sum and is read back with shifts.
+    Up to 16 arrays per pass.
+    """
+    bits = max(1, int(largest).bit_length())
+    per_pass = max(1, min(16, 52 // bits))
+    out: list[np.ndarray] = []
+    for lo in range(0, len(arrays), per_pass):
+        group = arrays[lo:lo + per_pass]
+        if len(group) == 1:
+            out.append(np.bincount(codes, weights=group[0], minlength=k))
+            continue
+        profile = np.zeros(codes.size, dtype=np.uint16)
+        shifted = np.empty(codes.size, dtype=np.uint16)
+        for i, a in enumerate(group):
+            np.left_shift(a, np.uint16(i), out=shifted, dtype=np.uint16)
+            profile |= shifted
+        patterns = np.arange(1 << len(group))
+        table = sum(((patterns >> i) & 1) * float(1 << (bits * i)) for i in range(len(group)))
+        total = np.bincount(codes, weights=table[profile], minlength=k).astype(np.int64)
+        mask = np.int64((1 << bits) - 1)
+        for i in range(len(group)):
+            out.append(((total >> np.int64(bits * i)) & mask).astype(np.float64))
+    return out
 
 
 def _cluster_codes(codes: np.ndarray) -> np.ndarray:
@@ -308,11 +388,14 @@ def _profiles(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     if np.unique(_row_keys(probe)).size > PROFILE_MAX:
         return None
     both = np.hstack([num, den])
-    keys = _row_keys(both)
-    _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
-    if first.size > PROFILE_MAX or not np.array_equal(both, both[first][inverse.ravel()]):
+    codes, keys = pd.factorize(_row_keys(both))  # a hash table: no sort of the million keys
+    if keys.size > PROFILE_MAX:
         return None
-    return num[first], den[first], counts
+    first = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])  # new codes appear in order
+    if not np.array_equal(both, both[first][codes]):
+        return None
+    order = np.argsort(keys)  # profiles in key order, as a sort would give them
+    return num[first[order]], den[first[order]], np.bincount(codes, minlength=keys.size)[order]
 
 
 def _multinomial(num: np.ndarray, den: np.ndarray, counts: np.ndarray, m: int, draws: int,
@@ -338,7 +421,12 @@ def _normal(num: np.ndarray, den: np.ndarray, draws: int, rng: np.random.Generat
     if not ok.any():
         return out
     idx = np.flatnonzero(ok)
-    z = (num[:, idx] - point[idx] * den[:, idx]) / (tot[idx] / m)
+    if ok.all():  # no column copies; the influence values built in place
+        z = den * point
+        np.subtract(num, z, out=z)
+    else:
+        z = num[:, idx] - point[idx] * den[:, idx]
+    z /= tot[idx] / m
     cov = (z.T @ z) / (m * (m - 1.0))
     cov = cov + np.eye(idx.size) * 1e-12 * max(float(np.trace(cov)), 1e-300)
     out[:, idx] = rng.multivariate_normal(point[idx], cov, size=draws, method="eigh")
@@ -385,22 +473,36 @@ def quantile_draws(values: np.ndarray, q: float, share_draws: np.ndarray, share_
     Woodruff, R. S. (1952). *JASA*, 47(260), 635-646. Bahadur, R. R. (1966). A note on quantiles
     in large samples. *Annals of Mathematical Statistics*, 37(3), 577-580.
     """
+    return quantile_draws_many(values, [(q, share_draws, share_point)])[0]
+
+
+def quantile_draws_many(values: np.ndarray, specs: Sequence[tuple[float, np.ndarray, float]]) -> list[np.ndarray]:
+    """:func:`quantile_draws` for several quantiles of the same observations, with one
+    ``np.partition`` for all of them; ``specs`` holds ``(q, share_draws, share_point)`` each."""
     x = np.asarray(values, dtype=float)
-    share = np.asarray(share_draws, dtype=float)
-    out = np.full(share.shape, np.nan)
-    ok = ~np.isnan(share)
-    if x.size == 0 or not ok.any():
-        return out
-    levels = np.clip(q - (share[ok] - share_point) / 100.0, 0.0, 1.0)
     n = x.size
-    h = (n - 1) * levels
-    f = np.floor(h).astype(np.int64)
-    lo, hi = int(f.min()), min(int(f.max()) + 1, n - 1)
-    part = np.partition(x, sorted({lo, hi}))
-    band = np.sort(part[lo:hi + 1])
-    below = band[f - lo]
-    above = band[np.minimum(f + 1, n - 1) - lo]
-    out[ok] = below + (h - f) * (above - below)
+    plans = []
+    for q, share_draws, share_point in specs:
+        share = np.asarray(share_draws, dtype=float)
+        ok = ~np.isnan(share)
+        if n == 0 or not ok.any():
+            plans.append((share, ok, None, None))
+            continue
+        h = (n - 1) * np.clip(q - (share[ok] - share_point) / 100.0, 0.0, 1.0)
+        f = np.floor(h).astype(np.int64)
+        plans.append((share, ok, h, f))
+    bands = [(int(f.min()), min(int(f.max()) + 1, n - 1)) for _, _, _, f in plans if f is not None]
+    part = np.partition(x, sorted({k for band in bands for k in band})) if bands else x
+    out = []
+    for share, ok, h, f in plans:
+        values_out = np.full(share.shape, np.nan)
+        if f is not None:
+            lo, hi = int(f.min()), min(int(f.max()) + 1, n - 1)
+            band = np.sort(part[lo:hi + 1])
+            below = band[f - lo]
+            above = band[np.minimum(f + 1, n - 1) - lo]
+            values_out[ok] = below + (h - f) * (above - below)
+        out.append(values_out)
     return out
 
 

@@ -8,6 +8,8 @@ Suppressed groups keep their row, marked, so a reader sees that a group exists b
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -25,8 +27,19 @@ def _numeric(s: pd.Series) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _group_stats(df: pd.DataFrame, by: str, values: list[str]) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
-    """Rows, means and non-missing counts per group label (missing labels: ``UNKNOWN_GROUP``).
+@dataclass(frozen=True)
+class _GroupStats:
+    """Per group label: rows, means and non-missing counts; and per value column the total's mean."""
+
+    counts: pd.Series
+    means: pd.DataFrame
+    answered: pd.DataFrame
+    total_means: dict[str, float]
+
+
+def _group_stats(df: pd.DataFrame, by: str, values: list[str]) -> _GroupStats:
+    """Rows, means and non-missing counts per group label (missing labels: ``UNKNOWN_GROUP``),
+    and the mean of each value column over all rows.
 
     Groups are found by factorising the column once (no Python loop over rows), so a million
     respondents take milliseconds.
@@ -38,12 +51,15 @@ def _group_stats(df: pd.DataFrame, by: str, values: list[str]) -> tuple[pd.Serie
         names.append(UNKNOWN_GROUP)
     k = len(names)
     rows = np.bincount(codes, minlength=k)
-    sums, cnts = {}, {}
+    sums, cnts, total = {}, {}, {}
     for c in values:
         x = _numeric(df[c])
         ok = ~np.isnan(x)
-        sums[c] = np.bincount(codes, weights=np.where(ok, x, 0.0), minlength=k)
+        filled = np.where(ok, x, 0.0)
+        sums[c] = np.bincount(codes, weights=filled, minlength=k)
         cnts[c] = np.bincount(codes, weights=ok, minlength=k)
+        answered = int(np.count_nonzero(ok))
+        total[c] = float(filled.sum() / answered) if answered else float("nan")  # as Series.mean()
     index = pd.Index(names, dtype=object)
     counts = pd.Series(rows, index=index)
     s_sum = pd.DataFrame(sums, index=index)
@@ -54,7 +70,7 @@ def _group_stats(df: pd.DataFrame, by: str, values: list[str]) -> tuple[pd.Serie
         s_cnt = s_cnt.groupby(level=0).sum()
     with np.errstate(invalid="ignore", divide="ignore"):
         means = s_sum / s_cnt.where(s_cnt > 0)
-    return counts, means.reindex(columns=values), s_cnt.reindex(columns=values).astype(int)
+    return _GroupStats(counts, means.reindex(columns=values), s_cnt.reindex(columns=values).astype(int), total)
 
 
 def group_summary(
@@ -108,9 +124,15 @@ def group_summary(
     Hundepool, A., et al. (2012). *Statistical Disclosure Control*, ch. 5 (tabular data:
     primary and secondary cell suppression). Wiley.
     """
+    values = list(values)
+    _check_columns(df, by, values, min_n)
+    return _summary_table(_group_stats(df, by, values), len(df), values, min_n, total_label)
+
+
+def _check_columns(df: pd.DataFrame, by: str, values: list[str], min_n: int) -> None:
+    """The argument checks of :func:`group_summary` (ValueError, KeyError)."""
     if min_n < 1:
         raise ValueError(f"min_n must be at least 1, got {min_n}")
-    values = list(values)
     clash = [c for c in values if c in _RESERVED]
     if clash:
         raise ValueError(f"value columns may not be named {clash}: those names are used for the output")
@@ -118,9 +140,12 @@ def group_summary(
     if missing:
         raise KeyError(f"columns not found: {missing}")
 
-    counts, means, _ = _group_stats(df, by, values)
+
+def _summary_table(stats: _GroupStats, total_n: int, values: list[str], min_n: int, total_label: str
+                   ) -> pd.DataFrame:
+    """:func:`group_summary`'s table from the group statistics."""
+    counts, means = stats.counts, stats.means
     order = sorted(counts.index, key=lambda g: (g == UNKNOWN_GROUP, g))
-    nums = pd.DataFrame({c: _numeric(df[c]) for c in values}, index=df.index)
 
     rows = []
     for g in order:
@@ -129,7 +154,6 @@ def group_summary(
         row["suppression"] = "primary" if counts[g] < min_n else None
         rows.append(row)
 
-    total_n = len(df)
     total_suppressed = total_n < min_n
     primary = [r for r in rows if r["suppression"] == "primary"]
     if len(primary) == 1 and not total_suppressed:
@@ -138,7 +162,7 @@ def group_summary(
             min(candidates, key=lambda r: r["n"])["suppression"] = "secondary"
 
     total = {"group": total_label, "n": total_n}
-    total.update({c: float(nums[c].mean()) if nums[c].notna().any() else float("nan") for c in values})
+    total.update({c: stats.total_means[c] for c in values})
     total["suppression"] = "primary" if total_suppressed else None
     rows.append(total)
 
@@ -195,8 +219,11 @@ def segment_table(
     ----------
     Hundepool, A., et al. (2012). *Statistical Disclosure Control*, ch. 5. Wiley.
     """
-    table = group_summary(df, by, values, min_n=min_n, total_label=total_label)
-    _, _, answered = _group_stats(df, by, list(values))
+    values = list(values)
+    _check_columns(df, by, values, min_n)
+    stats = _group_stats(df, by, values)
+    table = _summary_table(stats, len(df), values, min_n, total_label)
+    answered = stats.answered
     groups = table["group"].tolist()
     hidden: list[set[str]] = [set() for _ in groups]
     total_row = len(groups) - 1

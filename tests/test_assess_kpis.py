@@ -23,6 +23,14 @@ def test_combined_sort_key_equals_lexsort(pairs, unit):
     assert (_by_customer_then_time(c, t) == np.lexsort((t, c))).all()
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 40)), min_size=1, max_size=60))
+def test_sort_key_of_tickets_in_time_order_equals_lexsort(pairs):
+    c = np.array([p[0] for p in pairs], dtype=np.int64)
+    t = np.sort(np.array([p[1] for p in pairs], dtype=np.int64)) * 10**9  # as exports list them: by time
+    assert (_by_customer_then_time(c, t) == np.lexsort((t, c))).all()
+
+
 def test_repeat_contacts_by_hand_with_ties_and_unknown_customers():
     base = pd.Timestamp("2026-03-01 09:00", tz="UTC")
     t = pd.DataFrame({

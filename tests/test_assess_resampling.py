@@ -13,9 +13,10 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from klantladder.intervals import nps_estimate, proportion_estimate, quantile_estimate
+from klantladder.intervals import nps_estimate, proportion_estimate, quantile_estimate, quantile_estimates
 from klantladder.kpis import survey_columns
-from klantladder.resampling import (BOOTSTRAP_MAX_N, Units, draw_ratios, expansion_factor, quantile_draws)
+from klantladder.resampling import (BOOTSTRAP_MAX_N, Units, draw_ratios, expansion_factor, quantile_draws,
+                                   quantile_draws_many)
 
 
 def test_small_sample_bootstrap_matches_the_t_interval():
@@ -118,3 +119,33 @@ def test_clustered_quantile_interval_widens_with_the_design_effect():
     assert wide.ci_low == pytest.approx(x[int(math.floor(lo * 4)) - 1])
     assert wide.ci_high == pytest.approx(x[int(math.ceil((hi + 1) * 4)) - 1])
     assert wide.ci_high - wide.ci_low > 1.8 * (plain.ci_high - plain.ci_low)
+
+
+def test_units_from_indicators_equal_units_from_the_0_100_columns():
+    rng = np.random.default_rng(12)
+    n, k = 5000, 700
+    clusters = rng.integers(-1, k, n)  # -1: a ticket without a customer, a unit of its own
+    clusters[:400] = 3  # one large cluster: fewer counts share a pass
+    counted = rng.random(n) < 0.8
+    indicators = {"a": (rng.random(n) < 0.3, None), "b": (rng.random(n) < 0.6, counted),
+                  "c": (rng.random(n) < 0.5, counted), "d": (rng.random(n) < 0.1, rng.random(n) < 0.5)}
+    columns = np.column_stack([np.where(True if c is None else c, y * 100.0, np.nan) for y, c in indicators.values()])
+    fast = Units.from_indicators(indicators, clusters, bounds={c: (0, 100) for c in indicators})
+    plain = Units.from_clusters(columns, clusters, columns=list(indicators), bounds={c: (0, 100) for c in indicators})
+    assert np.array_equal(fast.num, plain.num) and np.array_equal(fast.den, plain.den)
+    assert np.allclose(fast.deff, plain.deff, equal_nan=True) and fast.columns == plain.columns
+
+
+def test_quantile_draws_of_several_quantiles_at_once_equal_one_at_a_time():
+    rng = np.random.default_rng(13)
+    x = rng.exponential(10, size=3001)
+    shares = [(0.5, rng.normal(50, 2, 500), 50.0), (0.9, rng.normal(90, 1, 500), 90.0)]
+    together = quantile_draws_many(x, shares)
+    for (q, draws, point), got in zip(shares, together):
+        assert np.array_equal(got, quantile_draws(x, q, draws, point))
+
+
+def test_quantile_estimates_at_once_equal_one_at_a_time():
+    x = np.random.default_rng(14).gamma(2.0, 3.0, size=2000)
+    for got, (q, deff) in zip(quantile_estimates(x, [0.5, 0.9], [1.0, 2.5]), [(0.5, 1.0), (0.9, 2.5)]):
+        assert got == quantile_estimate(x, q, deff=deff)

@@ -10,19 +10,67 @@ import string
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from klantladder.errors import InputError
-from klantladder.privacy import KEY_ENV, key_path, load_or_create_key, mask_series, mask_text, pseudonymise
+from klantladder.privacy import (KEY_ENV, id_text, key_path, load_or_create_key, mask_series, mask_text,
+                                 pseudonym_hashes, pseudonymise, siphash_key)
+from klantladder.siphash import siphash24
 
 KEY = bytes(range(32))
 
 
+_M64 = 2**64 - 1
+
+
+def _rotl(x: int, b: int) -> int:
+    return ((x << b) | (x >> (64 - b))) & _M64
+
+
+def siphash24_reference(k: bytes, m: bytes) -> int:
+    """SipHash-2-4 written out from the paper (Aumasson & Bernstein 2012), independent of pandas."""
+    k0, k1 = int.from_bytes(k[:8], "little"), int.from_bytes(k[8:], "little")
+    v = [k0 ^ 0x736F6D6570736575, k1 ^ 0x646F72616E646F6D, k0 ^ 0x6C7967656E657261, k1 ^ 0x7465646279746573]
+
+    def sipround() -> None:
+        v[0] = (v[0] + v[1]) & _M64
+        v[1] = _rotl(v[1], 13) ^ v[0]
+        v[0] = _rotl(v[0], 32)
+        v[2] = (v[2] + v[3]) & _M64
+        v[3] = _rotl(v[3], 16) ^ v[2]
+        v[0] = (v[0] + v[3]) & _M64
+        v[3] = _rotl(v[3], 21) ^ v[0]
+        v[2] = (v[2] + v[1]) & _M64
+        v[1] = _rotl(v[1], 17) ^ v[2]
+        v[2] = _rotl(v[2], 32)
+
+    end = len(m) - len(m) % 8
+    blocks = [int.from_bytes(m[i:i + 8], "little") for i in range(0, end, 8)]
+    blocks.append(((len(m) & 0xFF) << 56) | int.from_bytes(m[end:], "little"))
+    for b in blocks:
+        v[3] ^= b
+        sipround()
+        sipround()
+        v[0] ^= b
+    v[2] ^= 0xFF
+    for _ in range(4):
+        sipround()
+    return v[0] ^ v[1] ^ v[2] ^ v[3]
+
+
 def reference(value: str, key: bytes = KEY) -> str:
-    """Pseudonym computed independently with the standard library's hmac."""
-    return "p_" + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+    """Pseudonym computed independently: SipHash-2-4 under HMAC-SHA256(key, label)[:16]."""
+    k = hmac.new(key, b"klantladder-siphash", hashlib.sha256).digest()[:16]
+    return f"p_{siphash24_reference(k, value.encode('utf-8')):016x}"
+
+
+def test_siphash_reference_matches_published_vectors():
+    k = bytes(range(16))
+    assert siphash24_reference(k, b"") == 0x726FDB47DD0E0E31
+    assert siphash24_reference(k, bytes(range(15))) == 0xA129CA6149BE45E5
 
 
 # --------------------------------------------------------------------------------------------- key
@@ -59,7 +107,7 @@ def test_short_key_file_is_refused(tmp_path):
 
 # -------------------------------------------------------------------------------------- pseudonyms
 
-def test_pseudonyms_match_reference_hmac():
+def test_pseudonyms_match_reference():
     s = pd.Series(["C123", " C123 ", "C124", None, "Zoë-7"], index=[3, 1, 2, 9, 5], name="customer_id", dtype="str")
     out = pseudonymise(s, KEY)
     assert out.tolist()[:3] == [reference("C123"), reference("C123"), reference("C124")]
@@ -86,9 +134,12 @@ def test_numbers_and_text_ids_agree():
     assert pd.isna(as_float.iloc[1])
 
 
-def test_long_key_follows_hmac_rules():
+def test_long_key_and_long_ids():
     key = bytes(range(100))
     assert pseudonymise(pd.Series(["x"]), key).iloc[0] == reference("x", key)
+    ids = ["", "a", "1234567", "12345678", "123456789", "x" * 40, "Zoë " * 9]
+    out = pseudonymise(pd.Series(ids, dtype="str"), KEY)
+    assert pd.isna(out.iloc[0]) and out.iloc[1:].tolist() == [reference(v.strip()) for v in ids[1:]]
 
 
 def test_empty_and_all_missing():
@@ -101,6 +152,32 @@ def test_pseudonymise_many_ids_quickly():
     s = pd.Series(np.random.default_rng(0).integers(0, 200_000, 1_000_000)).astype(str)
     out = pseudonymise(s, KEY)
     assert out.iloc[0] == reference(s.iloc[0]) and out.nunique() == s.nunique()
+
+
+@pytest.mark.parametrize("arrow_type", [pa.string(), pa.large_string(), pa.binary()])
+def test_vectorised_siphash_equals_the_reference_for_every_length(arrow_type):
+    rng = np.random.default_rng(1)
+    key = bytes(range(16))
+    texts = ["", "a", "1234567", "12345678", "123456789", "Zoë-ß-€", "x" * 8 * 5] + [
+        "".join(rng.choice(list("abcÿé€ 0123"), size=int(n))) for n in rng.integers(0, 40, 500)]
+    values = pa.array([t.encode() for t in texts] if arrow_type == pa.binary() else texts, type=arrow_type)
+    got = siphash24(values, key)
+    assert [int(g) for g in got] == [siphash24_reference(key, t.encode()) for t in texts]
+    part = values.slice(3, 50)  # an offset into the buffers
+    assert [int(g) for g in siphash24(part, key)] == [siphash24_reference(key, t.encode()) for t in texts[3:53]]
+    with_nulls = pa.array(["ab", None, "abc"], type=pa.string())
+    assert int(siphash24(with_nulls, key)[2]) == siphash24_reference(key, b"abc")
+
+
+def test_pseudonyms_are_keyed_text_and_hide_the_id():
+    ids = pd.Series(["K0001", "K0002", " K0001", ""], dtype="str")
+    out = pseudonymise(ids, KEY)
+    assert out.iloc[0] == out.iloc[2] != out.iloc[1] and pd.isna(out.iloc[3])  # blank is missing
+    assert not any("K000" in v for v in out.dropna())
+    assert siphash_key(KEY) != KEY[:16] and len(siphash_key(KEY)) == 16  # derived, not the key itself
+    hashes, missing = pseudonym_hashes(id_text(ids), KEY)
+    assert hashes.dtype == np.uint64 and missing.tolist() == [False, False, False, True]
+    assert out.iloc[0] == f"p_{int(hashes[0]):016x}"
 
 
 # ---------------------------------------------------------------------------------------- masking

@@ -333,6 +333,18 @@ def test_parquet_keeps_types(tmp_path):
     assert df.attrs["format"] == "parquet"
 
 
+def test_parquet_dates_become_timestamps_not_objects(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    days = pa.array([dt.date(2024, 3, 12), None, dt.date(9999, 12, 31)], type=pa.date32())
+    pq.write_table(pa.table({"customer_id": ["K1", "K2", "K3"], "start_date": days}), tmp_path / "c.parquet")
+    df = read_table(tmp_path / "c.parquet")
+    assert pd.api.types.is_datetime64_dtype(df["start_date"].dtype)  # not Python date objects
+    assert df["start_date"].iloc[0] == pd.Timestamp("2024-03-12") and pd.isna(df["start_date"].iloc[1])
+    assert df["start_date"].iloc[2] == pd.Timestamp("9999-12-31")  # "no end" stays representable
+
+
 def test_sav_codes_labels_and_attrs(tmp_path):
     pyreadstat = pytest.importorskip("pyreadstat")
     src = pd.DataFrame({"respondent": [101.0, 102.0, 103.0], "segment": [1.0, 2.0, 1.0],
@@ -432,6 +444,17 @@ def test_to_number_keeps_index_and_passes_numbers_through():
     assert v2.dtype == np.float64 and v2.tolist() == [1.0, 2.0, 3.0] and not b2.any()
     v3, b3 = to_number(pd.Series([1, "2,5", "x", None], dtype=object), ",")
     assert v3.tolist()[:2] == [1.0, 2.5] and b3.tolist() == [False, False, True, False]
+
+
+def test_text_array_strips_and_blanks_only_where_needed():
+    from klantladder.readers import text_array
+
+    clean = pd.Series(["T1", "T22", None], dtype="str")
+    assert text_array(clean).to_pylist() == ["T1", "T22", None]
+    messy = pd.Series([" a ", "", "b\t", None, "\u00a0c", "  "], dtype="str")
+    assert text_array(messy).to_pylist() == ["a", None, "b", None, "c", None]
+    assert text_array(pd.Series(["x ", 5], dtype=object)).to_pylist() == ["x", "5"]
+    assert text_array(pd.Series([], dtype="str")).to_pylist() == []
 
 
 def test_to_number_is_vectorised():

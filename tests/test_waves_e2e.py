@@ -49,6 +49,16 @@ def test_waves_are_found_and_ordered(wave_root, waves):
     assert waves[0].history == [] and [s.wave for s in waves[1].history] == ["2025-voorjaar"]
 
 
+def test_an_unreadable_neighbour_does_not_stop_a_wave(wave_root, tmp_path):
+    client = tmp_path / "kinderopvang"
+    shutil.copytree(wave_root / "kinderopvang", client)
+    broken = client / "2027-voorjaar"
+    shutil.copytree(client / "2025-voorjaar", broken)
+    (broken / "client.yaml").write_text("name: [niet afgesloten\n", encoding="utf-8")
+    found = find_wave_folders(client / "2026-najaar")
+    assert sorted(p.name for p in found) == ["2025-voorjaar", "2026-najaar"]
+
+
 def test_wave_names_sort_by_season_not_by_letter():
     names = ["2026-najaar", "2025-najaar", "2026-voorjaar"]
     assert sorted(names, key=wave_sort_key) == ["2025-najaar", "2026-voorjaar", "2026-najaar"]
