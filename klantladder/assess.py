@@ -281,10 +281,11 @@ def _survey_moments(frame: pd.DataFrame | None, model: Model, survey: str) -> di
     return out
 
 
-def _reliability(frame: pd.DataFrame | None, model: Model, survey: str,
-                 moments: Mapping[str, PairwiseMoments] | None = None) -> dict[str, AlphaResult]:
-    """Cronbach's alpha per dimension with at least two items present (pairwise missing)."""
-    out: dict[str, AlphaResult] = {}
+def _per_dimension(frame: pd.DataFrame | None, model: Model, survey: str,
+                   moments: Mapping[str, PairwiseMoments] | None, statistic) -> dict[str, Any]:
+    """``statistic(items, missing="pairwise", moments=...)`` for each dimension with at least two
+    items present in ``frame``."""
+    out: dict[str, Any] = {}
     if frame is None:
         return out
     for key in model.dimension_keys:
@@ -292,23 +293,20 @@ def _reliability(frame: pd.DataFrame | None, model: Model, survey: str,
         if len(cols) >= 2:
             given = (moments or {}).get(key)
             items = frame[cols] if given is not None else frame[cols].astype("float64")
-            out[key] = cronbach_alpha(items, missing="pairwise", moments=given)
+            out[key] = statistic(items, missing="pairwise", moments=given)
     return out
+
+
+def _reliability(frame: pd.DataFrame | None, model: Model, survey: str,
+                 moments: Mapping[str, PairwiseMoments] | None = None) -> dict[str, AlphaResult]:
+    """Cronbach's alpha per dimension with at least two items present (pairwise missing)."""
+    return _per_dimension(frame, model, survey, moments, cronbach_alpha)
 
 
 def _item_statistics(frame: pd.DataFrame | None, model: Model, survey: str,
                      moments: Mapping[str, PairwiseMoments] | None = None) -> dict[str, pd.DataFrame]:
     """Item-rest correlation and alpha-if-dropped of each item, per dimension (pairwise)."""
-    out: dict[str, pd.DataFrame] = {}
-    if frame is None:
-        return out
-    for key in model.dimension_keys:
-        cols = _item_columns(frame, model, survey, key)
-        if len(cols) >= 2:
-            given = (moments or {}).get(key)
-            items = frame[cols] if given is not None else frame[cols].astype("float64")
-            out[key] = item_rest_correlations(items, missing="pairwise", moments=given)
-    return out
+    return _per_dimension(frame, model, survey, moments, item_rest_correlations)
 
 
 # -------------------------------------------------------------------------------- mirror items
