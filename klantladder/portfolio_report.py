@@ -311,7 +311,7 @@ def sectors_html(p: Portfolio) -> str:
                     + [_fmt(g[k].median(), lang) for k in p.dimensions])
     header = [_t("sector", lang), "n", f"{_t('overall', lang)} ({_t('median', lang)})", _t("high_rung", lang)] + \
         [p.dimension_names[k] for k in p.dimensions]
-    return f"<section><h2>{_t('sectors_title', lang)}</h2>" + _table(header, rows, "data small") + "</section>"
+    return f"<section><h2>{_t('sectors_title', lang)}</h2>" + _table(header, rows, "data wide") + "</section>"
 
 
 def clients_html(p: Portfolio) -> str:
@@ -330,7 +330,7 @@ def clients_html(p: Portfolio) -> str:
                     + [_fmt(getattr(r, k), lang) for k in p.dimensions])
     header = [_t("organisation", lang), _t("sector", lang), _t("rung", lang), _t("overall", lang),
               _t("percentile", lang)] + [p.dimension_names[k] for k in p.dimensions]
-    return f"<section><h2>{_t('clients_title', lang)}</h2>" + _table(header, rows, "data small") + "</section>"
+    return f"<section><h2>{_t('clients_title', lang)}</h2>" + _table(header, rows, "data wide") + "</section>"
 
 
 # --- display ------------------------------------------------------------------------------
