@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import yaml
 
-__all__ = ["LANGUAGES", "t", "texts", "recommendation_texts", "fmt_number", "fmt_signed", "fmt_percent",
+__all__ = ["LANGUAGES", "t", "texts", "recommendation_texts", "portfolio_texts", "fmt_number", "fmt_signed", "fmt_percent",
            "fmt_interval", "fmt_date", "fmt_hours", "fmt_list", "axis_formatter", "MONTHS"]
 
 LANGUAGES = ("nl", "en")
@@ -45,6 +45,12 @@ def texts() -> dict[str, Any]:
 def recommendation_texts() -> dict[str, Any]:
     """The rule-based advice per dimension and score band (``texts/recommendations.yaml``)."""
     return _load("recommendations.yaml")
+
+
+@lru_cache(maxsize=1)
+def portfolio_texts() -> dict[str, Any]:
+    """The portfolio overview's texts (``texts/portfolio.yaml``), keyed by text id, then language."""
+    return _load("portfolio.yaml")
 
 
 def t(key: str, language: str, **values: Any) -> str:

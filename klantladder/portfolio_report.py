@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .benchmark import percentile_rank
+from .i18n import portfolio_texts
 from .portfolio import _num
 
 __all__ = ["Portfolio", "collect_scores", "load_portfolio", "summary_html", "rungs_html", "rungs_figure",
@@ -42,43 +43,9 @@ __all__ = ["Portfolio", "collect_scores", "load_portfolio", "summary_html", "run
 SCORES = "scores.json"
 QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
 
-TEXT = {
-    "title": {"nl": "Portfolio-overzicht", "en": "Portfolio overview"},
-    "internal": {"nl": "Intern document van het adviesbureau: niet delen met klanten.",
-                 "en": "Internal document of the consultancy: do not share with clients."},
-    "anonymous": {"nl": "Organisaties zijn geanonimiseerd (letters op volgorde van totaalscore); sectoren met minder dan "
-                        "{k} organisaties zijn samengevoegd.",
-                  "en": "Organisations are anonymised (letters in order of overall score); sectors with fewer than {k} "
-                        "organisations are pooled."},
-    "named": {"nl": "Met namen: alleen voor intern gebruik.", "en": "With names: for internal use only."},
-    "summary": {"nl": "{n} organisaties ({w} metingen), model {models}. Per organisatie telt de laatste meting.",
-                "en": "{n} organisations ({w} measurements), model {models}. Each organisation counts once, with its "
-                      "latest measurement."},
-    "rungs_title": {"nl": "Verdeling over de treden", "en": "Distribution over the rungs"},
-    "rung": {"nl": "Trede", "en": "Rung"},
-    "count": {"nl": "Aantal", "en": "Count"},
-    "share": {"nl": "Aandeel", "en": "Share"},
-    "dims_title": {"nl": "Pijlers: percentielen in het portfolio", "en": "Dimensions: portfolio percentiles"},
-    "dims_note": {"nl": "Scores 0–100. P10 … P90: 10% van de organisaties scoort lager dan P10, enzovoort.",
-                  "en": "Scores 0–100. P10 … P90: 10% of the organisations score below P10, and so on."},
-    "measure": {"nl": "Maat", "en": "Measure"},
-    "overall": {"nl": "Totaalscore", "en": "Overall score"},
-    "sectors_title": {"nl": "Sectoren vergeleken", "en": "Sectors compared"},
-    "sector": {"nl": "Sector", "en": "Sector"},
-    "median": {"nl": "mediaan", "en": "median"},
-    "high_rung": {"nl": "op trede 4–5", "en": "on rung 4–5"},
-    "other_sectors": {"nl": "Overige sectoren", "en": "Other sectors"},
-    "clients_title": {"nl": "Organisaties", "en": "Organisations"},
-    "organisation": {"nl": "Organisatie", "en": "Organisation"},
-    "percentile": {"nl": "Percentiel", "en": "Percentile"},
-    "wave": {"nl": "Meting", "en": "Wave"},
-    "empty": {"nl": "Geen scores gevonden.", "en": "No scores found."},
-    "few": {"nl": "Met {n} organisaties zijn percentielen nog grof.", "en": "With {n} organisations, percentiles are coarse."},
-}
-
-
 def _t(key: str, lang: str, **kw: Any) -> str:
-    entry = TEXT[key]
+    """A portfolio text (``texts/portfolio.yaml``) in ``lang``, Dutch where it has no translation."""
+    entry = portfolio_texts()[key]
     text = entry.get(lang) or entry["nl"]
     return text.format(**kw) if kw else text
 
