@@ -7,7 +7,7 @@ client stops) or a ``warning`` (scoring goes on and the report's data-quality ap
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Sequence
 
 Level = Literal["error", "warning"]

@@ -151,17 +151,6 @@ def _numbers(s: pd.Series, spec: ColumnSpec, decimal: str, col: _Collector) -> p
     return values.where(~bad)
 
 
-def parse_datetimes(s: pd.Series, date_format: str | None, timezone: str) -> tuple[pd.Series, pd.Series]:
-    """Parse timestamps to UTC. Returns (values, mask of non-empty cells that were not read).
-
-    See :func:`klantladder.readers.to_datetime` for the accepted forms: ``date_format`` and ISO
-    8601; without ``date_format`` also day-month-year and Excel day numbers. Timestamps without a
-    zone are read in ``timezone``.
-    """
-    parsed = readers.to_datetime(s, date_format=date_format, timezone=timezone)
-    return parsed.values, parsed.bad | parsed.unread | parsed.out_of_range
-
-
 _FORM_NAMES = {"format": ("volgens date_format", "in the date_format"),
                "iso_offset": ("ISO 8601 met tijdzone", "ISO 8601 with time zone"),
                "iso_local": ("ISO 8601 zonder tijdzone", "ISO 8601 without time zone"),

@@ -27,10 +27,6 @@ REPEAT_WINDOW_DAYS = 7
 _NS_PER_HOUR = 3_600 * 10**9
 
 
-def _hours(later: pd.Series, earlier: pd.Series) -> pd.Series:
-    return pd.Series(_hours_between(later, earlier), index=later.index)
-
-
 def _epoch_ns(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Timestamps as int64 nanoseconds since 1970 (UTC) and a mask of the missing ones.
 

@@ -6,7 +6,7 @@ malformed file is a :class:`~klantladder.errors.ModelError` that names what is w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path

@@ -146,8 +146,6 @@ def _html_config():
 def export_html(nb: nbformat.NotebookNode, title: str = "", language: str = "nl") -> str:
     """The executed notebook as one self-contained HTML page: no input cells, no prompts, no
     scripts; only the cells' display outputs (the report sections, figures as inline SVG)."""
-    from nbconvert import HTMLExporter
-
     nb = nbformat.from_dict(nb)
     nb.metadata["klantladder"] = {"title": title, "language": language}
     # Only what the sections display reaches a client: printed text, warnings (stderr) and error

@@ -119,11 +119,6 @@ def kpi_name(a, key: str) -> str:
     return spec.name.get(a.language, key) if spec else key
 
 
-def _kpi_digits(a, key: str) -> int:
-    unit = a.model.kpis[key].unit
-    return 0 if unit == "%" else 1
-
-
 def kpi_value(a, key: str, with_interval: bool = True) -> str:
     """A KPI as text in the report language: value (with unit) and its 95% interval."""
     est = a.kpis.get(key)
