@@ -23,6 +23,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
 from . import reportdata as rd  # noqa: E402
@@ -62,8 +63,12 @@ def to_svg(fig: Figure, name: str = "figure") -> str:
     several figures in one page never share an id), text kept as text (selectable in the PDF),
     and lean (:func:`lean_svg`)."""
     buf = io.StringIO()
+    # A figure with a constrained layout keeps everything inside itself (the report's figures
+    # put their small print there too: :func:`_note`), so it is drawn once at its own size;
+    # any other figure is cropped to what it draws, which takes a second pass.
+    tight = None if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) else "tight"
     with plt.rc_context({"svg.hashsalt": f"klantladder-{name}", "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.06, metadata={"Date": None})
+        fig.savefig(buf, format="svg", bbox_inches=tight, pad_inches=0.06, metadata={"Date": None})
     plt.close(fig)
     text = buf.getvalue()
     svg = lean_svg(text[text.index("<svg"):])
@@ -126,9 +131,26 @@ def _tm(a) -> dict[str, str]:
     return {"term": term, "plural": plural, "Term": term.capitalize(), "Plural": plural.capitalize()}
 
 
-def _note(fig: Figure, text: str, y: float = 0.0) -> None:
-    """The n (and other small print) under a figure, bottom right."""
-    fig.text(0.995, y, text, ha="right", va="top", fontsize=NOTE_SIZE, color=COLOURS["muted"])
+#: Height of one line of small print under a figure, in inches.
+NOTE_LINE = NOTE_SIZE * 1.4 / 72
+NOTE_PAD = 0.04
+
+
+def _note(fig: Figure, text: str, *, left: str | None = None, stacked: bool = False) -> None:
+    """The small print under a figure: ``text`` (its n) bottom right and ``left`` (a legend in
+    words) bottom left, on one line or, ``stacked``, ``left`` on a line of its own above.
+
+    The lines stay inside the figure: its constrained layout keeps the strip free, so the figure
+    keeps its size and is drawn once (:func:`to_svg` needs no tight bounding box).
+    """
+    height = fig.get_figheight()
+    line, pad = NOTE_LINE / height, NOTE_PAD / height
+    style = {"va": "bottom", "fontsize": NOTE_SIZE, "color": COLOURS["muted"]}
+    fig.text(0.995, pad, text, ha="right", **style)
+    if left:
+        fig.text(0.005, pad + (line if stacked else 0.0), left, ha="left", **style)
+    strip = 2 * pad + line * (2 if left and stacked else 1)
+    fig.get_layout_engine().set(rect=(0.0, strip, 1.0, 1.0 - strip))
 
 
 def _dim_name(a, key: str) -> str:
@@ -235,7 +257,7 @@ def profile(a) -> Figure | None:
     ax.set_xlabel(t("profile_axis", lang))
     ax.grid(axis="y", visible=False)
     ax.set_title(t("fig_profile_title", lang))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.45, -0.14), ncol=5, handletextpad=0.3, columnspacing=1.2)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.45, -0.14), ncol=3, handletextpad=0.3, columnspacing=1.2)
     n_int, n_cus = _n_views(a)
     _note(fig, t("fig_n_views", lang, employees=fmt_number(n_int, lang), customers=fmt_number(n_cus, lang), **tm))
     return fig
@@ -370,9 +392,7 @@ def service_times(a) -> Figure | None:
         ax.grid(axis="y", visible=False)
     axes[0].set_ylabel(t("fig_service_channel", lang))
     fig.suptitle(t("fig_service_title", lang), x=0.01, ha="left")
-    fig.text(0.005, 0.0, t("fig_service_legend", lang), ha="left", va="top", fontsize=NOTE_SIZE,
-             color=COLOURS["muted"])
-    _note(fig, t("n_label", lang, n=fmt_number(int(shown["n"].sum()), lang)))
+    _note(fig, t("n_label", lang, n=fmt_number(int(shown["n"].sum()), lang)), left=t("fig_service_legend", lang))
     return fig
 
 
@@ -524,16 +544,16 @@ def importance_performance(a) -> Figure | None:
     ax.scatter(x, yv, s=70, color=colours, zorder=3, edgecolor="white", linewidth=0.8)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    fig.canvas.draw()  # fix the layout first, so label positions are measured where they end up
-    _place_labels(ax, x, yv, [_dim_name(a, str(k)) for k in ipa["dimension"]])
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
     ax.xaxis.set_major_formatter(axis_formatter(lang))
     ax.yaxis.set_major_formatter(axis_formatter(lang, suffix="%"))
     ax.set_xlabel(t("fig_ipa_x", lang, **tm))
     ax.set_ylabel(t("fig_ipa_y", lang))
     ax.set_title(t("fig_ipa_title", lang))
     _note(fig, t("fig_ipa_n", lang, n=fmt_number(a.drivers.n, lang), r2=fmt_number(a.drivers.r2, lang, 2), **tm))
+    fig.draw_without_rendering()  # fix the layout first, so label positions are measured where they end up
+    _place_labels(ax, x, yv, [_dim_name(a, str(k)) for k in ipa["dimension"]])
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
     return fig
 
 
@@ -651,7 +671,6 @@ def benchmark(a, table: pd.DataFrame | None) -> Figure | None:
         ax.text(101, yi, f"P{fmt_number(r.percentile, lang)}", va="center", fontsize=8.5, clip_on=False)
     _measure_axis(a, ax, y, rows["measure"])
     ax.set_title(t("fig_benchmark_title", lang))
-    fig.text(0.005, 0.0, t("fig_benchmark_legend", lang), ha="left", va="top", fontsize=NOTE_SIZE,
-             color=COLOURS["muted"])
-    _note(fig, t("fig_benchmark_n", lang, n=fmt_number(int(rows["peers_n"].max()), lang)), y=-0.06)
+    _note(fig, t("fig_benchmark_n", lang, n=fmt_number(int(rows["peers_n"].max()), lang)),
+          left=t("fig_benchmark_legend", lang), stacked=True)
     return fig

@@ -80,6 +80,44 @@ def test_svg_is_deterministic_selectable_and_safe(retail):
     assert not ids_a & ids_c  # two figures in one page never share an id
 
 
+def _figures(a):
+    import pandas as pd
+
+    doc = a.to_dict()
+    doc["wave"] = "2025"
+    peers = pd.DataFrame({"sector": [a.config.sector] * 8, "overall": range(40, 80, 5),
+                          "service": range(50, 90, 5)})
+    ctx = rd.ReportContext([doc], peers)
+    figs = {name: getattr(plots, name)(a) for name in FIGURES}
+    figs["trend"] = plots.trend(a, rd.trend_table(a, ctx))
+    figs["benchmark"] = plots.benchmark(a, rd.benchmark_table(a, ctx))
+    return {k: f for k, f in figs.items() if f is not None}
+
+
+@pytest.mark.parametrize("client", ["retail", "gemeente-en"])
+def test_figures_keep_every_text_inside_their_own_size(retail, gemeente_en, client):
+    """The report's figures are saved at their own size (no cropping pass): no title, legend,
+    label or note may stick out of the figure, in either language."""
+    a = retail if client == "retail" else gemeente_en
+    for name, fig in _figures(a).items():
+        fig.draw_without_rendering()
+        drawn = fig.get_tightbbox()  # inches: everything the figure draws
+        assert drawn.x0 >= -0.02 and drawn.y0 >= -0.02, (name, drawn)
+        assert drawn.x1 <= fig.get_figwidth() + 0.02 and drawn.y1 <= fig.get_figheight() + 0.02, (name, drawn)
+        svg = plots.to_svg(fig, name)
+        width_pt = float(re.search(r'width="([\d.]+)pt"', svg).group(1))
+        assert width_pt == pytest.approx(fig.get_figwidth() * 72, abs=0.5), name
+
+
+def test_figures_without_a_constrained_layout_are_cropped_to_what_they_draw():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1])
+    fig.text(0.5, -0.3, "a note below the figure", ha="center")
+    svg = plots.to_svg(fig, "own")
+    height_pt = float(re.search(r'height="([\d.]+)pt"', svg).group(1))
+    assert height_pt > 3 * 72 + 10  # grown to take in the note
+
+
 def test_theme_is_colour_blind_safe():
     plots.set_theme()
     assert list(plots.PALETTE) == list(sns.color_palette("colorblind"))
