@@ -91,14 +91,12 @@ class Assessment:
         return self.config.wave
 
     def in_language(self, language: str | None) -> "Assessment":
-        """This assessment reported in ``language`` (the customer word follows the sector)."""
-        from .config import sector_terms
-
+        """This assessment reported in ``language`` (the customer word is the client's own in that
+        language where client.yaml gives one, else the sector's)."""
         cfg = self.data.config
         if not language or language == cfg.language:
             return self
-        data = replace(self.data, config=replace(cfg, language=language,
-                                                 customer_term=sector_terms(cfg.sector, language)))
+        data = replace(self.data, config=replace(cfg, language=language, customer_term=cfg.term_in(language)))
         return replace(self, data=data)
 
     def snapshot(self) -> WaveSnapshot:

@@ -63,6 +63,12 @@ class ClientConfig:
     sources: Mapping[str, SourceConfig]
     findings: tuple[Finding, ...] = ()
     """Warnings about client.yaml itself (rule ``unknown_setting``)."""
+    customer_terms: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """The client's own customer word (singular, plural) per language it gave one for."""
+
+    def term_in(self, language: str) -> tuple[str, str]:
+        """The customer word in ``language``: the client's own where it gave one, else the sector's."""
+        return self.customer_terms.get(language) or sector_terms(self.sector, language)
 
 
 def safe_name(text: str) -> str:
@@ -80,6 +86,28 @@ def sector_terms(sector: str, language: str) -> tuple[str, str]:
     """The sector's word for its customer (singular, plural) in ``language``."""
     entry = _sectors().get(sector, _sectors()["overig"])
     return tuple(entry["term"].get(language, entry["term"]["nl"]))  # type: ignore[return-value]
+
+
+def _customer_terms(raw: Mapping[str, Any], language: str, file: str) -> dict[str, tuple[str, str]]:
+    """``customer_term`` (and ``customer_term_plural``) from client.yaml: one word in the client's
+    language, or one per language (``{nl: cliënt, en: client}``)."""
+    term, plural = raw.get("customer_term"), raw.get("customer_term_plural")
+    if not term:
+        return {}
+    words = term if isinstance(term, dict) else {language: term}
+    plurals = plural if isinstance(plural, dict) else ({language: plural} if plural else {})
+    unknown = sorted(str(k) for k in [*words, *plurals] if k not in LANGUAGES)
+    if unknown:
+        raise _bad(file, "customer_term", f"onbekende taal {unknown}; geef het woord per taal als nl: … en en: ….",
+                   f"unknown language {unknown}; give the word per language as nl: … and en: ….")
+    out: dict[str, tuple[str, str]] = {}
+    for lang, word in words.items():
+        if not word:
+            continue
+        word = str(word)
+        default = f"{word}en" if lang == "nl" else f"{word}s"
+        out[str(lang)] = (word, str(plurals.get(lang) or default))
+    return out
 
 
 def sector_label(sector: str, language: str) -> str:
@@ -222,11 +250,8 @@ def load_client_config(folder: str | Path) -> ClientConfig:
         raise _bad(file, "language", f"taal '{language}' wordt niet ondersteund; kies nl of en.",
                    f"language '{language}' is not supported; choose nl or en.")
     sector = str(raw.get("sector", "overig")).lower()
-    term = raw.get("customer_term")
-    if term:
-        term_pair = (str(term), str(raw.get("customer_term_plural", f"{term}en" if language == "nl" else f"{term}s")))
-    else:
-        term_pair = sector_terms(sector, language)
+    terms = _customer_terms(raw, language, file)
+    term_pair = terms.get(language) or sector_terms(sector, language)
     ref = raw.get("reference_date")
     if ref is not None and not isinstance(ref, dt.date):
         try:
@@ -273,7 +298,7 @@ def load_client_config(folder: str | Path) -> ClientConfig:
     model = raw.get("model")
     return ClientConfig(
         folder=folder, client_id=safe_name(folder.resolve().name), name=str(raw.get("name", folder.name)),
-        sector=sector, customer_term=term_pair, language=language, wave=str(raw.get("wave", "")),
+        sector=sector, customer_term=term_pair, customer_terms=terms, language=language, wave=str(raw.get("wave", "")),
         reference_date=ref, customer_survey_invited=invited, sla=sla, min_group_size=min_n,
         model=(folder / model) if model else None, kpi_scales=raw.get("kpi_scales") or {},
         use_derived_weights=bool(raw.get("use_derived_weights", False)), sources=sources,

@@ -22,7 +22,8 @@ CLIENT_YAML = """\
 # klantladder client settings. Everything here is optional except what you want to change.
 name: {name}  # shown on the report
 sector: overig               # retail | zorg | ziekenhuis | horeca | advocatuur | bouw | overheid | onderwijs | zakelijk | overig
-# customer_term: klant       # the word the report uses for the customer (default: the sector's word)
+# customer_term: klant       # the word the report uses for the customer (default: the sector's word);
+#                            # per language: {{nl: deelnemer, en: participant}}, plural likewise in customer_term_plural
 language: nl                 # nl | en
 wave: {wave}  # name of this measurement, e.g. 2026-najaar
 # reference_date: 2026-10-31 # date the KPIs are measured at (default: latest date in the data)

@@ -302,3 +302,42 @@ def test_scores_json_keeps_every_earlier_field(scored):
         assert key in d
     assert set(doc["rung"]["probabilities"]) == {"1", "2", "3", "4", "5"}
     json.dumps(doc)  # plain JSON, nothing exotic
+
+
+def _with_yaml(demo_root: Path, tmp_path: Path, **changes) -> Path:
+    folder = tmp_path / "client"
+    shutil.copytree(demo_root / "zorg", folder)
+    cfg = yaml.safe_load((folder / "client.yaml").read_text(encoding="utf-8"))
+    cfg.update(changes)
+    (folder / "client.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def test_customer_word_per_language_follows_the_report_language(demo_root, tmp_path):
+    from klantladder import sections
+
+    folder = _with_yaml(demo_root, tmp_path, customer_term={"nl": "deelnemer", "en": "participant"},
+                        customer_term_plural={"nl": "deelnemers"})
+    a = assess_folder(folder, draws=200)
+    assert a.config.customer_term == ("deelnemer", "deelnemers")
+    en = a.in_language("en")
+    assert en.config.customer_term == ("participant", "participants")
+    assert "participants" in str(sections.profile(en)) and "client" not in str(sections.profile(en)).lower()
+
+
+def test_customer_word_in_one_language_leaves_the_other_to_the_sector(demo_root, tmp_path):
+    from klantladder.config import sector_terms
+
+    a = assess_folder(_with_yaml(demo_root, tmp_path, customer_term="deelnemer"), draws=200)
+    assert a.config.customer_term == ("deelnemer", "deelnemeren")
+    assert a.in_language("en").config.customer_term == sector_terms("zorg", "en")
+
+
+def test_customer_word_in_an_unknown_language_is_named(demo_root, tmp_path):
+    from klantladder.errors import InputError
+
+    folder = _with_yaml(demo_root, tmp_path, customer_term={"nl": "deelnemer", "de": "Teilnehmer"})
+    with pytest.raises(InputError) as err:
+        assess_folder(folder, draws=200)
+    text = err.value.text("en") + " ".join(f.message["en"] for f in err.value.findings)
+    assert "customer_term" in text and "de" in text
