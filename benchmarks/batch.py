@@ -240,8 +240,24 @@ def main() -> None:
     fl = "floor: papermill, fresh kernels, 2w"
     print(f"  CPU per report, papermill floor / klantladder (2 workers): "
           f"{cpu_med[fl] / cpu_med['klantladder, 2 workers']:4.2f}x  (less sensitive to other load on the machine)")
+    steps = report_steps(work / "kl1")
+    if steps:
+        print("Where a report's time goes (klantladder, 1 worker; median seconds per report): "
+              + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def report_steps(out: Path) -> dict[str, float]:
+    """Median seconds per step (score, files, notebook, html, pdf) over a batch's manifest."""
+    import json
+
+    manifest = out / "manifest.json"
+    if not manifest.is_file():
+        return {}
+    entries = json.loads(manifest.read_text(encoding="utf-8")).get("clients", {}).values()
+    timings = [e["timings"] for e in entries if e.get("timings")]
+    return {k: statistics.median(t[k] for t in timings if k in t) for k in (timings[0] if timings else {})}
 
 
 if __name__ == "__main__":
