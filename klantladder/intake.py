@@ -355,15 +355,34 @@ def _pseudonym_column(name: str, s: pd.Series, key: bytes, source: str) -> tuple
 
 def _convert(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceConfig, key: bytes,
              col: _Collector) -> pd.DataFrame:
-    out = {}
+    """Every column converted to its canonical type, with the findings of the conversion.
+
+    The identifier columns are pseudonymised in threads of their own meanwhile (hashing and
+    sorting run outside the interpreter lock, and they record no findings, so the order of the
+    findings stays that of the columns).
+    """
+    id_names = [c for c in df.columns if specs[c].kind == "id"]
+    col.raw_ids.extend(df[c] for c in id_names)
+    with ThreadPoolExecutor(max_workers=max(1, len(id_names))) as pool:
+        ids = {c: pool.submit(_pseudonym_column, c, df[c], key, cfg.name) for c in id_names}
+        out = _convert_other(df, specs, cfg, col)
+        for name, future in ids.items():
+            out[name], col.id_hashes[name] = future.result()
+    order = [c for name in df.columns for c in (name, "_reject_" + name) if c in out]
+    return pd.DataFrame({c: out[c] for c in order}, index=df.index, copy=False)  # fresh columns: no copy
+
+
+def _convert_other(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceConfig,
+                   col: _Collector) -> dict[str, pd.Series]:
+    """The columns other than identifiers in their canonical types (see :func:`_convert`)."""
+    out: dict[str, pd.Series] = {}
     decimal = cfg.decimal or df.attrs.get("decimal", ".")
-    col.raw_ids.extend(df[c] for c in df.columns if specs[c].kind == "id")
     dates = _parse_dates(df, specs, cfg, col)
     for name in df.columns:
         spec = specs[name]
         s = df[name]
         if spec.kind == "id":
-            out[name], col.id_hashes[name] = _pseudonym_column(name, s, key, cfg.name)
+            continue
         elif spec.kind in ("number", "likert"):
             out[name] = _numbers(s, spec, decimal, col)
         elif spec.kind in ("datetime", "date"):
@@ -378,7 +397,7 @@ def _convert(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceConfig, 
             out[name] = privacy.mask_series(text.where(text.str.strip() != ""))
         else:
             out[name] = _category(s)
-    return pd.DataFrame(out, index=df.index, copy=False)  # fresh columns: no consolidating copy
+    return out
 
 
 def _category(s: pd.Series) -> pd.Series:
