@@ -458,14 +458,26 @@ def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpe
     return df[[c for c in df.columns if c in specs]]
 
 
+def _strictly_increasing(text: pyarrow.Array) -> bool:
+    """Whether the texts present (nulls left out) are in strictly increasing order."""
+    present = text.drop_null() if text.null_count else text
+    if len(present) < 2:
+        return True
+    return bool(pc.all(pc.less(present.slice(0, len(present) - 1), present.slice(1))).as_py())
+
+
 def _repeated_ids(ids: IdHashes, rows: np.ndarray | None) -> np.ndarray:
     """Positions (into ``rows``) of the rows whose identifier already occurred in an earlier row.
 
     ``rows`` are the file positions of the rows still in play (None: all). Checked on the keyed
     hashes (a sort of 64-bit integers, fast on millions of rows); where hashes repeat, the ids'
-    texts decide, so only equal ids count. Missing ids never count.
+    texts decide, so only equal ids count. Missing ids never count. Ids listed in strictly
+    increasing order (as exports often list them) cannot repeat: that is one comparison of
+    neighbouring texts, no sort.
     """
     if rows is None:
+        if _strictly_increasing(ids.text):
+            return np.zeros(0, dtype=np.int64)
         rows = np.arange(ids.hashes.size)
     whole = rows.size == ids.hashes.size  # no row set aside: rows are 0..n-1
     hashes = ids.hashes if whole else ids.hashes[rows]
