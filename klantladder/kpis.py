@@ -13,8 +13,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .intervals import (Estimate, mean_estimate, nps_estimate, proportion_estimate, quantile_estimates,
-                        top_box_estimate)
+from .intervals import (Estimate, OrderStatistics, mean_estimate, nps_estimate, proportion_estimate,
+                        quantile_estimates, top_box_estimate)
 
 __all__ = ["REPEAT_WINDOW_DAYS", "TICKET_QUANTILES", "TICKET_KPIS", "reference_date", "survey_kpis", "ticket_kpis",
            "customer_kpis", "ticket_hours", "repeat_contacts", "compute_kpis", "times_by_channel",
@@ -134,7 +134,8 @@ class TicketColumns:
         The customer of each ticket as an integer code (-1 where unknown): tickets of one
         customer are resampled together.
     hours : dict
-        The non-missing first-response and resolution times in hours.
+        The non-missing first-response and resolution times in hours, as
+        :class:`~klantladder.intervals.OrderStatistics` prepared near their quantile KPIs.
     quantiles : dict
         The sample value of each quantile KPI.
     index : pandas.Index
@@ -143,7 +144,7 @@ class TicketColumns:
 
     indicators: dict[str, tuple[np.ndarray, np.ndarray | None]]
     clusters: np.ndarray
-    hours: dict[str, np.ndarray]
+    hours: dict[str, OrderStatistics | np.ndarray]
     quantiles: dict[str, float]
     index: pd.Index
 
@@ -268,10 +269,11 @@ def ticket_columns(tickets: pd.DataFrame, sla: Mapping[str, float], ref: dt.date
         x = hour_values[col]
         if not x.size:
             continue
-        qs = np.quantile(x, [TICKET_QUANTILES[k][1] for k in keys])  # one partition for all
+        ranked = OrderStatistics(x, [TICKET_QUANTILES[k][1] for k in keys])  # one partition for all
+        hour_values[col] = ranked
         h = hours[col].to_numpy()
-        for key, qv in zip(keys, qs):
-            qvals[key] = float(qv)
+        for key in keys:
+            qvals[key] = ranked.quantile(TICKET_QUANTILES[key][1])
             with np.errstate(invalid="ignore"):
                 cols[key] = _indicator(h <= qvals[key], present[col])
     cols = {k: cols[k] for k in TICKET_QUANTILES if k in cols}
