@@ -16,6 +16,7 @@ import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import Callable
 from pathlib import Path
 
 import numpy as np
@@ -793,13 +794,20 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
 READ_THREADS = 2
 
 
-def _read_sources(config: ClientConfig, model: Model, key: bytes
+#: Called with the client's configuration, its model and the frames of every source but the
+#: tickets, as soon as those are read and while the tickets still are (see :func:`read_client`).
+BeforeTickets = Callable[[ClientConfig, Model, dict[str, pd.DataFrame]], None]
+
+
+def _read_sources(config: ClientConfig, model: Model, key: bytes, before_tickets: BeforeTickets | None = None
                   ) -> dict[str, tuple[pd.DataFrame | None, _Collector, int] | InputError]:
     """:func:`read_source` for every source with a file, in :data:`SOURCES` order (the order of
     the findings); a source that cannot be read gives its :class:`InputError`.
 
     The files are read first, one after the other (the readers use every core themselves), and
     then converted and validated in up to :data:`READ_THREADS` threads, largest file first.
+    ``before_tickets`` runs on the calling thread once the other sources are done, if the
+    tickets are read in a thread of their own.
     """
     names = [n for n in SOURCES if config.sources[n].path is not None]
     raws: dict[str, pd.DataFrame | InputError] = {}
@@ -825,6 +833,10 @@ def _read_sources(config: ClientConfig, model: Model, key: bytes
     largest_first = sorted(names, key=lambda n: -_file_size(config.sources[n].path))
     with ThreadPoolExecutor(max_workers=threads) as pool:
         futures = {name: pool.submit(one, name) for name in largest_first}
+        if before_tickets is not None and "tickets" in futures and largest_first[0] == "tickets":
+            others = {name: futures[name].result() for name in names if name != "tickets"}
+            before_tickets(config, model, {name: r[0] for name, r in others.items()
+                                           if not isinstance(r, InputError) and r[0] is not None})
         return {name: futures[name].result() for name in names}
 
 
@@ -835,11 +847,16 @@ def _file_size(path: Path) -> int:
         return 0
 
 
-def read_client(folder: str | Path, model: Model | None = None, key: bytes | None = None) -> ClientData:
+def read_client(folder: str | Path, model: Model | None = None, key: bytes | None = None, *,
+                before_tickets: BeforeTickets | None = None) -> ClientData:
     """Read and validate every source of a client folder.
 
     Returns :class:`ClientData` with warnings attached; raises :class:`InputError` carrying every
     finding when any rule at level ``error`` fired or no source exists at all.
+    ``before_tickets`` (:data:`BeforeTickets`) gets the other sources' frames while the tickets,
+    the largest file, are still being converted: work on them can start early. It is not called
+    when there are no tickets or they are read alongside nothing; its frames are those the
+    returned :class:`ClientData` holds, unless the input turns out unusable (then this raises).
     """
     config = load_client_config(folder)
     if model is None:
@@ -851,7 +868,7 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
     rejects: list[pd.DataFrame] = []
     rows_read: dict[str, int] = {}
     folder_name = config.folder.resolve().name
-    for name, result in _read_sources(config, model, key).items():
+    for name, result in _read_sources(config, model, key, before_tickets).items():
         cfg = config.sources[name]
         if isinstance(result, InputError):
             short = f"{cfg.path.parent.name}/{cfg.path.name}"
