@@ -402,15 +402,30 @@ def _convert_other(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceCo
 
 
 def _category(s: pd.Series) -> pd.Series:
-    """A category column as stripped text, personal data masked (on the distinct values: fast)."""
-    text = readers.text_array(s if isinstance(s.dtype, pd.StringDtype) else s.astype("string"))
-    encoded = pc.dictionary_encode(text)
-    if len(encoded.dictionary):
-        masked = pyarrow.array(privacy.mask_series(pd.Series(encoded.dictionary, dtype="str")),
-                               type=encoded.dictionary.type, from_pandas=True)
-        if not masked.equals(encoded.dictionary):  # else the text stays as it is (no copy)
-            text = masked.take(encoded.indices)
+    """A category column as stripped text, blank cells missing and personal data masked.
+
+    Worked out on the distinct values (fast on millions of rows); the column is rebuilt from them
+    only when that changed one, else its text stays as read (no copy).
+    """
+    text = _text_chunks(s if isinstance(s.dtype, pd.StringDtype) else s.astype("string"))
+    encoded = pc.dictionary_encode(text).unify_dictionaries()
+    if encoded.num_chunks and len(encoded.chunk(0).dictionary):
+        dictionary = encoded.chunk(0).dictionary
+        clean = readers.text_array(pd.Series(dictionary, dtype="str"))
+        masked = pyarrow.array(privacy.mask_series(pd.Series(clean, dtype="str")), type=dictionary.type,
+                               from_pandas=True)
+        if not masked.equals(dictionary):
+            text = pyarrow.chunked_array([masked.take(chunk.indices) for chunk in encoded.chunks],
+                                         type=dictionary.type)
     return pd.Series(pd.array(text, dtype="string"), index=s.index, name=s.name)
+
+
+def _text_chunks(values: pd.Series) -> pyarrow.ChunkedArray:
+    """A pandas text column as Arrow text, as it is stored (Arrow-backed text without a copy)."""
+    array = values.array
+    arrow = array.__arrow_array__() if hasattr(array, "__arrow_array__") else \
+        pyarrow.array(np.asarray(values, dtype=object), type=pyarrow.string(), from_pandas=True)
+    return arrow if isinstance(arrow, pyarrow.ChunkedArray) else pyarrow.chunked_array([arrow])
 
 
 def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpec], col: _Collector) -> pd.DataFrame:
