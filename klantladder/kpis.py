@@ -244,10 +244,11 @@ def _repeat_flags(codes: np.ndarray, created: pd.Series, window_days: int) -> np
         c, tt = codes[idx], t[idx]
     order = _by_customer_then_time(c, tt)
     c_sorted, t_sorted = c[order], tt[order]
-    nxt_same = np.r_[c_sorted[1:] == c_sorted[:-1], False]
-    gap = np.r_[t_sorted[1:] - t_sorted[:-1], 0]
+    again = np.zeros(c.size, dtype=bool)  # in sorted order: the customer's next ticket comes within the window
+    np.equal(c_sorted[1:], c_sorted[:-1], out=again[:-1])
+    again[:-1] &= np.subtract(t_sorted[1:], t_sorted[:-1]) <= window_days * 86400 * 10**9
     rep = np.empty(c.size, dtype=np.int8)
-    rep[order] = nxt_same & (gap <= window_days * 86400 * 10**9)
+    rep[order] = again
     if known.all():
         return rep
     out[idx] = rep
