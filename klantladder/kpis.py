@@ -7,6 +7,7 @@ are in percent (0–100), times in hours. A KPI whose data is missing is ``None`
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -256,10 +257,23 @@ def _repeat_flags(codes: np.ndarray, created: pd.Series, window_days: int) -> np
 
 
 def ticket_columns(tickets: pd.DataFrame, sla: Mapping[str, float], ref: dt.date | None = None) -> TicketColumns:
-    """The per-ticket indicators behind every ticket KPI (see :func:`ticket_kpis` for the rules)."""
+    """The per-ticket indicators behind every ticket KPI (see :func:`ticket_kpis` for the rules).
+
+    Repeat contacts (a sort of the tickets by customer and time) are found in a thread of their
+    own meanwhile: the sort runs outside the interpreter lock.
+    """
+    codes = _customer_codes(tickets)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        repeats = pool.submit(_repeat_flags, codes, tickets["created_at"], REPEAT_WINDOW_DAYS) \
+            if "created_at" in tickets else None
+        return _ticket_columns(tickets, sla, ref, codes, repeats)
+
+
+def _ticket_columns(tickets: pd.DataFrame, sla: Mapping[str, float], ref: dt.date | None, codes: np.ndarray,
+                    repeats: Future | None) -> TicketColumns:
+    """:func:`ticket_columns` with the customer codes and the future of the repeat flags."""
     hours = ticket_hours(tickets)
     fr, res = hours["first_response_hours"].to_numpy(), hours["resolution_hours"].to_numpy()
-    codes = _customer_codes(tickets)
     cols: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     qvals: dict[str, float] = {}
     present = {"first_response_hours": ~np.isnan(fr), "resolution_hours": ~np.isnan(res)}
@@ -284,8 +298,7 @@ def ticket_columns(tickets: pd.DataFrame, sla: Mapping[str, float], ref: dt.date
     reopened = tickets["reopened"] if "reopened" in tickets else None
     if reopened is not None and reopened.notna().any():
         cols["reopen_rate"] = _indicator(reopened, reopened.notna())
-    rep = _repeat_flags(codes, tickets["created_at"], REPEAT_WINDOW_DAYS) if "created_at" in tickets \
-        else np.full(len(tickets), -1, dtype=np.int8)
+    rep = repeats.result() if repeats is not None else np.full(len(tickets), -1, dtype=np.int8)
     if (rep >= 0).any():
         cols["repeat_contact_rate"] = _indicator(rep == 1, rep >= 0)
     if "first_contact_resolution" in tickets and tickets["first_contact_resolution"].notna().any():
