@@ -16,8 +16,8 @@ import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -385,7 +385,7 @@ def _convert_other(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceCo
         s = df[name]
         if spec.kind == "id":
             continue
-        elif spec.kind in ("number", "likert"):
+        if spec.kind in ("number", "likert"):
             out[name] = _numbers(s, spec, decimal, col)
         elif spec.kind in ("datetime", "date"):
             values, reject = _date_column(name, s, dates[name], cfg, col)
@@ -424,8 +424,10 @@ def _category(s: pd.Series) -> pd.Series:
 def _text_chunks(values: pd.Series) -> pyarrow.ChunkedArray:
     """A pandas text column as Arrow text, as it is stored (Arrow-backed text without a copy)."""
     array = values.array
-    arrow = array.__arrow_array__() if hasattr(array, "__arrow_array__") else \
-        pyarrow.array(np.asarray(values, dtype=object), type=pyarrow.string(), from_pandas=True)
+    if hasattr(array, "__arrow_array__"):
+        arrow = array.__arrow_array__()
+    else:
+        arrow = pyarrow.array(np.asarray(values, dtype=object), type=pyarrow.string(), from_pandas=True)
     return arrow if isinstance(arrow, pyarrow.ChunkedArray) else pyarrow.chunked_array([arrow])
 
 
