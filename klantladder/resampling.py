@@ -269,8 +269,11 @@ def _design_effects(num: np.ndarray, den: np.ndarray, n: np.ndarray, var_rows: n
     tot = den.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = num.sum(axis=0) / tot
-        z = (num - r * den) / (tot / np.maximum(m, 1))
-        var_cl = (z * z).sum(axis=0) / (m * (m - 1.0))
+        z = np.multiply(r, den)  # z = (num - r den) / (tot / m), squared: in one array (units x statistics)
+        np.subtract(num, z, out=z)
+        np.divide(z, tot / np.maximum(m, 1), out=z)
+        np.multiply(z, z, out=z)
+        var_cl = z.sum(axis=0) / (m * (m - 1.0))
         out = var_cl / (var_rows / n)
     ok = (n >= 2) & (m >= 2) & (var_rows > 0)
     return np.where(ok, out, np.nan)
