@@ -27,7 +27,6 @@ from .errors import KlantladderError
 from .intervals import Estimate
 from .kpis import (TICKET_QUANTILES, TicketColumns, TicketEvidence, customer_columns, kpi_evidence, reference_date,
                    survey_columns, survey_kpis, ticket_evidence)
-from .memory import reuse_freed_memory
 from .model import Model, apply_scale
 from .reliability import AlphaResult, PairwiseMoments, cronbach_alpha, item_rest_correlations, pairwise_moments
 from .resampling import Units, UnitDraws, draw_normal, draw_ratios, quantile_draws_many
@@ -643,7 +642,6 @@ def _drivers(survey: pd.DataFrame | None, customer: pd.DataFrame, keys: Sequence
 # ------------------------------------------------------------------------------------- assess
 
 
-@reuse_freed_memory()
 def assess(data: ClientData, draws: int = DRAWS, seed: int | None = None,
            previous: Sequence["Assessment | WaveSnapshot"] = ()) -> Assessment:
     """Score a client: KPIs, dimension views and scores with intervals, overall score, rung with
@@ -754,7 +752,7 @@ def assess_folder(folder: str | Path, draws: int = DRAWS, key: bytes | None = No
     they are scored afterwards.
     """
     early: list[Future] = []
-    with reuse_freed_memory(), ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool:
         def score_surveys(config: ClientConfig, model: Model, frames: dict[str, pd.DataFrame]) -> None:
             if config.reference_date is not None:
                 early.append(pool.submit(_survey_part, frames, config, model, config.reference_date, draws,

@@ -28,7 +28,6 @@ import pyarrow.compute as pc
 from . import presets, privacy, readers
 from .config import SOURCES, ClientConfig, SourceConfig, load_client_config
 from .errors import Finding, InputError
-from .memory import reuse_freed_memory
 from .model import Model, load_model
 from .schema import REQUIRED, UNIQUE_IDS, ColumnSpec, build_schema, source_columns
 
@@ -865,7 +864,6 @@ def _file_size(path: Path) -> int:
         return 0
 
 
-@reuse_freed_memory()
 def read_client(folder: str | Path, model: Model | None = None, key: bytes | None = None, *,
                 before_tickets: BeforeTickets | None = None) -> ClientData:
     """Read and validate every source of a client folder.
