@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -21,6 +21,7 @@ from scipy import stats
 
 from . import __version__
 from .drivers import DriverResult, derived_importance, importance_performance, importance_weights
+from .config import ClientConfig
 from .intake import ClientData, read_client
 from .errors import KlantladderError
 from .intervals import Estimate
@@ -658,34 +659,67 @@ def assess(data: ClientData, draws: int = DRAWS, seed: int | None = None,
         Earlier waves of the same client; they become ``history`` (for the trend and
         :meth:`Assessment.wave_changes`).
     """
+    return _assess(data, draws, seed, previous, None)
+
+
+@dataclass
+class _SurveyPart:
+    """Everything the surveys and the customer base contribute (see :func:`_survey_part`)."""
+
+    internal: pd.DataFrame
+    customer: pd.DataFrame
+    draws: _Draws
+    drivers: DriverResult | None
+    importance: pd.DataFrame | None
+    reliability: dict[str, dict[str, AlphaResult]]
+    items: dict[str, pd.DataFrame]
+    segments: dict[str, pd.DataFrame]
+    mirror: pd.DataFrame
+
+
+def _survey_part(frames: Mapping[str, pd.DataFrame], cfg: ClientConfig, model: Model, ref: dt.date | None,
+                 draws: int, seed: int) -> _SurveyPart:
+    """Respondent scores, their draws, drivers, reliability, item statistics, segments and mirror
+    gaps: all from the surveys and the customer base, none from the tickets (whose part runs
+    alongside, :func:`_ticket_part`)."""
+    keys = model.dimension_keys
+    employee, survey = frames.get("employee_survey"), frames.get("customer_survey")
+    internal = respondent_scores(employee, model, "employee").reindex(columns=keys)
+    customer = respondent_scores(survey, model, "customer").reindex(columns=keys)
+    survey_cols = survey_columns(survey)
+    d = _source_draws(internal, customer, survey_cols, customer_columns(frames.get("customers"), ref),
+                      survey_kpis(survey, cfg.customer_survey_invited)["survey_response_rate"], draws,
+                      np.random.default_rng(seed))
+    drivers, importance = _drivers(survey, customer, keys)
+    moments = {"employee": _survey_moments(employee, model, "employee"),
+               "customer": _survey_moments(survey, model, "customer")}
+    reliability = {"employee": _reliability(employee, model, "employee", moments["employee"]),
+                   "customer": _reliability(survey, model, "customer", moments["customer"])}
+    items = {"employee": _item_statistics(employee, model, "employee", moments["employee"]),
+             "customer": _item_statistics(survey, model, "customer", moments["customer"])}
+    segments = segment_tables(frames, internal, customer, survey_cols, cfg.min_group_size,
+                              "Totaal" if cfg.language == "nl" else "Total")
+    mirror = mirror_gap_table(employee, survey, model)
+    return _SurveyPart(internal, customer, d, drivers, importance, reliability, items, segments, mirror)
+
+
+def _assess(data: ClientData, draws: int, seed: int | None, previous: Sequence["Assessment | WaveSnapshot"],
+            surveys: Future | None) -> Assessment:
+    """:func:`assess`, with the surveys' part already under way (``surveys``, the future of a
+    :class:`_SurveyPart`) or not (None)."""
     cfg, model, frames = data.config, data.model, data.frames
     seed = _seed(cfg) if seed is None else seed
-    rng = np.random.default_rng(seed)
     ticket_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])  # an independent stream
     ref = reference_date(frames, cfg.reference_date)
     sla = {**model.sla, **cfg.sla}
     keys = model.dimension_keys
-    employee, survey = frames.get("employee_survey"), frames.get("customer_survey")
     with ThreadPoolExecutor(max_workers=1) as pool:  # the tickets alongside the rest (see _ticket_part)
         ticket_future = pool.submit(_ticket_part, frames.get("tickets"), sla, ref, draws, ticket_rng)
-        internal = respondent_scores(employee, model, "employee").reindex(columns=keys)
-        customer = respondent_scores(survey, model, "customer").reindex(columns=keys)
-        survey_cols = survey_columns(survey)
-        d = _source_draws(internal, customer, survey_cols, customer_columns(frames.get("customers"), ref),
-                          survey_kpis(survey, cfg.customer_survey_invited)["survey_response_rate"], draws, rng)
-        drivers, importance = _drivers(survey, customer, keys)
-        moments = {"employee": _survey_moments(employee, model, "employee"),
-                   "customer": _survey_moments(survey, model, "customer")}
-        reliability = {"employee": _reliability(employee, model, "employee", moments["employee"]),
-                       "customer": _reliability(survey, model, "customer", moments["customer"])}
-        items = {"employee": _item_statistics(employee, model, "employee", moments["employee"]),
-                 "customer": _item_statistics(survey, model, "customer", moments["customer"])}
-        segments = segment_tables(frames, internal, customer, survey_cols, cfg.min_group_size,
-                                  "Totaal" if cfg.language == "nl" else "Total")
-        mirror = mirror_gap_table(employee, survey, model)
+        surveys = _survey_part(frames, cfg, model, ref, draws, seed) if surveys is None else surveys.result()
         tickets = ticket_future.result()
+    internal, customer, drivers = surveys.internal, surveys.customer, surveys.drivers
     ev = kpi_evidence(frames, sla, ref, cfg.customer_survey_invited, tickets=tickets.evidence)
-    d = _with_tickets(d, tickets)
+    d = _with_tickets(surveys.draws, tickets)
     weights = _weights(model, cfg.use_derived_weights, drivers)
     kpi_point = {k: (v.value if v is not None else None) for k, v in ev.estimates.items()}
     dims: dict[str, DimensionScore] = {}
@@ -701,14 +735,29 @@ def assess(data: ClientData, draws: int = DRAWS, seed: int | None = None,
                                                    ("tickets", "kpi")) if s not in frames]
     snaps = [p.snapshot() if isinstance(p, Assessment) else p for p in previous]
     history = [snaps[i] for i in chronological([(s.wave, s.reference_date) for s in snaps])]
-    return Assessment(data, model, ev.estimates, dims, _overall(weights, points, score_draws), rung, reliability,
-                      weights, drivers, importance, mirror, {"employee": internal, "customer": customer}, ref,
-                      draws, notes, items, segments, history, d.regimes)
+    return Assessment(data, model, ev.estimates, dims, _overall(weights, points, score_draws), rung,
+                      surveys.reliability, weights, drivers, surveys.importance, surveys.mirror,
+                      {"employee": internal, "customer": customer}, ref, draws, notes, surveys.items,
+                      surveys.segments, history, d.regimes)
 
 
 def assess_folder(folder: str | Path, draws: int = DRAWS, key: bytes | None = None) -> Assessment:
-    """Read, validate and score a client folder (raises InputError on bad input)."""
-    return assess(read_client(folder, key=key), draws=draws)
+    """Read, validate and score a client folder (raises InputError on bad input).
+
+    The surveys are scored in a thread of their own as soon as they and the customer base are
+    read, while the tickets (on a large client the bulk of the rows) are still being converted
+    and then scored; with the reference date taken from the data, which the tickets help decide,
+    they are scored afterwards.
+    """
+    early: list[Future] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        def score_surveys(config: ClientConfig, model: Model, frames: dict[str, pd.DataFrame]) -> None:
+            if config.reference_date is not None:
+                early.append(pool.submit(_survey_part, frames, config, model, config.reference_date, draws,
+                                         _seed(config)))
+
+        data = read_client(folder, key=key, before_tickets=score_surveys)
+        return _assess(data, draws, None, (), early[0] if early else None)
 
 
 # -------------------------------------------------------------------------------------- waves

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 
 __all__ = [
     "DriverResult",
@@ -173,7 +174,8 @@ def derived_importance(data: pd.DataFrame, outcome: str, predictors: list[str]) 
     Notes
     -----
     Rows missing any of the columns are dropped (listwise). Outcome and predictors are
-    z-scored (ddof = 1) and fitted by OLS with statsmodels, so
+    z-scored (ddof = 1) and fitted by OLS (the numbers of statsmodels' OLS, computed from the
+    cross-product matrix; see :func:`_ols`), so
     :math:`\\beta_j = b_j\\, s_{x_j} / s_y`. :math:`VIF_j = 1/(1 - R^2_j)` with :math:`R^2_j`
     from regressing predictor :math:`j` on the others; above 5 the individual betas are unstable
     and the LMG shares are the better guide. LMG: see :func:`lmg`.
@@ -219,20 +221,18 @@ def derived_importance(data: pd.DataFrame, outcome: str, predictors: list[str]) 
     used = [outcome, *kept]
     values = frame[used].to_numpy()
     z = (values - values.mean(axis=0)) / sd[used].to_numpy()
-    x = sm.add_constant(z[:, 1:], has_constant="add")
-    # "pinv": one singular value decomposition of the design (with "qr" statsmodels adds one).
-    fit = sm.OLS(z[:, 0], x).fit(method="pinv")
-    ci = np.asarray(fit.conf_int(0.05))
-    r2 = float(fit.rsquared)
+    fit = _ols(z[:, 0], sm.add_constant(z[:, 1:], has_constant="add"))
+    ci = fit.ci
+    r2 = fit.r2
     corr = np.corrcoef(z, rowvar=False)  # complete rows: the plain correlation matrix
     vif = _vif(corr[1:, 1:])
     shares = lmg(corr)
     table = pd.DataFrame({
         "predictor": pd.Series(kept, dtype=object),
-        "beta": np.asarray(fit.params)[1:],
+        "beta": fit.params[1:],
         "ci_low": ci[1:, 0],
         "ci_high": ci[1:, 1],
-        "p_value": np.asarray(fit.pvalues)[1:],
+        "p_value": fit.p_values[1:],
         "vif": vif,
         "lmg": shares,
         "lmg_share": shares / r2 if r2 > 0 else np.full(len(kept), np.nan),
@@ -245,6 +245,49 @@ def derived_importance(data: pd.DataFrame, outcome: str, predictors: list[str]) 
                      "read the LMG shares rather than the individual betas.")
     return DriverResult(outcome=outcome, table=table, r2=r2, n=n, reason=None, dropped=dropped,
                         collinearity_warning=warn, notes=notes)
+
+
+#: Above this condition number of X'X the design is (nearly) collinear and the regression is
+#: fitted by statsmodels on the design itself (pseudo-inverse), where precision is not squared.
+CROSS_PRODUCT_MAX_COND: float = 1e8
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """What the driver table needs from an OLS fit: coefficients, 95% intervals, p-values, R²."""
+
+    params: np.ndarray
+    ci: np.ndarray
+    p_values: np.ndarray
+    r2: float
+
+
+def _ols(y: np.ndarray, x: np.ndarray) -> _Fit:
+    """OLS of ``y`` on the design ``x`` (constant included): the numbers of statsmodels'
+    ``OLS(y, x).fit()``, computed from the cross-product matrix X'X.
+
+    X'X is a (p+1) x (p+1) matrix, one pass over the rows, so a million respondents cost a
+    matrix product instead of a singular value decomposition of the whole design. Coefficients
+    solve X'X b = X'y; residuals, R², standard errors (diagonal of (X'X)^-1 times the residual
+    variance), t-based p-values and intervals follow statsmodels' definitions. A nearly collinear
+    design (condition number of X'X above :data:`CROSS_PRODUCT_MAX_COND`) is fitted by
+    statsmodels itself, whose pseudo-inverse handles it.
+    """
+    xtx = x.T @ x
+    if not np.linalg.cond(xtx) < CROSS_PRODUCT_MAX_COND:
+        fit = sm.OLS(y, x).fit(method="pinv")
+        return _Fit(np.asarray(fit.params), np.asarray(fit.conf_int(0.05)), np.asarray(fit.pvalues),
+                    float(fit.rsquared))
+    cov = np.linalg.inv(xtx)
+    params = np.linalg.solve(xtx, x.T @ y)
+    resid = y - x @ params
+    df_resid = y.size - x.shape[1]
+    se = np.sqrt(np.diag(cov) * (resid @ resid / df_resid))
+    p_values = 2 * stats.t.sf(np.abs(params / se), df_resid)
+    half = stats.t.ppf(0.975, df_resid) * se
+    centred = y - y.mean()
+    r2 = float(1 - (resid @ resid) / (centred @ centred))
+    return _Fit(params, np.column_stack([params - half, params + half]), p_values, r2)
 
 
 def _vif(rxx: np.ndarray) -> list[float]:

@@ -17,6 +17,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -355,16 +356,35 @@ def _pseudonym_column(name: str, s: pd.Series, key: bytes, source: str) -> tuple
 
 def _convert(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceConfig, key: bytes,
              col: _Collector) -> pd.DataFrame:
-    out = {}
+    """Every column converted to its canonical type, with the findings of the conversion.
+
+    The identifier columns are pseudonymised in threads of their own meanwhile (hashing and
+    sorting run outside the interpreter lock, and they record no findings, so the order of the
+    findings stays that of the columns).
+    """
+    id_names = [c for c in df.columns if specs[c].kind == "id"]
+    col.raw_ids.extend(df[c] for c in id_names)
+    with ThreadPoolExecutor(max_workers=max(1, len(id_names))) as pool:
+        ids = {c: pool.submit(_pseudonym_column, c, df[c], key, cfg.name) for c in id_names}
+        out = _convert_other(df, specs, cfg, col)
+        for name, future in ids.items():
+            out[name], col.id_hashes[name] = future.result()
+    order = [c for name in df.columns for c in (name, "_reject_" + name) if c in out]
+    return pd.DataFrame({c: out[c] for c in order}, index=df.index, copy=False)  # fresh columns: no copy
+
+
+def _convert_other(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceConfig,
+                   col: _Collector) -> dict[str, pd.Series]:
+    """The columns other than identifiers in their canonical types (see :func:`_convert`)."""
+    out: dict[str, pd.Series] = {}
     decimal = cfg.decimal or df.attrs.get("decimal", ".")
-    col.raw_ids.extend(df[c] for c in df.columns if specs[c].kind == "id")
     dates = _parse_dates(df, specs, cfg, col)
     for name in df.columns:
         spec = specs[name]
         s = df[name]
         if spec.kind == "id":
-            out[name], col.id_hashes[name] = _pseudonym_column(name, s, key, cfg.name)
-        elif spec.kind in ("number", "likert"):
+            continue
+        if spec.kind in ("number", "likert"):
             out[name] = _numbers(s, spec, decimal, col)
         elif spec.kind in ("datetime", "date"):
             values, reject = _date_column(name, s, dates[name], cfg, col)
@@ -378,19 +398,36 @@ def _convert(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceConfig, 
             out[name] = privacy.mask_series(text.where(text.str.strip() != ""))
         else:
             out[name] = _category(s)
-    return pd.DataFrame(out, index=df.index, copy=False)  # fresh columns: no consolidating copy
+    return out
 
 
 def _category(s: pd.Series) -> pd.Series:
-    """A category column as stripped text, personal data masked (on the distinct values: fast)."""
-    text = readers.text_array(s if isinstance(s.dtype, pd.StringDtype) else s.astype("string"))
-    encoded = pc.dictionary_encode(text)
-    if len(encoded.dictionary):
-        masked = pyarrow.array(privacy.mask_series(pd.Series(encoded.dictionary, dtype="str")),
-                               type=encoded.dictionary.type, from_pandas=True)
-        if not masked.equals(encoded.dictionary):  # else the text stays as it is (no copy)
-            text = masked.take(encoded.indices)
+    """A category column as stripped text, blank cells missing and personal data masked.
+
+    Worked out on the distinct values (fast on millions of rows); the column is rebuilt from them
+    only when that changed one, else its text stays as read (no copy).
+    """
+    text = _text_chunks(s if isinstance(s.dtype, pd.StringDtype) else s.astype("string"))
+    encoded = pc.dictionary_encode(text).unify_dictionaries()
+    if encoded.num_chunks and len(encoded.chunk(0).dictionary):
+        dictionary = encoded.chunk(0).dictionary
+        clean = readers.text_array(pd.Series(dictionary, dtype="str"))
+        masked = pyarrow.array(privacy.mask_series(pd.Series(clean, dtype="str")), type=dictionary.type,
+                               from_pandas=True)
+        if not masked.equals(dictionary):
+            text = pyarrow.chunked_array([masked.take(chunk.indices) for chunk in encoded.chunks],
+                                         type=dictionary.type)
     return pd.Series(pd.array(text, dtype="string"), index=s.index, name=s.name)
+
+
+def _text_chunks(values: pd.Series) -> pyarrow.ChunkedArray:
+    """A pandas text column as Arrow text, as it is stored (Arrow-backed text without a copy)."""
+    array = values.array
+    if hasattr(array, "__arrow_array__"):
+        arrow = array.__arrow_array__()
+    else:
+        arrow = pyarrow.array(np.asarray(values, dtype=object), type=pyarrow.string(), from_pandas=True)
+    return arrow if isinstance(arrow, pyarrow.ChunkedArray) else pyarrow.chunked_array([arrow])
 
 
 def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpec], col: _Collector) -> pd.DataFrame:
@@ -439,14 +476,26 @@ def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpe
     return df[[c for c in df.columns if c in specs]]
 
 
+def _strictly_increasing(text: pyarrow.Array) -> bool:
+    """Whether the texts present (nulls left out) are in strictly increasing order."""
+    present = text.drop_null() if text.null_count else text
+    if len(present) < 2:
+        return True
+    return bool(pc.all(pc.less(present.slice(0, len(present) - 1), present.slice(1))).as_py())
+
+
 def _repeated_ids(ids: IdHashes, rows: np.ndarray | None) -> np.ndarray:
     """Positions (into ``rows``) of the rows whose identifier already occurred in an earlier row.
 
     ``rows`` are the file positions of the rows still in play (None: all). Checked on the keyed
     hashes (a sort of 64-bit integers, fast on millions of rows); where hashes repeat, the ids'
-    texts decide, so only equal ids count. Missing ids never count.
+    texts decide, so only equal ids count. Missing ids never count. Ids listed in strictly
+    increasing order (as exports often list them) cannot repeat: that is one comparison of
+    neighbouring texts, no sort.
     """
     if rows is None:
+        if _strictly_increasing(ids.text):
+            return np.zeros(0, dtype=np.int64)
         rows = np.arange(ids.hashes.size)
     whole = rows.size == ids.hashes.size  # no row set aside: rows are 0..n-1
     hashes = ids.hashes if whole else ids.hashes[rows]
@@ -762,13 +811,20 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
 READ_THREADS = 2
 
 
-def _read_sources(config: ClientConfig, model: Model, key: bytes
+#: Called with the client's configuration, its model and the frames of every source but the
+#: tickets, as soon as those are read and while the tickets still are (see :func:`read_client`).
+BeforeTickets = Callable[[ClientConfig, Model, dict[str, pd.DataFrame]], None]
+
+
+def _read_sources(config: ClientConfig, model: Model, key: bytes, before_tickets: BeforeTickets | None = None
                   ) -> dict[str, tuple[pd.DataFrame | None, _Collector, int] | InputError]:
     """:func:`read_source` for every source with a file, in :data:`SOURCES` order (the order of
     the findings); a source that cannot be read gives its :class:`InputError`.
 
     The files are read first, one after the other (the readers use every core themselves), and
     then converted and validated in up to :data:`READ_THREADS` threads, largest file first.
+    ``before_tickets`` runs on the calling thread once the other sources are done, if the
+    tickets are read in a thread of their own.
     """
     names = [n for n in SOURCES if config.sources[n].path is not None]
     raws: dict[str, pd.DataFrame | InputError] = {}
@@ -794,6 +850,10 @@ def _read_sources(config: ClientConfig, model: Model, key: bytes
     largest_first = sorted(names, key=lambda n: -_file_size(config.sources[n].path))
     with ThreadPoolExecutor(max_workers=threads) as pool:
         futures = {name: pool.submit(one, name) for name in largest_first}
+        if before_tickets is not None and "tickets" in futures and largest_first[0] == "tickets":
+            others = {name: futures[name].result() for name in names if name != "tickets"}
+            before_tickets(config, model, {name: r[0] for name, r in others.items()
+                                           if not isinstance(r, InputError) and r[0] is not None})
         return {name: futures[name].result() for name in names}
 
 
@@ -804,11 +864,16 @@ def _file_size(path: Path) -> int:
         return 0
 
 
-def read_client(folder: str | Path, model: Model | None = None, key: bytes | None = None) -> ClientData:
+def read_client(folder: str | Path, model: Model | None = None, key: bytes | None = None, *,
+                before_tickets: BeforeTickets | None = None) -> ClientData:
     """Read and validate every source of a client folder.
 
     Returns :class:`ClientData` with warnings attached; raises :class:`InputError` carrying every
     finding when any rule at level ``error`` fired or no source exists at all.
+    ``before_tickets`` (:data:`BeforeTickets`) gets the other sources' frames while the tickets,
+    the largest file, are still being converted: work on them can start early. It is not called
+    when there are no tickets or they are read alongside nothing; its frames are those the
+    returned :class:`ClientData` holds, unless the input turns out unusable (then this raises).
     """
     config = load_client_config(folder)
     if model is None:
@@ -820,7 +885,7 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
     rejects: list[pd.DataFrame] = []
     rows_read: dict[str, int] = {}
     folder_name = config.folder.resolve().name
-    for name, result in _read_sources(config, model, key).items():
+    for name, result in _read_sources(config, model, key, before_tickets).items():
         cfg = config.sources[name]
         if isinstance(result, InputError):
             short = f"{cfg.path.parent.name}/{cfg.path.name}"

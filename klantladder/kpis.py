@@ -7,14 +7,15 @@ are in percent (0–100), times in hours. A KPI whose data is missing is ``None`
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .intervals import (Estimate, mean_estimate, nps_estimate, proportion_estimate, quantile_estimates,
-                        top_box_estimate)
+from .intervals import (Estimate, OrderStatistics, mean_estimate, nps_estimate, proportion_estimate,
+                        quantile_estimates, top_box_estimate)
 
 __all__ = ["REPEAT_WINDOW_DAYS", "TICKET_QUANTILES", "TICKET_KPIS", "reference_date", "survey_kpis", "ticket_kpis",
            "customer_kpis", "ticket_hours", "repeat_contacts", "compute_kpis", "times_by_channel",
@@ -134,7 +135,8 @@ class TicketColumns:
         The customer of each ticket as an integer code (-1 where unknown): tickets of one
         customer are resampled together.
     hours : dict
-        The non-missing first-response and resolution times in hours.
+        The non-missing first-response and resolution times in hours, as
+        :class:`~klantladder.intervals.OrderStatistics` prepared near their quantile KPIs.
     quantiles : dict
         The sample value of each quantile KPI.
     index : pandas.Index
@@ -143,7 +145,7 @@ class TicketColumns:
 
     indicators: dict[str, tuple[np.ndarray, np.ndarray | None]]
     clusters: np.ndarray
-    hours: dict[str, np.ndarray]
+    hours: dict[str, OrderStatistics | np.ndarray]
     quantiles: dict[str, float]
     index: pd.Index
 
@@ -243,10 +245,11 @@ def _repeat_flags(codes: np.ndarray, created: pd.Series, window_days: int) -> np
         c, tt = codes[idx], t[idx]
     order = _by_customer_then_time(c, tt)
     c_sorted, t_sorted = c[order], tt[order]
-    nxt_same = np.r_[c_sorted[1:] == c_sorted[:-1], False]
-    gap = np.r_[t_sorted[1:] - t_sorted[:-1], 0]
+    again = np.zeros(c.size, dtype=bool)  # in sorted order: the customer's next ticket comes within the window
+    np.equal(c_sorted[1:], c_sorted[:-1], out=again[:-1])
+    again[:-1] &= np.subtract(t_sorted[1:], t_sorted[:-1]) <= window_days * 86400 * 10**9
     rep = np.empty(c.size, dtype=np.int8)
-    rep[order] = nxt_same & (gap <= window_days * 86400 * 10**9)
+    rep[order] = again
     if known.all():
         return rep
     out[idx] = rep
@@ -254,10 +257,23 @@ def _repeat_flags(codes: np.ndarray, created: pd.Series, window_days: int) -> np
 
 
 def ticket_columns(tickets: pd.DataFrame, sla: Mapping[str, float], ref: dt.date | None = None) -> TicketColumns:
-    """The per-ticket indicators behind every ticket KPI (see :func:`ticket_kpis` for the rules)."""
+    """The per-ticket indicators behind every ticket KPI (see :func:`ticket_kpis` for the rules).
+
+    Repeat contacts (a sort of the tickets by customer and time) are found in a thread of their
+    own meanwhile: the sort runs outside the interpreter lock.
+    """
+    codes = _customer_codes(tickets)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        repeats = pool.submit(_repeat_flags, codes, tickets["created_at"], REPEAT_WINDOW_DAYS) \
+            if "created_at" in tickets else None
+        return _ticket_columns(tickets, sla, ref, codes, repeats)
+
+
+def _ticket_columns(tickets: pd.DataFrame, sla: Mapping[str, float], ref: dt.date | None, codes: np.ndarray,
+                    repeats: Future | None) -> TicketColumns:
+    """:func:`ticket_columns` with the customer codes and the future of the repeat flags."""
     hours = ticket_hours(tickets)
     fr, res = hours["first_response_hours"].to_numpy(), hours["resolution_hours"].to_numpy()
-    codes = _customer_codes(tickets)
     cols: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     qvals: dict[str, float] = {}
     present = {"first_response_hours": ~np.isnan(fr), "resolution_hours": ~np.isnan(res)}
@@ -268,10 +284,11 @@ def ticket_columns(tickets: pd.DataFrame, sla: Mapping[str, float], ref: dt.date
         x = hour_values[col]
         if not x.size:
             continue
-        qs = np.quantile(x, [TICKET_QUANTILES[k][1] for k in keys])  # one partition for all
+        ranked = OrderStatistics(x, [TICKET_QUANTILES[k][1] for k in keys])  # one partition for all
+        hour_values[col] = ranked
         h = hours[col].to_numpy()
-        for key, qv in zip(keys, qs):
-            qvals[key] = float(qv)
+        for key in keys:
+            qvals[key] = ranked.quantile(TICKET_QUANTILES[key][1])
             with np.errstate(invalid="ignore"):
                 cols[key] = _indicator(h <= qvals[key], present[col])
     cols = {k: cols[k] for k in TICKET_QUANTILES if k in cols}
@@ -281,8 +298,7 @@ def ticket_columns(tickets: pd.DataFrame, sla: Mapping[str, float], ref: dt.date
     reopened = tickets["reopened"] if "reopened" in tickets else None
     if reopened is not None and reopened.notna().any():
         cols["reopen_rate"] = _indicator(reopened, reopened.notna())
-    rep = _repeat_flags(codes, tickets["created_at"], REPEAT_WINDOW_DAYS) if "created_at" in tickets \
-        else np.full(len(tickets), -1, dtype=np.int8)
+    rep = repeats.result() if repeats is not None else np.full(len(tickets), -1, dtype=np.int8)
     if (rep >= 0).any():
         cols["repeat_contact_rate"] = _indicator(rep == 1, rep >= 0)
     if "first_contact_resolution" in tickets and tickets["first_contact_resolution"].notna().any():

@@ -818,11 +818,14 @@ def _to_utc_part(values: pd.Series, timezone: str) -> tuple[pd.Series, pd.Series
 
 
 def _out_of_range(values: pd.Series) -> pd.Series:
-    """Dates before :data:`EARLIEST_YEAR` or after :data:`LATEST_YEAR`."""
+    """Dates before :data:`EARLIEST_YEAR` or after :data:`LATEST_YEAR`, compared as the integers
+    the timestamps are stored as (in their own unit; a missing one is the smallest integer)."""
+    array = values.array
     tz = values.dt.tz
-    lo = pd.Timestamp(EARLIEST_YEAR, 1, 1, tz=tz)
-    hi = pd.Timestamp(LATEST_YEAR + 1, 1, 1, tz=tz)
-    return values.notna() & ((values < lo) | (values >= hi))
+    lo, hi = (pd.Timestamp(year, 1, 1, tz=tz).as_unit(array.unit).asm8.view("i8")
+              for year in (EARLIEST_YEAR, LATEST_YEAR + 1))
+    stamps = array.asi8
+    return pd.Series(((stamps < lo) & (stamps != np.iinfo(np.int64).min)) | (stamps >= hi), index=values.index)
 
 
 def _day_month(parts: pa.StructArray, order: str, index: pd.Index) -> pd.Series:

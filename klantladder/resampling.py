@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .intervals import Z95, Estimate
+from .intervals import Z95, Estimate, OrderStatistics
 
 __all__ = ["BOOTSTRAP_MAX_N", "PROFILE_MAX", "Units", "UnitDraws", "draw_ratios", "quantile_draws",
            "quantile_draws_many", "draw_means", "draw_normal", "draw_kpis", "estimate_se", "expansion_factor"]
@@ -269,8 +269,11 @@ def _design_effects(num: np.ndarray, den: np.ndarray, n: np.ndarray, var_rows: n
     tot = den.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = num.sum(axis=0) / tot
-        z = (num - r * den) / (tot / np.maximum(m, 1))
-        var_cl = (z * z).sum(axis=0) / (m * (m - 1.0))
+        z = np.multiply(r, den)  # z = (num - r den) / (tot / m), squared: in one array (units x statistics)
+        np.subtract(num, z, out=z)
+        np.divide(z, tot / np.maximum(m, 1), out=z)
+        np.multiply(z, z, out=z)
+        var_cl = z.sum(axis=0) / (m * (m - 1.0))
         out = var_cl / (var_rows / n)
     ok = (n >= 2) & (m >= 2) & (var_rows > 0)
     return np.where(ok, out, np.nan)
@@ -476,11 +479,13 @@ def quantile_draws(values: np.ndarray, q: float, share_draws: np.ndarray, share_
     return quantile_draws_many(values, [(q, share_draws, share_point)])[0]
 
 
-def quantile_draws_many(values: np.ndarray, specs: Sequence[tuple[float, np.ndarray, float]]) -> list[np.ndarray]:
+def quantile_draws_many(values: np.ndarray | OrderStatistics, specs: Sequence[tuple[float, np.ndarray, float]]
+                        ) -> list[np.ndarray]:
     """:func:`quantile_draws` for several quantiles of the same observations, with one
-    ``np.partition`` for all of them; ``specs`` holds ``(q, share_draws, share_point)`` each."""
-    x = np.asarray(values, dtype=float)
-    n = x.size
+    ``np.partition`` for all of them (none for :class:`~klantladder.intervals.OrderStatistics`
+    prepared near them); ``specs`` holds ``(q, share_draws, share_point)`` each."""
+    x = values if isinstance(values, OrderStatistics) else np.asarray(values, dtype=float)
+    n = len(x)
     plans = []
     for q, share_draws, share_point in specs:
         share = np.asarray(share_draws, dtype=float)
@@ -492,13 +497,20 @@ def quantile_draws_many(values: np.ndarray, specs: Sequence[tuple[float, np.ndar
         f = np.floor(h).astype(np.int64)
         plans.append((share, ok, h, f))
     bands = [(int(f.min()), min(int(f.max()) + 1, n - 1)) for _, _, _, f in plans if f is not None]
-    part = np.partition(x, sorted({k for band in bands for k in band})) if bands else x
+    if isinstance(x, OrderStatistics):
+        def sorted_band(lo: int, hi: int) -> np.ndarray:
+            return x.at(np.arange(lo, hi + 1))
+    else:
+        part = np.partition(x, sorted({k for band in bands for k in band})) if bands else x
+
+        def sorted_band(lo: int, hi: int) -> np.ndarray:
+            return np.sort(part[lo:hi + 1])
     out = []
     for share, ok, h, f in plans:
         values_out = np.full(share.shape, np.nan)
         if f is not None:
             lo, hi = int(f.min()), min(int(f.max()) + 1, n - 1)
-            band = np.sort(part[lo:hi + 1])
+            band = sorted_band(lo, hi)
             below = band[f - lo]
             above = band[np.minimum(f + 1, n - 1) - lo]
             values_out[ok] = below + (h - f) * (above - below)

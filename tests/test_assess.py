@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -341,3 +342,26 @@ def test_customer_word_in_an_unknown_language_is_named(demo_root, tmp_path):
         assess_folder(folder, draws=200)
     text = err.value.text("en") + " ".join(f.message["en"] for f in err.value.findings)
     assert "customer_term" in text and "de" in text
+
+
+def test_surveys_scored_while_the_tickets_are_read_give_the_same_assessment(tmp_path, monkeypatch):
+    from klantladder import assess as assess_module
+    from klantladder.demo import make_large_client
+
+    folder = make_large_client(tmp_path, 3000, 30000)  # the tickets are the largest file
+    threads = []
+    real = assess_module._survey_part
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(assess_module, "_survey_part", spy)
+    early = assess_folder(folder, draws=300)
+    assert threads == [False]  # scored in a thread of its own, before the tickets were done
+    assert early.to_dict() == assess(read_client(folder), draws=300).to_dict()
+    _yaml(folder, reference_date=None)  # the tickets help decide the reference date: surveys scored after them
+    threads.clear()
+    late = assess_folder(folder, draws=300)
+    assert threads == [True]
+    assert late.to_dict() == assess(read_client(folder), draws=300).to_dict()

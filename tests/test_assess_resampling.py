@@ -13,7 +13,8 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from klantladder.intervals import nps_estimate, proportion_estimate, quantile_estimate, quantile_estimates
+from klantladder.intervals import (OrderStatistics, nps_estimate, proportion_estimate, quantile_estimate,
+                                  quantile_estimates)
 from klantladder.kpis import survey_columns
 from klantladder.resampling import (BOOTSTRAP_MAX_N, Units, draw_ratios, expansion_factor, quantile_draws,
                                    quantile_draws_many)
@@ -143,6 +144,16 @@ def test_quantile_draws_of_several_quantiles_at_once_equal_one_at_a_time():
     together = quantile_draws_many(x, shares)
     for (q, draws, point), got in zip(shares, together):
         assert np.array_equal(got, quantile_draws(x, q, draws, point))
+
+
+@pytest.mark.parametrize("width", [None, 3])
+def test_quantile_draws_from_order_statistics_equal_those_from_the_values(width):
+    rng = np.random.default_rng(15)
+    x = rng.exponential(10, size=50_001).round(1)  # ties
+    shares = [(0.5, rng.normal(50, 2, 500), 50.0), (0.9, rng.normal(90, 1, 500), 90.0)]
+    ranked = OrderStatistics(x, [0.5, 0.9], width=width)  # width 3: most ranks outside the bands
+    for got, want in zip(quantile_draws_many(ranked, shares), quantile_draws_many(x, shares)):
+        assert np.array_equal(got, want, equal_nan=True)
 
 
 def test_quantile_estimates_at_once_equal_one_at_a_time():

@@ -77,6 +77,37 @@ def test_betas_match_statsmodels_on_zscores_and_raw_rescaled():
     assert res.n == len(df) and (t["n"] == len(df)).all() and (t["r2"] == res.r2).all()
 
 
+@pytest.mark.parametrize("n, p, rho, answers", [(200_000, 8, 0.7, True), (5_000, 10, 0.9, False),
+                                                 (120, 3, 0.0, False)])
+def test_cross_product_fit_matches_statsmodels_fitted_directly(n, p, rho, answers):
+    # Large and survey-like (scores on a few answer levels, many ties), strongly correlated, and small:
+    # the fit from X'X gives statsmodels' numbers on the whole design to 1e-8.
+    df = _data(n=n, p=p, seed=11, rho=rho)
+    if answers:
+        df = df.round(1)
+    preds = [f"d{j}" for j in range(p)]
+    res = derived_importance(df, "y", preds)
+    z = (df - df.mean()) / df.std()
+    fit = sm.OLS(z["y"], sm.add_constant(z[preds])).fit()
+    t = res.table.set_index("predictor")
+    np.testing.assert_allclose(t["beta"], fit.params[preds], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(t["ci_low"], fit.conf_int().loc[preds, 0], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(t["ci_high"], fit.conf_int().loc[preds, 1], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(t["p_value"], fit.pvalues[preds], rtol=1e-8, atol=1e-300)
+    assert res.r2 == pytest.approx(fit.rsquared, rel=1e-10)
+
+
+def test_nearly_collinear_design_is_fitted_by_statsmodels_on_the_design():
+    df = _data(n=400, p=3, seed=2)
+    df["d3"] = df["d0"] + np.random.default_rng(3).normal(scale=1e-5, size=len(df))
+    preds = ["d0", "d1", "d2", "d3"]
+    res = derived_importance(df, "y", preds)
+    z = (df - df.mean()) / df.std()
+    fit = sm.OLS(z["y"].to_numpy(), sm.add_constant(z[preds].to_numpy())).fit(method="pinv")
+    np.testing.assert_allclose(res.table["beta"], fit.params[1:], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(res.table["p_value"], fit.pvalues[1:], rtol=1e-8, atol=1e-300)
+
+
 def test_vif_equals_diagonal_of_inverse_correlation_matrix():
     df = _data(rho=0.6)
     preds = ["d0", "d1", "d2", "d3"]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from klantladder.intake import IdHashes, _repeated_ids, read_client
+from klantladder.intake import IdHashes, _repeated_ids, _strictly_increasing, read_client
 from klantladder.privacy import pseudonymise
 
 KEY = bytes(range(32))
@@ -96,3 +96,19 @@ def test_missing_ids_are_never_duplicates():
     text = pa.array(["A", None, None, "A"])
     ids = IdHashes(text, np.array([5, 0, 0, 5], dtype=np.uint64), np.array([False, True, True, False]))
     assert _repeated_ids(ids, None).tolist() == [3]
+
+
+def test_ids_in_strictly_increasing_order_need_no_sort_and_never_repeat():
+    text = pa.array(["T1", None, "T2", "T3", None])
+    ids = IdHashes(text, np.array([1, 0, 1, 3, 0], dtype=np.uint64), np.array([False, True, False, False, True]))
+    assert _strictly_increasing(text)
+    assert _repeated_ids(ids, None).tolist() == []  # equal hashes, but the texts differ and are ordered
+
+
+def test_ids_out_of_order_or_equal_neighbours_are_checked_in_full():
+    for values, repeats in ((["T2", "T1", "T2"], [2]), (["T1", "T1", "T2"], [1]), (["T1", None, "T1"], [2])):
+        text = pa.array(values)
+        missing = np.array([v is None for v in values])
+        hashes = np.array([0 if v is None else int(v[1:]) for v in values], dtype=np.uint64)
+        assert not _strictly_increasing(text)
+        assert _repeated_ids(IdHashes(text, hashes, missing), None).tolist() == repeats

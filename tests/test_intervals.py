@@ -15,12 +15,14 @@ from statsmodels.stats.weightstats import DescrStatsW
 
 from klantladder.intervals import (
     Estimate,
+    OrderStatistics,
     mean_estimate,
     nps_estimate,
     nps_from_counts,
     proportion_estimate,
     quantile_ci_ranks,
     quantile_estimate,
+    quantile_estimates,
     top_box_estimate,
 )
 
@@ -198,3 +200,25 @@ def test_quantile_on_five_million_matches_numpy():
     assert e.n == 5_000_000
     assert e.value == pytest.approx(np.quantile(x, 0.9))
     assert e.ci_low < e.value < e.ci_high
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 3000), st.integers(0, 10_000), st.integers(1, 50), st.integers(0, 5))
+def test_order_statistics_match_sort_and_np_quantile_bit_for_bit(n, seed, levels, width):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, levels, n) * rng.uniform(0.1, 10) + rng.normal(size=n) * (seed % 2)  # ties or none
+    qs = [0.5, 0.9]
+    ranked = OrderStatistics(x, qs, width=width)  # narrow bands: look-ups outside them too
+    ordered = np.sort(x)
+    for q in [*qs, 0.0, 0.1, 0.25, 0.75, 0.99, 1.0, rng.uniform()]:
+        assert ranked.quantile(q) == np.quantile(x, q)
+    ranks = rng.integers(0, n, 40)
+    np.testing.assert_array_equal(ranked.at(ranks), ordered[ranks])
+    assert len(ranked) == n
+
+
+def test_quantile_estimates_from_order_statistics_equal_those_from_the_values():
+    x = np.random.default_rng(4).gamma(2.0, 10.0, 200_000).round(2)
+    plain = quantile_estimates(x, [0.5, 0.9], [1.0, 3.0])
+    ranked = quantile_estimates(OrderStatistics(x, [0.5, 0.9]), [0.5, 0.9], [1.0, 3.0])
+    assert plain == ranked
