@@ -394,7 +394,7 @@ def importance_weights(lmg_share: pd.Series, floor: float = 0.05) -> pd.Series:
         w = np.where(fixed, floor, 0.0)
         if sf > 0:
             w[free] = mass * s[free] / sf
-        else:
+        elif free.any():
             w[free] = mass / free.sum()
         below = free & (w < floor)
         if not below.any():
