@@ -21,7 +21,7 @@ __all__ = ["siphash24"]
 
 _U = np.uint64
 _INIT = (_U(0x736F6D6570736575), _U(0x646F72616E646F6D), _U(0x6C7967656E657261), _U(0x7465646279746573))
-_BLOCK_ROWS = 1 << 18  # rows per block of rounds: the state stays in the CPU cache, and few calls need the GIL
+_BLOCK_ROWS = 1 << 18  # rows per block of rounds: a bounded state (8 MB), and few calls that need the GIL
 
 
 def _rotate(x: np.ndarray, bits: int, tmp: np.ndarray) -> None:
