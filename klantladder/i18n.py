@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import yaml
 
-__all__ = ["LANGUAGES", "t", "texts", "recommendation_texts", "portfolio_texts", "fmt_number", "fmt_signed", "fmt_percent",
+__all__ = ["LANGUAGES", "t", "texts", "recommendation_texts", "portfolio_texts", "workshop_texts", "fmt_number", "fmt_signed", "fmt_percent",
            "fmt_interval", "fmt_date", "fmt_hours", "fmt_list", "axis_formatter", "MONTHS"]
 
 LANGUAGES = ("nl", "en")
@@ -51,6 +51,12 @@ def recommendation_texts() -> dict[str, Any]:
 def portfolio_texts() -> dict[str, Any]:
     """The portfolio overview's texts (``texts/portfolio.yaml``), keyed by text id, then language."""
     return _load("portfolio.yaml")
+
+
+@lru_cache(maxsize=1)
+def workshop_texts() -> dict[str, Any]:
+    """The workshop's content (``texts/workshop.yaml``): texts, word lists, statements, scenarios."""
+    return _load("workshop.yaml")
 
 
 def t(key: str, language: str, **values: Any) -> str:

@@ -2,7 +2,10 @@
 
 The workshop notebooks narrate; everything they compute or show comes from here or from the rest
 of the package, so it is tested without running a notebook. Dutch is the default language of
-every text a participant reads; pass ``language="en"`` for English.
+every text a participant reads; pass ``language="en"`` for English. The workshop's content (the
+words for the customer, the statements to sort, the scenarios, short texts) is in
+``klantladder/texts/workshop.yaml``, where a trainer adapts it; the labels of table columns stay
+beside the code that builds the table.
 
 Overview, by notebook
 ---------------------
@@ -61,7 +64,7 @@ from scipy import stats
 from .assess import DRAWS, Assessment, assess, assess_folder
 from .config import sector_label, sector_terms
 from .demo import DEMO_CLIENTS, DemoProfile
-from .i18n import fmt_number, fmt_percent, t
+from .i18n import fmt_number, fmt_percent, t, workshop_texts
 from .model import Condition, Model, default_model
 from .scoring import blocking_conditions, condition_value, overall_score, respondent_scores, rung_level
 
@@ -107,28 +110,8 @@ def _(text: Text, language: str) -> str:
     return text.get(language) or text["nl"]
 
 
-#: The workshop's own short texts (kept here, apart from the report texts, which change with the report).
-_TEXTS: Mapping[str, Text] = {
-    "all_dimensions": {"nl": "alle pijlers", "en": "all dimensions"},
-    "gap_name": {"nl": "perceptieverschil", "en": "perception gap"},
-    "ladder_title": {"nl": "De klantgerichtheidsladder", "en": "The customer-centricity ladder"},
-    "top_rung": {"nl": "Dit is de hoogste trede. De opgave is haar vast te houden.",
-                 "en": "This is the highest rung. The task is to hold on to it."},
-    "blocking_intro": {"nl": "Om trede {level} ({rung}) te halen, moet het volgende nog gebeuren:",
-                       "en": "To reach rung {level} ({rung}), the following still has to happen:"},
-    "blocking_min": {"nl": "<strong>{dimension}</strong>: nu {value}, nodig {target} (nog {short} punten)",
-                     "en": "<strong>{dimension}</strong>: now {value}, needed {target} ({short} points to go)"},
-    "blocking_all": {"nl": "<strong>Alle pijlers minstens {target}</strong>: de laagste, {dimension}, staat op {value}",
-                     "en": "<strong>Every dimension at least {target}</strong>: the lowest, {dimension}, is at {value}"},
-    "blocking_gap": {"nl": "<strong>Intern beeld en beeld van {plural} hooguit {target} punten uit elkaar</strong>: "
-                           "het grootste verschil ({dimension}) is {value} punten",
-                     "en": "<strong>Internal view and view of {plural} at most {target} points apart</strong>: "
-                           "the largest gap ({dimension}) is {value} points"},
-    "blocking_missing": {"nl": "<strong>{dimension}</strong>: geen gegevens, dus niet aan te tonen",
-                         "en": "<strong>{dimension}</strong>: no data, so it cannot be shown"},
-    "cover_term": {"nl": "In dit rapport heten de mensen voor wie {name} werkt: <em>{plural}</em>.",
-                   "en": "In this report, the people {name} works for are called <em>{plural}</em>."},
-}
+#: The workshop's own short texts (apart from the report texts, which change with the report).
+_TEXTS: Mapping[str, Text] = workshop_texts()["texts"]
 
 
 def _w(key: str, language: str, **values: Any) -> str:
@@ -158,7 +141,7 @@ def _num(x: float | None, language: str, digits: int = 0) -> str:
 # General: hidden answers and the widget switch
 # ------------------------------------------------------------------------------------------
 
-_ANSWER = {"nl": "Antwoord", "en": "Answer"}
+_ANSWER: Text = workshop_texts()["answer"]
 
 
 def answer_html(answer: str, summary: str | None = None, language: str = "nl") -> str:
@@ -278,97 +261,12 @@ class CustomerWord:
     can_choose: Text
 
 
-CUSTOMER_WORDS: tuple[CustomerWord, ...] = (
-    CustomerWord(
-        {"nl": "klant", "en": "customer"}, ("retail", "overig"),
-        {"nl": "Koopt of neemt af en betaalt ervoor; kan morgen naar de concurrent.",
-         "en": "Buys and pays; can go to a competitor tomorrow."},
-        {"nl": "keuzevrijheid, prijs, gemak, snelheid", "en": "freedom of choice, price, convenience, speed"},
-        {"nl": "ja, meestal", "en": "yes, usually"}),
-    CustomerWord(
-        {"nl": "cliënt", "en": "client"}, ("zorg", "advocatuur"),
-        {"nl": "Een vertrouwensrelatie, vaak langdurig en persoonlijk; de professional adviseert.",
-         "en": "A relationship of trust, often long and personal; the professional advises."},
-        {"nl": "vertrouwen, deskundigheid, zorgvuldigheid, persoonlijke aandacht",
-         "en": "trust, expertise, care, personal attention"},
-        {"nl": "soms; overstappen kost moeite", "en": "sometimes; switching takes effort"}),
-    CustomerWord(
-        {"nl": "patiënt", "en": "patient"}, ("ziekenhuis",),
-        {"nl": "Afhankelijk en vaak kwetsbaar; de zorgverlener weet wat de patiënt niet weet.",
-         "en": "Dependent and often vulnerable; the carer knows what the patient does not."},
-        {"nl": "veiligheid, uitleg, samen beslissen", "en": "safety, explanation, deciding together"},
-        {"nl": "beperkt", "en": "limited"}),
-    CustomerWord(
-        {"nl": "gast", "en": "guest"}, ("horeca",),
-        {"nl": "Komt voor de beleving; je ontvangt iemand in jouw huis.",
-         "en": "Comes for the experience; you welcome someone into your house."},
-        {"nl": "gastvrijheid, sfeer, aandacht, het gevoel welkom te zijn",
-         "en": "hospitality, atmosphere, attention, feeling welcome"},
-        {"nl": "ja", "en": "yes"}),
-    CustomerWord(
-        {"nl": "opdrachtgever", "en": "client (commissioning party)"}, ("bouw", "zakelijk"),
-        {"nl": "Geeft een opdracht en betaalt; een project met afspraken, planning en budget.",
-         "en": "Commissions and pays; a project with agreements, a schedule and a budget."},
-        {"nl": "afspraken nakomen, meedenken, communicatie onderweg",
-         "en": "keeping promises, thinking along, communication along the way"},
-        {"nl": "ja, vóór de opdracht; daarna zit je aan elkaar vast",
-         "en": "yes, before the contract; after that you are tied together"}),
-    CustomerWord(
-        {"nl": "inwoner", "en": "resident"}, ("overheid",),
-        {"nl": "Kan meestal niet kiezen (er is maar één gemeente); heeft rechten en plichten.",
-         "en": "Usually cannot choose (there is only one municipality); has rights and duties."},
-        {"nl": "gelijke behandeling, begrijpelijkheid, bereikbaarheid",
-         "en": "equal treatment, clarity, accessibility"},
-        {"nl": "nee", "en": "no"}),
-)
+CUSTOMER_WORDS: tuple[CustomerWord, ...] = tuple(
+    CustomerWord(w["word"], tuple(w["sectors"]), w["relation"], w["emphasis"], w["can_choose"])
+    for w in workshop_texts()["customer_words"])
 
 #: Who "the customer" is depends on the role you look at: the worksheet of notebook 01.
-CUSTOMER_ROLES: Mapping[str, Mapping[str, Text]] = {
-    "user": {
-        "label": {"nl": "Gebruiker: wie gebruikt het product of de dienst?",
-                  "en": "User: who uses the product or service?"},
-        "retail": {"nl": "de fietser", "en": "the cyclist"},
-        "zorg": {"nl": "de cliënt thuis", "en": "the client at home"},
-        "horeca": {"nl": "de hotelgast", "en": "the hotel guest"},
-        "advocatuur": {"nl": "de cliënt", "en": "the client"},
-        "bouw": {"nl": "de bewoner van het huis", "en": "the resident of the house"},
-        "gemeente": {"nl": "de inwoner of ondernemer", "en": "the resident or business"},
-    },
-    "payer": {
-        "label": {"nl": "Betaler: wie betaalt?", "en": "Payer: who pays?"},
-        "retail": {"nl": "de fietser, of de werkgever (leasefiets)", "en": "the cyclist, or the employer (lease bike)"},
-        "zorg": {"nl": "zorgverzekeraar, gemeente of zorgkantoor", "en": "health insurer, municipality or care office"},
-        "horeca": {"nl": "de gast, of zijn werkgever (zakelijk)", "en": "the guest, or the employer (business)"},
-        "advocatuur": {"nl": "de cliënt, de rechtsbijstandverzekeraar of de overheid (toevoeging)",
-                       "en": "the client, a legal-aid insurer or the state (legal aid)"},
-        "bouw": {"nl": "de opdrachtgever: particulier, corporatie of ontwikkelaar",
-                 "en": "the commissioning party: private person, housing association or developer"},
-        "gemeente": {"nl": "alle belastingbetalers samen", "en": "all taxpayers together"},
-    },
-    "decider": {
-        "label": {"nl": "Beslisser: wie kiest voor jouw organisatie?",
-                  "en": "Decider: who chooses your organisation?"},
-        "retail": {"nl": "de fietser (of de leasemaatschappij)", "en": "the cyclist (or the leasing company)"},
-        "zorg": {"nl": "de cliënt met familie en mantelzorger, soms de indicatiesteller",
-                 "en": "the client with family and carer, sometimes the assessor"},
-        "horeca": {"nl": "de gast, of het reisbureau of boekingsplatform",
-                   "en": "the guest, or the travel agent or booking platform"},
-        "advocatuur": {"nl": "de cliënt, vaak op aanraden van een ander", "en": "the client, often on someone's advice"},
-        "bouw": {"nl": "de opdrachtgever, na een aanbesteding", "en": "the commissioning party, after a tender"},
-        "gemeente": {"nl": "niemand: de inwoner kan niet kiezen", "en": "nobody: residents cannot choose"},
-    },
-    "influencer": {
-        "label": {"nl": "Beïnvloeder: wie praat mee of wordt geraakt?",
-                  "en": "Influencer: who has a say or is affected?"},
-        "retail": {"nl": "vrienden, reviews, de fietsenmaker om de hoek", "en": "friends, reviews, the bike shop round the corner"},
-        "zorg": {"nl": "huisarts, wijkverpleegkundige, familie", "en": "GP, district nurse, family"},
-        "horeca": {"nl": "reviewsites, collega's, reisgenoten", "en": "review sites, colleagues, fellow travellers"},
-        "advocatuur": {"nl": "de wederpartij, de rechter, het netwerk van de cliënt",
-                       "en": "the other party, the court, the client's network"},
-        "bouw": {"nl": "buren, architect, gemeente (vergunning)", "en": "neighbours, architect, municipality (permit)"},
-        "gemeente": {"nl": "gemeenteraad, wijkraad, pers", "en": "council, neighbourhood council, press"},
-    },
-}
+CUSTOMER_ROLES: Mapping[str, Mapping[str, Text]] = workshop_texts()["customer_roles"]
 
 _WORD_COLUMNS = {
     "nl": ("Woord", "Waar je het hoort", "Wat voor relatie", "Nadruk op", "Kan hij of zij kiezen?"),
@@ -460,11 +358,7 @@ def customer_worksheet_html(answers: Mapping[str, str], organisation: str = "", 
 # ------------------------------------------------------------------------------------------
 
 Answer = Literal["friendly", "centric", "both"]
-_ANSWER_NAMES: Mapping[str, Text] = {
-    "friendly": {"nl": "klantvriendelijk", "en": "customer-friendly"},
-    "centric": {"nl": "klantgericht", "en": "customer-centric"},
-    "both": {"nl": "allebei, het hangt ervan af", "en": "both, it depends"},
-}
+_ANSWER_NAMES: Mapping[str, Text] = workshop_texts()["answer_names"]
 
 
 @dataclass(frozen=True)
@@ -476,61 +370,8 @@ class Statement:
     why: Text
 
 
-STATEMENTS: tuple[Statement, ...] = (
-    Statement({"nl": "Een klacht wordt binnen 24 uur beantwoord.", "en": "A complaint is answered within 24 hours."},
-              "friendly", {"nl": "Snel reageren op één klant die aanklopt: praktisch en reactief.",
-                           "en": "Reacting fast to one customer who knocks: practical and reactive."}),
-    Statement({"nl": "Het managementteam bespreekt elk kwartaal het klantonderzoek en kiest twee verbeterpunten.",
-               "en": "Every quarter the management team discusses the customer survey and picks two improvements."},
-              "centric", {"nl": "De richting van de organisatie wordt bijgestuurd op wat klanten zeggen.",
-                          "en": "The organisation's direction is adjusted to what customers say."}),
-    Statement({"nl": "De baliemedewerker blijft vriendelijk, ook als de klant boos is.",
-               "en": "The front-desk employee stays friendly, even when the customer is angry."},
-              "friendly", {"nl": "Goed en vriendelijk helpen in het moment zelf.",
-                           "en": "Helping well and kindly in the moment itself."}),
-    Statement({"nl": "We stoppen met een product waar klanten niet op zitten te wachten en investeren in wat ze wél vragen.",
-               "en": "We stop a product customers do not want and invest in what they do ask for."},
-              "centric", {"nl": "Een strategische keuze op basis van klantwensen, voorbij de individuele klant.",
-                          "en": "A strategic choice based on customer wishes, beyond the individual customer."}),
-    Statement({"nl": "De telefoon wordt opgenomen voordat hij drie keer is overgegaan.",
-               "en": "The phone is answered before the third ring."},
-              "friendly", {"nl": "Een servicenorm voor het contact zelf: operationeel.",
-                           "en": "A service standard for the contact itself: operational."}),
-    Statement({"nl": "We laten klanten weten wat we met hun feedback hebben gedaan ('u vroeg, wij deden').",
-               "en": "We tell customers what we did with their feedback ('you asked, we did')."},
-              "centric", {"nl": "De feedbackcirkel sluiten: luisteren, veranderen en het terugvertellen.",
-                          "en": "Closing the feedback loop: listen, change and report back."}),
-    Statement({"nl": "Een medewerker lost het probleem van de klant in één keer op.",
-               "en": "An employee solves the customer's problem the first time."},
-              "friendly", {"nl": "Uitstekende service voor deze klant, nu. Nog geen koerswijziging.",
-                           "en": "Excellent service for this customer, now. Not yet a change of course."}),
-    Statement({"nl": "We ontwerpen het nieuwe aanmeldproces samen met een groep klanten.",
-               "en": "We design the new sign-up process together with a group of customers."},
-              "centric", {"nl": "Klanten bepalen mee hoe de organisatie werkt.",
-                          "en": "Customers help decide how the organisation works."}),
-    Statement({"nl": "We weten welke groepen klanten we hebben en stemmen ons aanbod per groep af.",
-               "en": "We know which groups of customers we have and tailor our offer to each group."},
-              "centric", {"nl": "Klantkennis en segmentatie sturen het aanbod: strategisch.",
-                          "en": "Customer knowledge and segmentation steer the offer: strategic."}),
-    Statement({"nl": "Na een klacht belt iemand de klant terug om te vragen of het nu goed is.",
-               "en": "After a complaint someone calls the customer back to ask whether all is well now."},
-              "friendly", {"nl": "Nazorg voor één klant: goede service, nog steeds reactief. Het wordt klantgericht als "
-                                 "je de klachten samen analyseert en de oorzaak wegneemt.",
-                           "en": "Aftercare for one customer: good service, still reactive. It becomes customer-centric "
-                                 "when you analyse the complaints together and remove the cause."}),
-    Statement({"nl": "Medewerkers mogen zelf besluiten een klant buiten de regels om te helpen.",
-               "en": "Employees may decide themselves to help a customer outside the rules."},
-              "both", {"nl": "Het helpen zelf is klantvriendelijk; dat de leiding het toestaat en aanmoedigt is een "
-                             "keuze voor een klantgerichte cultuur.",
-                       "en": "The helping itself is customer-friendly; that management allows and encourages it is a "
-                             "choice for a customer-centric culture."}),
-    Statement({"nl": "We vragen klanten niet om hun mening, maar we hebben wel een mooie klachtenprocedure.",
-               "en": "We do not ask customers for their opinion, but we do have a fine complaints procedure."},
-              "friendly", {"nl": "Een klachtenprocedure helpt wie zich meldt. Wie niet vraagt, weet niet wat de "
-                                 "zwijgende meerderheid wil.",
-                           "en": "A complaints procedure helps those who speak up. If you do not ask, you do not know "
-                                 "what the silent majority wants."}),
-)
+STATEMENTS: tuple[Statement, ...] = tuple(Statement(x["text"], x["answer"], x["why"])
+                                          for x in workshop_texts()["statements"])
 
 
 def statements_html(statements: Sequence[Statement] = STATEMENTS, language: str = "nl") -> str:
@@ -919,32 +760,9 @@ class Scenario:
     expected_level: int
 
 
-SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("loket", {"nl": "Het vriendelijke loket", "en": "The friendly front desk"},
-             {"nl": "Snelle, vriendelijke service; verder wordt er weinig gemeten of gestuurd.",
-              "en": "Fast, friendly service; little else is measured or steered."},
-             dict(knowledge=45, service=68, experience=50, loyalty=48, listening=42, strategy=40, ethics=55), 8, 2),
-    Scenario("strategie", {"nl": "Mooie strategie, matige service", "en": "Fine strategy, poor service"},
-             {"nl": "De directie praat over de klant en luistert goed, maar de klantenservice haalt de basis niet.",
-              "en": "Management talks customers and listens well, but customer service misses the basics."},
-             dict(knowledge=72, service=50, experience=66, loyalty=70, listening=72, strategy=80, ethics=72), 6, 1),
-    Scenario("meten", {"nl": "Meten is weten", "en": "Measuring is knowing"},
-             {"nl": "Goede service, luistert systematisch en kent de klantreis; de koers volgt nog niet.",
-              "en": "Good service, listens systematically and knows the journey; the course does not follow yet."},
-             dict(knowledge=62, service=68, experience=60, loyalty=56, listening=62, strategy=52, ethics=58), 8, 3),
-    Scenario("gericht", {"nl": "Klantgericht", "en": "Customer-centric"},
-             {"nl": "Stuurt op klantwensen, sluit de feedbackcirkel en gaat zorgvuldig met gegevens om.",
-              "en": "Steers by customer wishes, closes the feedback loop and handles data with care."},
-             dict(knowledge=68, service=72, experience=66, loyalty=66, listening=70, strategy=70, ethics=68), 7, 4),
-    Scenario("blind", {"nl": "De blinde vlek", "en": "The blind spot"},
-             {"nl": "Hoge scores overal, maar medewerkers zijn veel positiever dan klanten.",
-              "en": "High scores everywhere, but employees are far more positive than customers."},
-             dict(knowledge=78, service=80, experience=76, loyalty=78, listening=78, strategy=80, ethics=78), 22, 4),
-    Scenario("gedreven", {"nl": "Klantgedreven", "en": "Customer-driven"},
-             {"nl": "Klantgerichtheid is de cultuur; intern beeld en klantbeeld komen overeen.",
-              "en": "Customer centricity is the culture; internal and customer views agree."},
-             dict(knowledge=80, service=84, experience=79, loyalty=80, listening=81, strategy=80, ethics=82), 4, 5),
-)
+SCENARIOS: tuple[Scenario, ...] = tuple(
+    Scenario(x["key"], x["name"], x["story"], x["scores"], x["gap"], x["expected_level"])
+    for x in workshop_texts()["scenarios"])
 
 
 def scenario(key: str) -> Scenario:
@@ -1102,10 +920,7 @@ def load_demos(clients: Sequence[str] | None = None, root: str | Path = DEMO_ROO
     return {k: load_demo(k, root, draws) for k in keys}
 
 
-_SOURCE_NAMES = {"customer_survey": {"nl": "klantonderzoek", "en": "customer survey"},
-                 "employee_survey": {"nl": "medewerkersonderzoek", "en": "employee survey"},
-                 "tickets": {"nl": "servicegegevens (tickets)", "en": "service data (tickets)"},
-                 "customers": {"nl": "klantenbestand", "en": "customer base"}}
+_SOURCE_NAMES: Mapping[str, Text] = workshop_texts()["source_names"]
 
 
 def source_overview(a: Assessment, language: str = "nl") -> pd.DataFrame:
@@ -1273,12 +1088,7 @@ def compare_assessments(before: Assessment, after: Assessment, language: str = "
 # 05 Wat vinden jouw klanten belangrijk?
 # ------------------------------------------------------------------------------------------
 
-QUADRANT_LABELS: Mapping[str, Text] = {
-    "concentrate_here": {"nl": "Hier verbeteren", "en": "Concentrate here"},
-    "keep_up": {"nl": "Zo houden", "en": "Keep up the good work"},
-    "low_priority": {"nl": "Lage prioriteit", "en": "Low priority"},
-    "possible_overkill": {"nl": "Mogelijk te veel van het goede", "en": "Possible overkill"},
-}
+QUADRANT_LABELS: Mapping[str, Text] = workshop_texts()["quadrant_labels"]
 
 
 def importance_table(a: Assessment, language: str = "nl") -> pd.DataFrame:

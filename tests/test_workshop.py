@@ -541,3 +541,25 @@ def test_readme_rungs_of_the_demo_organisations_are_right(demos):
     for key, a in demos.items():
         row = next(line for line in readme.splitlines() if line.startswith(f"| `{key}` |"))
         assert row.split("|")[5].strip().startswith(f"{a.rung.level} "), (key, row)
+
+
+def test_workshop_content_has_every_text_in_both_languages():
+    """texts/workshop.yaml is what a trainer edits: every text there has a Dutch and an English
+    version, and every statement's answer is one the sorting exercise knows."""
+    from klantladder.i18n import workshop_texts
+
+    def texts(node, path=""):
+        if isinstance(node, dict) and set(node) & {"nl", "en"}:
+            yield path, node
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                yield from texts(v, f"{path}.{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                yield from texts(v, f"{path}[{i}]")
+
+    found = list(texts(workshop_texts()))
+    assert len(found) > 100
+    for path, text in found:
+        assert set(text) == {"nl", "en"} and all(str(v).strip() for v in text.values()), path
+    assert {s.answer for s in ws.STATEMENTS} <= set(workshop_texts()["answer_names"])
