@@ -389,7 +389,10 @@ class _Kernel:
         # an earlier notebook are skipped.
         kc = km.client()
         kc.allow_stdin = False
-        kc.start_channels()
+        # No heartbeat channel: a client made by its manager asks the manager whether the kernel
+        # lives, and the heartbeat's thread could still be opening its socket when a kernel that
+        # failed to start is shut down at once.
+        kc.start_channels(hb=False)
         self.kc = kc
         # Requests queue in ZeroMQ until the kernel is listening: the preload starts the moment
         # the kernel is up, while the caller does other work.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import time
 from pathlib import Path
 
 import nbformat
@@ -136,6 +137,19 @@ def test_kernel_is_replaced_after_an_error_and_after_max_uses(tmp_path):
     # the partial notebook was written despite request_save_on_cell_execute=False
     failed = nbformat.read(str(tmp_path / "4.ipynb"), as_version=4)
     assert any(o.get("ename") == "ValueError" for c in failed.cells for o in c.get("outputs", []))
+
+
+def test_a_kernel_that_dies_in_a_notebook_fails_it_quickly_and_the_next_gets_a_new_one(tmp_path):
+    ok = _notebook(tmp_path / "ok.ipynb", "import os\nprint(os.getpid())")
+    dies = _notebook(tmp_path / "dies.ipynb", "import os\nos._exit(3)")
+    engine.shutdown_all()
+    before = int(_run(ok, tmp_path / "1.ipynb").cells[-1].outputs[0]["text"])
+    start = time.monotonic()
+    with pytest.raises(Exception, match="(?i)dead|died"):
+        _run(dies, tmp_path / "2.ipynb")
+    assert time.monotonic() - start < 30  # noticed by the manager, not by a cell timeout
+    after = int(_run(ok, tmp_path / "3.ipynb").cells[-1].outputs[0]["text"])
+    assert after != before and engine.last_run()["kernel_use"] == 1
 
 
 def test_a_failed_kernel_start_is_retried(monkeypatch):
