@@ -97,7 +97,7 @@ class Assessment:
         cfg = self.data.config
         if not language or language == cfg.language:
             return self
-        data = replace(self.data, config=replace(cfg, language=language, customer_term=cfg.term_in(language)))
+        data = replace(self.data, config=replace(cfg, language=language))
         return replace(self, data=data)
 
     def snapshot(self) -> WaveSnapshot:

@@ -50,7 +50,6 @@ class ClientConfig:
     client_id: str
     name: str
     sector: str
-    customer_term: tuple[str, str]
     language: str
     wave: str
     reference_date: dt.date | None
@@ -69,6 +68,11 @@ class ClientConfig:
     def term_in(self, language: str) -> tuple[str, str]:
         """The customer word in ``language``: the client's own where it gave one, else the sector's."""
         return self.customer_terms.get(language) or sector_terms(self.sector, language)
+
+    @property
+    def customer_term(self) -> tuple[str, str]:
+        """The customer word (singular, plural) in the report's language."""
+        return self.term_in(self.language)
 
 
 def safe_name(text: str) -> str:
@@ -251,7 +255,6 @@ def load_client_config(folder: str | Path) -> ClientConfig:
                    f"language '{language}' is not supported; choose nl or en.")
     sector = str(raw.get("sector", "overig")).lower()
     terms = _customer_terms(raw, language, file)
-    term_pair = terms.get(language) or sector_terms(sector, language)
     ref = raw.get("reference_date")
     if ref is not None and not isinstance(ref, dt.date):
         try:
@@ -298,7 +301,7 @@ def load_client_config(folder: str | Path) -> ClientConfig:
     model = raw.get("model")
     return ClientConfig(
         folder=folder, client_id=safe_name(folder.resolve().name), name=str(raw.get("name", folder.name)),
-        sector=sector, customer_term=term_pair, customer_terms=terms, language=language, wave=str(raw.get("wave", "")),
+        sector=sector, customer_terms=terms, language=language, wave=str(raw.get("wave", "")),
         reference_date=ref, customer_survey_invited=invited, sla=sla, min_group_size=min_n,
         model=(folder / model) if model else None, kpi_scales=raw.get("kpi_scales") or {},
         use_derived_weights=bool(raw.get("use_derived_weights", False)), sources=sources,
