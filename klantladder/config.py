@@ -17,7 +17,7 @@ import yaml
 
 from .errors import Finding, InputError
 
-__all__ = ["SOURCES", "SourceConfig", "ClientConfig", "load_client_config", "sector_terms", "safe_name"]
+__all__ = ["SOURCES", "SourceConfig", "ClientConfig", "load_client_config", "sector_terms", "sectors", "safe_name"]
 
 SOURCES = ("customer_survey", "employee_survey", "tickets", "customers")
 EXTENSIONS = (".csv", ".xlsx", ".parquet", ".sav", ".tsv", ".txt")
@@ -82,13 +82,14 @@ def safe_name(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _sectors() -> dict[str, Any]:
+def sectors() -> dict[str, Any]:
+    """Every sector klantladder knows (``texts/sectors.yaml``): its label and customer word per language."""
     return yaml.safe_load((resources.files("klantladder") / "texts" / "sectors.yaml").read_text("utf-8"))
 
 
 def sector_terms(sector: str, language: str) -> tuple[str, str]:
     """The sector's word for its customer (singular, plural) in ``language``."""
-    entry = _sectors().get(sector, _sectors()["overig"])
+    entry = sectors().get(sector, sectors()["overig"])
     return tuple(entry["term"].get(language, entry["term"]["nl"]))  # type: ignore[return-value]
 
 
@@ -115,7 +116,7 @@ def _customer_terms(raw: Mapping[str, Any], language: str, file: str) -> dict[st
 
 
 def sector_label(sector: str, language: str) -> str:
-    entry = _sectors().get(sector)
+    entry = sectors().get(sector)
     return entry["label"].get(language, sector) if entry else sector
 
 

@@ -52,17 +52,15 @@ import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from html import escape
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import stats
 
 from .assess import DRAWS, Assessment, assess, assess_folder
-from .config import sector_label, sector_terms
+from .config import sector_label, sector_terms, sectors
 from .demo import DEMO_CLIENTS, DemoProfile
 from .i18n import fmt_number, fmt_percent, t, workshop_texts
 from .model import Condition, Model, default_model
@@ -274,15 +272,6 @@ _WORD_COLUMNS = {
 }
 
 
-@lru_cache(maxsize=1)
-def _sectors() -> dict[str, Any]:
-    return yaml.safe_load((resources.files("klantladder") / "texts" / "sectors.yaml").read_text("utf-8"))
-
-
-def _sector_keys() -> tuple[str, ...]:
-    return tuple(_sectors())
-
-
 def customer_words_table(language: str = "nl") -> pd.DataFrame:
     """The words for "the customer" (klant, cliënt, patiënt, gast, opdrachtgever, inwoner) and
     what each says about the relationship: one row per word."""
@@ -295,7 +284,7 @@ def customer_words_table(language: str = "nl") -> pd.DataFrame:
 def sector_words_table(language: str = "nl") -> pd.DataFrame:
     """Every sector klantladder knows, with the word its reports use for the customer."""
     head = {"nl": ("Sector", "Enkelvoud", "Meervoud"), "en": ("Sector", "Singular", "Plural")}[language]
-    rows = [(sector_label(s, language), *sector_terms(s, language)) for s in _sector_keys()]
+    rows = [(sector_label(s, language), *sector_terms(s, language)) for s in sectors()]
     return pd.DataFrame(rows, columns=list(head))
 
 
@@ -310,7 +299,7 @@ def demo_clients_table(language: str = "nl", profiles: Sequence[DemoProfile] = t
 
 def _plural(word: str, language: str) -> str:
     """The plural (in ``language``) of a Dutch customer word, from the sector table."""
-    for entry in _sectors().values():
+    for entry in sectors().values():
         if entry["term"]["nl"][0] == word:
             return entry["term"].get(language, entry["term"]["nl"])[1]
     return f"{word}en" if language == "nl" else f"{word}s"

@@ -92,12 +92,12 @@ def test_customer_words_cover_the_sector_words_in_both_languages():
 
 
 def test_sector_words_table_follows_sector_terms():
-    from klantladder.config import sector_terms
+    from klantladder.config import sector_terms, sectors
 
     table = ws.sector_words_table("nl")
     assert "patiënt" in set(table["Enkelvoud"]) and "gasten" in set(table["Meervoud"])
     assert len(table) >= 6
-    assert tuple(table.iloc[0, 1:]) == sector_terms(ws._sector_keys()[0], "nl")
+    assert tuple(table.iloc[0, 1:]) == sector_terms(next(iter(sectors())), "nl")
 
 
 def test_the_report_sentence_uses_each_demo_organisations_word():
