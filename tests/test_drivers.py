@@ -26,6 +26,7 @@ REAL = Path(__file__).resolve().parents[2] / "shared" / "real-data"
 
 def _data(n: int = 300, p: int = 4, seed: int = 0, rho: float = 0.4) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
+    rho = max(rho, -1 / (p - 1) + 0.05) if p > 1 else rho  # an equicorrelation matrix is valid down to -1/(p-1)
     cov = np.full((p, p), rho) + (1 - rho) * np.eye(p)
     x = rng.multivariate_normal(np.zeros(p), cov, size=n) * rng.uniform(0.5, 3, size=p) + 5
     y = x @ np.linspace(1, 0.1, p) + rng.normal(scale=2.0, size=n)
