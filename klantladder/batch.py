@@ -53,6 +53,7 @@ from typing import Any, Iterator, Sequence
 from . import __version__
 from .config import EXTENSIONS, SOURCES, load_client_config, safe_name
 from .errors import KlantladderError, UsageError
+from .memory import keep_freed_memory
 
 __all__ = ["Job", "discover", "run_batch", "run_job", "BatchResult", "Progress", "MANIFEST", "LOCK_FILE",
            "PORTFOLIO_HTML", "DEFAULT_KERNEL_MAX_USES", "job_hash", "clean_leftovers"]
@@ -314,6 +315,7 @@ def _warm_worker(params: dict) -> None:
 def _init_local_worker(params: dict, parent_pid: int) -> None:
     """Initializer of a local worker process: ignore Ctrl-C (the parent decides), die with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    keep_freed_memory()  # before the first thread (a forked worker has it from the command line already)
 
     def watch() -> None:
         while True:
