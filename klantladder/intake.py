@@ -328,9 +328,9 @@ def _categorical_pseudonyms(hashes: np.ndarray, missing: np.ndarray) -> pd.Categ
     """The pseudonyms of repeating ids as a categorical: codes plus the distinct pseudonyms."""
     if missing.any():
         codes = np.full(hashes.size, -1, dtype=np.int64)
-        codes[~missing], uniques = pd.factorize(hashes[~missing])
+        codes[~missing], uniques = privacy.factorize_hashes(hashes[~missing])
     else:
-        codes, uniques = pd.factorize(hashes)
+        codes, uniques = privacy.factorize_hashes(hashes)
     categories = pd.Index(pd.array(privacy.pseudonym_text(np.asarray(uniques, dtype=np.uint64)), dtype="str"))
     return pd.Categorical.from_codes(codes, categories=categories)
 

@@ -12,6 +12,11 @@ is not trimmed back below 1 GiB of free space (``M_TRIM_THRESHOLD``), all thread
 (jemalloc or mimalloc), which already reuses what it frees. The memory at the peak is what it
 was; the process just keeps it until it ends.
 
+It also stops NumPy from asking for transparent huge pages for its large arrays. Where the
+kernel compacts memory to serve such a request at once (``defrag`` set to ``madvise``, Debian's
+default), each first touch of a 2 MiB page can wait for compaction: on a large client that made
+scoring a third slower, and its duration varied from run to run by a second.
+
 It is a setting for a whole process, so klantladder's own processes call it once at their start
 (the command line, each batch worker); a notebook or program that imports klantladder keeps its
 own settings. Elsewhere than on glibc (macOS, Windows, musl) it changes nothing.
@@ -49,6 +54,16 @@ def _glibc() -> ctypes.CDLL | None:
     return libc
 
 
+def _no_huge_pages_for_numpy() -> None:
+    """NumPy's large arrays without the transparent-huge-page request (see the module)."""
+    import numpy as np
+
+    core = getattr(np, "_core", None) or getattr(np, "core", None)
+    setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
+    if setter is not None:
+        setter(False)
+
+
 def keep_freed_memory() -> bool:
     """Keep freed memory in this process for reuse (see the module). Call it once, early, before
     the process starts threads; later calls do nothing. Returns True if the settings took effect
@@ -60,5 +75,6 @@ def keep_freed_memory() -> bool:
     if libc is None:
         return False
     ok = all(libc.mallopt(option, value) == 1 for option, value in _SETTINGS)
+    _no_huge_pages_for_numpy()
     _done = ok
     return ok

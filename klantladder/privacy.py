@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from .errors import Finding, InputError
 from .readers import text_array
-from .siphash import siphash24
+from .siphash import _hashing, siphash24
 
 __all__ = [
     "KEY_ENV",
@@ -47,6 +47,7 @@ __all__ = [
     "id_text",
     "pseudonym_hashes",
     "pseudonym_text",
+    "factorize_hashes",
     "pseudonymise",
     "MASKS",
     "mask_text",
@@ -170,18 +171,35 @@ def pseudonym_hashes(text: pa.Array, key: bytes) -> tuple[np.ndarray, np.ndarray
 
 
 def pseudonym_text(hashes: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
-    """``p_`` + the 16 lower-case hex digits of each hash, as an Arrow string array (null where missing)."""
+    """``p_`` + the 16 lower-case hex digits of each hash, as an Arrow ``large_string`` array (what
+    pandas' text columns hold, so no conversion follows; null where missing)."""
     hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
     n = hashes.size
     chars = np.empty((n, 18), dtype=np.uint8)
-    chars[:, 0], chars[:, 1] = ord("p"), ord("_")
-    quarters = hashes.astype(">u8").view(">u2").astype(np.uint16)  # most significant 16 bits first
-    chars[:, 2:] = _HEX4[quarters].view(np.uint8).reshape(n, 16)
-    offsets = np.arange(0, 18 * (n + 1), 18, dtype=np.int32)
+    if _hashing is not None:  # the compiled loop (klantladder.siphash): same text
+        _hashing.pseudonym_text(hashes, chars)
+    else:
+        chars[:, 0], chars[:, 1] = ord("p"), ord("_")
+        quarters = hashes.astype(">u8").view(">u2").astype(np.uint16)  # most significant 16 bits first
+        chars[:, 2:] = _HEX4[quarters].view(np.uint8).reshape(n, 16)
+    offsets = np.arange(0, 18 * (n + 1), 18, dtype=np.int64)
     validity = None
     if missing is not None and missing.any():
         validity = pa.array(~missing).buffers()[1]
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars), validity)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars), validity)
+
+
+def factorize_hashes(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values of 64-bit hashes in order of first appearance, as
+    :func:`pandas.factorize` gives them (with the compiled loop where it is built)."""
+    hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
+    if _hashing is None:
+        codes, uniques = pd.factorize(hashes)
+        return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=np.uint64)
+    codes = np.empty(hashes.size, dtype=np.int64)
+    uniques = np.empty(hashes.size, dtype=np.uint64)
+    count = _hashing.factorize_u64(hashes, codes, uniques)
+    return codes, uniques[:count].copy()
 
 
 def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:

@@ -5,8 +5,10 @@ keyed hashing of short messages: without the key its outputs can be neither comp
 inverted. :func:`siphash24` hashes every value of a text or binary column at once with NumPy
 (millions of values in a fraction of a second, without a Python object per value): the messages
 are cut into little-endian 64-bit words, grouped by their number of words, and the SipRounds run
-on whole blocks of rows. The output equals the reference implementation's, checked against the
-paper's test vectors in the tests.
+on whole blocks of rows. Where the package's compiled part is built (``klantladder._hashing``,
+compiled at install when a C compiler is there) the same function runs as a C loop without the
+interpreter lock, about ten times faster. Both give the reference implementation's output,
+checked against the paper's test vectors in the tests.
 
 Reference: Aumasson, J.-P., & Bernstein, D. J. (2012). SipHash: a fast short-input PRF.
 *INDOCRYPT 2012*, LNCS 7668, 489-508.
@@ -17,7 +19,15 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["siphash24"]
+__all__ = ["siphash24", "COMPILED"]
+
+try:
+    from . import _hashing
+except ImportError:  # not built: the NumPy loops below do the same
+    _hashing = None
+
+#: Whether the compiled loop is used (see the module docstring).
+COMPILED = _hashing is not None
 
 _U = np.uint64
 _INIT = (_U(0x736F6D6570736575), _U(0x646F72616E646F6D), _U(0x6C7967656E657261), _U(0x7465646279746573))
@@ -90,7 +100,7 @@ def _message_words(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, n_
     return words
 
 
-def siphash24(values: pa.Array, key: bytes) -> np.ndarray:
+def siphash24(values: pa.Array, key: bytes, *, compiled: bool | None = None) -> np.ndarray:
     """SipHash-2-4 under the 16-byte ``key`` of every value (its bytes; text as UTF-8).
 
     Parameters
@@ -100,6 +110,9 @@ def siphash24(values: pa.Array, key: bytes) -> np.ndarray:
         message (mask it afterwards).
     key : bytes
         16 bytes.
+    compiled : bool, optional
+        Use the compiled loop (True) or NumPy (False); by default the compiled one where it is
+        built. Both give the same hashes.
 
     Returns
     -------
@@ -117,11 +130,22 @@ def siphash24(values: pa.Array, key: bytes) -> np.ndarray:
     buffers = values.buffers()
     offsets = np.frombuffer(buffers[1], dtype=np.int64 if large else np.int32)[values.offset:values.offset + n + 1]
     data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(1, np.uint8)
+    nulls = np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool) if values.null_count else None
+    k0, k1 = _U(int.from_bytes(key[:8], "little")), _U(int.from_bytes(key[8:], "little"))
+    if compiled is None:
+        compiled = COMPILED
+    if compiled:
+        if _hashing is None:
+            raise RuntimeError("klantladder._hashing is not built")
+        out = np.empty(n, dtype=_U)
+        _hashing.siphash24(np.ascontiguousarray(offsets), offsets.itemsize, data, int(k0), int(k1), out)
+        if nulls is not None:  # a null is the empty message, whatever bytes its offsets span
+            out[nulls] = siphash24(pa.array([b""]), key, compiled=True)[0]
+        return out
     starts = offsets[:-1]
     lengths = np.diff(offsets)
-    if values.null_count:
-        lengths[np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = 0
-    k0, k1 = _U(int.from_bytes(key[:8], "little")), _U(int.from_bytes(key[8:], "little"))
+    if nulls is not None:
+        lengths[nulls] = 0
     n_words = (lengths >> 3) + 1
     out = np.empty(n, dtype=_U)
     counts = np.bincount(n_words)
