@@ -332,7 +332,8 @@ def _categorical_pseudonyms(hashes: np.ndarray, missing: np.ndarray) -> pd.Categ
     else:
         codes, uniques = privacy.factorize_hashes(hashes)
     categories = pd.Index(pd.array(privacy.pseudonym_text(np.asarray(uniques, dtype=np.uint64)), dtype="str"))
-    return pd.Categorical.from_codes(codes, categories=categories)
+    # the codes are in range and the pseudonyms of distinct hashes distinct: nothing to validate
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False)
 
 
 def _pseudonym_column(name: str, s: pd.Series, key: bytes, source: str) -> tuple[pd.Series, IdHashes]:
@@ -666,7 +667,7 @@ def _survey_rules(df: pd.DataFrame, specs: dict[str, ColumnSpec], col: _Collecto
     answers = [c for c in df.columns if specs.get(c) is not None and specs[c].kind == "likert"]
     if not answers:
         return df
-    empty = df[answers].isna().all(axis=1)
+    empty = pd.Series(np.logical_and.reduce([df[c].isna().to_numpy() for c in answers]), index=df.index)
     col.add("no_answers", "warning",
             "rij zonder een enkel antwoord (een afgebroken of lege respons); apart gezet.",
             "row without a single answer (an abandoned or empty response); set aside.", None, empty, reject=True)

@@ -3,9 +3,10 @@
 Pseudonyms are a keyed hash of the identifier (SipHash-2-4, a pseudorandom function designed
 for keyed hashing, under a 128-bit key derived from the project key with HMAC-SHA256), so the
 same customer gets the same pseudonym in every file and every run of a project and nobody
-without the key can recompute or invert them. The hash is vectorised: millions of ids take about
-a second. Pseudonymised data is still personal data under the AVG: keep it as carefully as the
-raw data.
+without the key can recompute or invert them. The hash runs over whole columns at once, as a
+compiled loop where the package's compiled part is built (:mod:`klantladder.siphash`), else with
+NumPy: five million ids take a tenth of a second, or about half a second. Pseudonymised data
+is still personal data under the AVG: keep it as carefully as the raw data.
 
 **The key** lives outside the repository and outside client folders: in the file named by the
 environment variable ``KLANTLADDER_KEY_FILE`` if that is set, else in
@@ -207,7 +208,7 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
 
     The id is taken as its canonical text (:func:`id_text`: stripped; an integral number as its
     integer, so ``12``, ``"12"`` and ``12.0`` agree; ``"012"`` stays different). Missing and blank
-    stay missing. Deterministic for a key and vectorised: millions of ids take about a second.
+    stay missing. Deterministic for a key and vectorised (see the module).
     """
     hashes, missing = pseudonym_hashes(id_text(values), key)
     return pd.Series(pseudonym_text(hashes, missing), index=values.index, name=values.name, dtype="str")
