@@ -47,13 +47,16 @@ keep_freed_memory()
 from klantladder.config import load_client_config
 from klantladder.readers import read_table
 cfg = load_client_config(sys.argv[1])
-start = time.perf_counter()
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+cpu0, start = cpu(), time.perf_counter()
 rows = 0
 for source in cfg.sources.values():
     if source.path is not None:
         rows += len(read_table(source.path))
 seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "rows": rows,
+print(json.dumps({"seconds": seconds, "rows": rows, "cpu": cpu() - cpu0,
                   "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 """
 
@@ -67,13 +70,16 @@ if profile:
     import cProfile, pstats
     prof = cProfile.Profile()
     prof.enable()
-start = time.perf_counter()
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+cpu0, start = cpu(), time.perf_counter()
 a = assess_folder(sys.argv[1])
-seconds = time.perf_counter() - start
+seconds, cpu_seconds = time.perf_counter() - start, cpu() - cpu0
 if profile:
     prof.disable()
     pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
-print(json.dumps({"seconds": seconds, "rung": a.rung.level, "regimes": a.regimes,
+print(json.dumps({"seconds": seconds, "cpu": cpu_seconds, "rung": a.rung.level, "regimes": a.regimes,
                   "overall": [a.overall.value, a.overall.ci_low, a.overall.ci_high],
                   "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 """
@@ -103,6 +109,8 @@ def run(folder: Path, repeat: int, profile: bool = False) -> dict:
     score_s = statistics.median(s["seconds"] for s in scores if not (profile and s is scores[0])) \
         if repeat > 1 or not profile else scores[0]["seconds"]
     return {"read_seconds": read_s, "score_seconds": score_s, "ratio": score_s / read_s,
+            "read_cpu": statistics.median(r["cpu"] for r in reads),
+            "score_cpu": statistics.median(s["cpu"] for s in scores),
             "score_maxrss": max(s["maxrss"] for s in scores), "read_maxrss": max(r["maxrss"] for r in reads),
             "rows": reads[0]["rows"], "runs": {"read": [r["seconds"] for r in reads],
                                                 "score": [s["seconds"] for s in scores]},
@@ -132,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"(a) reading the files (read_table):  {r['read_seconds']:.2f} s   runs {[round(x, 2) for x in r['runs']['read']]}")
     print(f"(b) intake + scoring (assess_folder): {r['score_seconds']:.2f} s   runs {[round(x, 2) for x in r['runs']['score']]}")
     print(f"ratio (b)/(a): {r['ratio']:.2f}  (SPEC: at most {MAX_RATIO:g})")
+    print(f"processor time (user + system, all threads): (a) {r['read_cpu']:.2f} s, (b) {r['score_cpu']:.2f} s; "
+          f"ratio {r['score_cpu'] / r['read_cpu']:.2f}")
     print(f"peak memory of (b): {r['score_maxrss'] / gb:.2f} GB  (reading alone {r['read_maxrss'] / gb:.2f} GB; "
           f"SPEC: under {MAX_BYTES / gb:g} GB)")
     print(f"rung {r['rung']}, overall {r['overall'][0]:.2f} [{r['overall'][1]:.2f}, {r['overall'][2]:.2f}], "

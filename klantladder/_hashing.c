@@ -14,6 +14,12 @@
  *   factorize_u64(values, codes, uniques) -> int
  *       codes and distinct values of uint64 values in order of first appearance (as
  *       pandas.factorize); returns the number of distinct values.
+ *   packed_counts(codes, arrays, bits, total)
+ *       per code, the number of true rows of each boolean array (a tuple of uint8/bool buffers),
+ *       packed: array ``i`` adds ``1 << (bits * i)`` to ``total[code]`` (int64).
+ *   counting_order(codes, k, order)
+ *       the stable order of int64 codes in [0, k) (a counting sort: rows by code, then in row
+ *       order), written into ``order``.
  *
  * Every loop runs without the interpreter lock.
  */
@@ -142,7 +148,12 @@ static PyObject *py_pseudonym_text(PyObject *self, PyObject *args) {
 
 /* Open addressing on a table that grows with the number of distinct values (kept at most half
  * full), so that it stays small enough for the processor's caches when values repeat a lot. A slot
- * holds 1 + the code of its value (0: empty); the value itself is read from ``uniques``. */
+ * holds a value and 1 + its code (0: empty), so a lookup touches one place in memory. */
+typedef struct {
+    uint64_t value;
+    int64_t code; /* 1 + the code; 0: empty */
+} slot_t;
+
 static size_t slot_of(uint64_t x, size_t mask) {
     return (size_t)(((x ^ (x >> 29)) * 0xbf58476d1ce4e5b9ULL) >> 20) & mask;
 }
@@ -157,7 +168,7 @@ static PyObject *py_factorize_u64(PyObject *self, PyObject *args) {
         goto done;
     }
     size_t size = 1 << 12;
-    int64_t *slots = (int64_t *)calloc(size, sizeof(int64_t));
+    slot_t *slots = (slot_t *)calloc(size, sizeof(slot_t));
     if (slots == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -173,28 +184,30 @@ static PyObject *py_factorize_u64(PyObject *self, PyObject *args) {
         uint64_t x = v[i];
         size_t j = slot_of(x, mask);
         for (;;) {
-            int64_t s = slots[j];
-            if (s == 0) {
-                slots[j] = count + 1;
+            slot_t *s = &slots[j];
+            if (s->code == 0) {
+                s->value = x;
+                s->code = count + 1;
                 u[count] = x;
                 c[i] = count++;
                 break;
             }
-            if (u[s - 1] == x) {
-                c[i] = s - 1;
+            if (s->value == x) {
+                c[i] = s->code - 1;
                 break;
             }
             j = (j + 1) & mask;
         }
-        if ((size_t)count * 2 > size) { /* grow: put every distinct value in a table twice the size */
+        if ((size_t)count * 2 > size) { /* grow: every distinct value into a table twice the size */
             size_t bigger = size * 2;
-            int64_t *grown = (int64_t *)calloc(bigger, sizeof(int64_t));
+            slot_t *grown = (slot_t *)calloc(bigger, sizeof(slot_t));
             if (grown == NULL) { nomem = 1; break; }
             size_t m = bigger - 1;
             for (int64_t k = 0; k < count; k++) {
                 size_t q = slot_of(u[k], m);
-                while (grown[q] != 0) q = (q + 1) & m;
-                grown[q] = k + 1;
+                while (grown[q].code != 0) q = (q + 1) & m;
+                grown[q].value = u[k];
+                grown[q].code = k + 1;
             }
             free(slots);
             slots = grown;
@@ -216,10 +229,100 @@ done:
     return result;
 }
 
+static PyObject *py_counting_order(PyObject *self, PyObject *args) {
+    Py_buffer codes, order;
+    Py_ssize_t k;
+    if (!PyArg_ParseTuple(args, "y*nw*", &codes, &k, &order)) return NULL;
+    Py_ssize_t n = codes.len / 8;
+    PyObject *result = NULL;
+    int64_t *next = NULL;
+    if (order.len < n * 8 || k < 0) {
+        PyErr_SetString(PyExc_ValueError, "output too small");
+        goto done;
+    }
+    next = (int64_t *)calloc((size_t)k + 1, sizeof(int64_t));
+    if (next == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const int64_t *c = (const int64_t *)codes.buf;
+    int64_t *o = (int64_t *)order.buf;
+    int bad = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (c[i] < 0 || c[i] >= k) { bad = 1; break; }
+        next[c[i] + 1]++;
+    }
+    if (!bad) {
+        for (Py_ssize_t j = 1; j <= k; j++) next[j] += next[j - 1];
+        for (Py_ssize_t i = 0; i < n; i++) o[next[c[i]]++] = i;
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "a code outside [0, k)");
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    free(next);
+    PyBuffer_Release(&codes);
+    PyBuffer_Release(&order);
+    return result;
+}
+
+static PyObject *py_packed_counts(PyObject *self, PyObject *args) {
+    Py_buffer codes, total;
+    PyObject *arrays;
+    int bits;
+    if (!PyArg_ParseTuple(args, "y*O!iw*", &codes, &PyTuple_Type, &arrays, &bits, &total)) return NULL;
+    Py_ssize_t n = codes.len / 8, m = PyTuple_GET_SIZE(arrays), k = total.len / 8;
+    PyObject *result = NULL;
+    Py_buffer views[16];
+    Py_ssize_t got = 0;
+    if (m > 16 || bits < 1 || bits * m > 63) {
+        PyErr_SetString(PyExc_ValueError, "at most 16 arrays, bits * arrays at most 63");
+        goto done;
+    }
+    for (; got < m; got++) {
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(arrays, got), &views[got], PyBUF_SIMPLE) < 0) goto done;
+        if (views[got].len != n) {
+            got++;
+            PyErr_SetString(PyExc_ValueError, "every array needs one byte per row");
+            goto done;
+        }
+    }
+    const int64_t *c = (const int64_t *)codes.buf;
+    int64_t *t = (int64_t *)total.buf;
+    int bad = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t w = 0;
+        for (Py_ssize_t j = 0; j < m; j++)
+            if (((const uint8_t *)views[j].buf)[i]) w += ((int64_t)1) << (bits * j);
+        if (c[i] < 0 || c[i] >= k) { bad = 1; break; }
+        t[c[i]] += w;
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "a code outside the totals");
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    for (Py_ssize_t j = 0; j < got; j++) PyBuffer_Release(&views[j]);
+    PyBuffer_Release(&codes);
+    PyBuffer_Release(&total);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"siphash24", py_siphash24, METH_VARARGS, "SipHash-2-4 of every value of an Arrow string array."},
     {"pseudonym_text", py_pseudonym_text, METH_VARARGS, "'p_' + 16 hex digits per uint64 hash."},
     {"factorize_u64", py_factorize_u64, METH_VARARGS, "Codes and distinct values of uint64 values."},
+    {"packed_counts", py_packed_counts, METH_VARARGS, "Per code, packed counts of true rows."},
+    {"counting_order", py_counting_order, METH_VARARGS, "Stable order of int64 codes in [0, k)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -333,7 +333,9 @@ def _categorical_pseudonyms(hashes: np.ndarray, missing: np.ndarray) -> pd.Categ
         codes, uniques = privacy.factorize_hashes(hashes)
     categories = pd.Index(pd.array(privacy.pseudonym_text(np.asarray(uniques, dtype=np.uint64)), dtype="str"))
     # the codes are in range and the pseudonyms of distinct hashes distinct: nothing to validate
-    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False)
+    fastpath = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    dtype = fastpath(categories, False) if fastpath is not None else pd.CategoricalDtype(categories)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def _pseudonym_column(name: str, s: pd.Series, key: bytes, source: str) -> tuple[pd.Series, IdHashes]:

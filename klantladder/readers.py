@@ -795,9 +795,25 @@ def _np(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+#: Above this many rows, local times are converted per distinct value when values repeat a lot.
+_DISTINCT_FROM = 100_000
+
+
 def _localise(naive: pd.Series, timezone: str) -> tuple[pd.Series, pd.Series]:
-    """Naive local times -> UTC; returns (values, mask of times in a daylight-saving change)."""
+    """Naive local times -> UTC; returns (values, mask of times in a daylight-saving change).
+
+    A long column with few distinct values (dates, times rounded to the hour) is converted once
+    per distinct value: the time-zone rules are the costly part.
+    """
     naive = naive.astype("datetime64[ns]")
+    if len(naive) > _DISTINCT_FROM:
+        codes, uniques = pd.factorize(naive.to_numpy())  # NaT: -1
+        if uniques.size * 8 < len(naive):
+            values, dst = _localise(pd.Series(uniques), timezone)
+            missing = codes < 0
+            stamps = np.where(missing, np.iinfo(np.int64).min, values.array.asi8[codes])
+            utc = pd.Series(pd.DatetimeIndex(stamps.view("datetime64[ns]")).tz_localize("UTC"), index=naive.index)
+            return utc, pd.Series(dst.to_numpy()[codes] & ~missing, index=naive.index)
     local = naive.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
     dst = naive.notna() & local.isna()
     if dst.any():

@@ -58,6 +58,7 @@ import pandas as pd
 from scipy import stats
 
 from .intervals import Z95, Estimate, OrderStatistics
+from .siphash import _hashing  # the compiled part, None where it is not built
 
 __all__ = ["BOOTSTRAP_MAX_N", "PROFILE_MAX", "Units", "UnitDraws", "draw_ratios", "quantile_draws",
            "quantile_draws_many", "draw_means", "draw_normal", "draw_kpis", "estimate_se", "expansion_factor"]
@@ -223,7 +224,8 @@ def _cluster_counts(codes: np.ndarray, k: int, arrays: Sequence[np.ndarray], lar
     per row, which a lookup table turns into a float64 weight adding :math:`2^{bi}` for a True
     row of array ``i``, with :math:`b` bits enough for the ``largest`` cluster; each count then
     sits in its own bits of the (exact, below :math:`2^{53}`) sum and is read back with shifts.
-    Up to 16 arrays per pass.
+    Up to 16 arrays per pass. Where the compiled part is built, one loop over the rows adds the
+    same packed counts as integers.
     """
     bits = max(1, int(largest).bit_length())
     per_pass = max(1, min(16, 52 // bits))
@@ -232,6 +234,13 @@ def _cluster_counts(codes: np.ndarray, k: int, arrays: Sequence[np.ndarray], lar
         group = arrays[lo:lo + per_pass]
         if len(group) == 1:
             out.append(np.bincount(codes, weights=group[0], minlength=k))
+            continue
+        if _hashing is not None and all(a.dtype == np.bool_ for a in group):  # one compiled pass, exact
+            total = np.zeros(k, dtype=np.int64)
+            _hashing.packed_counts(np.ascontiguousarray(codes, dtype=np.int64),
+                                   tuple(np.ascontiguousarray(a) for a in group), bits, total)
+            mask = np.int64((1 << bits) - 1)
+            out.extend(((total >> np.int64(bits * i)) & mask).astype(np.float64) for i in range(len(group)))
             continue
         profile = np.zeros(codes.size, dtype=np.uint16)
         shifted = np.empty(codes.size, dtype=np.uint16)

@@ -483,3 +483,19 @@ def test_real_nyc311_export():
     df = read_table(REAL / "nyc311_sample_1000.csv")
     assert len(df) == 1000 and "Created Date" in df.columns and "Closed Date" in df.columns
     assert df["Closed Date"].isna().sum() == 14
+
+
+def test_local_times_converted_per_distinct_value_equal_the_direct_conversion(monkeypatch):
+    from klantladder import readers
+
+    rng = np.random.default_rng(3)
+    moments = pd.to_datetime(["2026-03-29 02:30", "2026-10-25 02:30", "2026-10-25 01:59", "2026-06-01 00:00",
+                              "2026-01-01 12:00", "1999-12-31 23:59"] + [None])  # DST gap, DST overlap, NaT
+    naive = pd.Series(moments[rng.integers(0, len(moments), 5_000)], index=np.arange(5_000) * 2)
+    monkeypatch.setattr(readers, "_DISTINCT_FROM", 10**9)
+    direct_values, direct_dst = readers._localise(naive, "Europe/Amsterdam")
+    monkeypatch.setattr(readers, "_DISTINCT_FROM", 1_000)
+    values, dst = readers._localise(naive, "Europe/Amsterdam")
+    pd.testing.assert_series_equal(values, direct_values)
+    pd.testing.assert_series_equal(dst, direct_dst)
+    assert dst.any() and values.isna().any()  # the cases that matter were there
