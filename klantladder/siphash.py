@@ -7,7 +7,7 @@ inverted. :func:`siphash24` hashes every value of a text or binary column at onc
 are cut into little-endian 64-bit words, grouped by their number of words, and the SipRounds run
 on whole blocks of rows. Where the package's compiled part is built (``klantladder._hashing``,
 compiled at install when a C compiler is there) the same function runs as a C loop without the
-interpreter lock, about ten times faster. Both give the reference implementation's output,
+interpreter lock, about three times faster. Both give the reference implementation's output,
 checked against the paper's test vectors in the tests.
 
 Reference: Aumasson, J.-P., & Bernstein, D. J. (2012). SipHash: a fast short-input PRF.
