@@ -163,7 +163,10 @@ def _run(args) -> int:
              score=fmt_number(a.overall.value, lang), path=out)
         return 0
     if cmd == "report":
+        from .batch import lean_imports
         from .report import make_report
+
+        lean_imports()  # this process runs the notebook and its export, as a batch worker does
 
         lang = _lang(args, args.client_dir)
         res = make_report(args.client_dir, args.out, language=args.lang, pdf=not args.no_pdf)
