@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 from scipy import stats
 
 __all__ = [
@@ -221,7 +222,7 @@ def derived_importance(data: pd.DataFrame, outcome: str, predictors: list[str]) 
     used = [outcome, *kept]
     values = frame[used].to_numpy()
     z = (values - values.mean(axis=0)) / sd[used].to_numpy()
-    fit = _ols(z[:, 0], sm.add_constant(z[:, 1:], has_constant="add"))
+    fit = _ols(z[:, 0], add_constant(z[:, 1:], has_constant="add"))
     ci = fit.ci
     r2 = fit.r2
     corr = np.corrcoef(z, rowvar=False)  # complete rows: the plain correlation matrix
@@ -275,7 +276,7 @@ def _ols(y: np.ndarray, x: np.ndarray) -> _Fit:
     """
     xtx = x.T @ x
     if not np.linalg.cond(xtx) < CROSS_PRODUCT_MAX_COND:
-        fit = sm.OLS(y, x).fit(method="pinv")
+        fit = OLS(y, x).fit(method="pinv")
         return _Fit(np.asarray(fit.params), np.asarray(fit.conf_int(0.05)), np.asarray(fit.pvalues),
                     float(fit.rsquared))
     cov = np.linalg.inv(xtx)
