@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-dev
 
 .PHONY: demo test unit notebooks lab bench clean venv
 
-$(STAMP): pyproject.toml setup.py klantladder/_hashing.c
+$(STAMP): pyproject.toml setup.py klantladder/_native.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)

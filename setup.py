@@ -8,5 +8,5 @@ import sys
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("klantladder._hashing", ["klantladder/_hashing.c"], optional=True,
+setup(ext_modules=[Extension("klantladder._native", ["klantladder/_native.c"], optional=True,
                              extra_compile_args=[] if sys.platform == "win32" else ["-O3"])])

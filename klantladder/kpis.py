@@ -16,7 +16,7 @@ import pandas as pd
 
 from .intervals import (Estimate, OrderStatistics, mean_estimate, nps_estimate, proportion_estimate,
                         quantile_estimates, top_box_estimate)
-from .siphash import _hashing  # the compiled part, None where it is not built
+from .native import _native  # the compiled loops (klantladder.native), None where not built
 
 __all__ = ["REPEAT_WINDOW_DAYS", "TICKET_QUANTILES", "TICKET_KPIS", "reference_date", "survey_kpis", "ticket_kpis",
            "customer_kpis", "ticket_hours", "repeat_contacts", "compute_kpis", "times_by_channel",
@@ -221,9 +221,9 @@ def _by_customer_then_time(c: np.ndarray, t: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     shift = int(n).bit_length()
     if int(c.max()) < 2 ** (62 - shift) and c.min() >= 0 and bool((t[1:] >= t[:-1]).all()):
-        if _hashing is not None and int(c.max()) < 4 * n:  # a counting sort, compiled: one pass
+        if _native is not None and int(c.max()) < 4 * n:  # a counting sort, compiled: one pass
             order = np.empty(n, dtype=np.int64)
-            _hashing.counting_order(np.ascontiguousarray(c, dtype=np.int64), int(c.max()) + 1, order)
+            _native.counting_order(np.ascontiguousarray(c, dtype=np.int64), int(c.max()) + 1, order)
             return order
         keys = (c.astype(np.int64) << shift) | np.arange(n, dtype=np.int64)
         keys.sort()

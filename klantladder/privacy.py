@@ -4,7 +4,7 @@ Pseudonyms are a keyed hash of the identifier (SipHash-2-4, a pseudorandom funct
 for keyed hashing, under a 128-bit key derived from the project key with HMAC-SHA256), so the
 same customer gets the same pseudonym in every file and every run of a project and nobody
 without the key can recompute or invert them. The hash runs over whole columns at once, as a
-compiled loop where the package's compiled part is built (:mod:`klantladder.siphash`), else with
+compiled loop where the package's compiled part is built (:mod:`klantladder.native`), else with
 NumPy: five million ids take about 0.15 s, or about half a second. Pseudonymised data
 is still personal data under the AVG: keep it as carefully as the raw data.
 
@@ -36,7 +36,8 @@ import pyarrow as pa
 
 from .errors import Finding, InputError
 from .readers import text_array
-from .siphash import _hashing, siphash24
+from .native import _native
+from .siphash import siphash24
 
 __all__ = [
     "KEY_ENV",
@@ -177,8 +178,8 @@ def pseudonym_text(hashes: np.ndarray, missing: np.ndarray | None = None) -> pa.
     hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
     n = hashes.size
     chars = np.empty((n, 18), dtype=np.uint8)
-    if _hashing is not None:  # the compiled loop (klantladder.siphash): same text
-        _hashing.pseudonym_text(hashes, chars)
+    if _native is not None:  # the compiled loop (klantladder.native): same text
+        _native.pseudonym_text(hashes, chars)
     else:
         chars[:, 0], chars[:, 1] = ord("p"), ord("_")
         quarters = hashes.astype(">u8").view(">u2").astype(np.uint16)  # most significant 16 bits first
@@ -194,12 +195,12 @@ def factorize_hashes(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes and distinct values of 64-bit hashes in order of first appearance, as
     :func:`pandas.factorize` gives them (with the compiled loop where it is built)."""
     hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
-    if _hashing is None:
+    if _native is None:
         codes, uniques = pd.factorize(hashes)
         return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=np.uint64)
     codes = np.empty(hashes.size, dtype=np.int64)
     uniques = np.empty(hashes.size, dtype=np.uint64)
-    count = _hashing.factorize_u64(hashes, codes, uniques)
+    count = _native.factorize_u64(hashes, codes, uniques)
     return codes, uniques[:count].copy()
 
 

@@ -58,7 +58,7 @@ import pandas as pd
 from scipy import stats
 
 from .intervals import Z95, Estimate, OrderStatistics
-from .siphash import _hashing  # the compiled part, None where it is not built
+from .native import _native  # the compiled loops (klantladder.native), None where not built
 
 __all__ = ["BOOTSTRAP_MAX_N", "PROFILE_MAX", "Units", "UnitDraws", "draw_ratios", "quantile_draws",
            "quantile_draws_many", "draw_means", "draw_normal", "draw_kpis", "estimate_se", "expansion_factor"]
@@ -235,9 +235,9 @@ def _cluster_counts(codes: np.ndarray, k: int, arrays: Sequence[np.ndarray], lar
         if len(group) == 1:
             out.append(np.bincount(codes, weights=group[0], minlength=k))
             continue
-        if _hashing is not None and all(a.dtype == np.bool_ for a in group):  # one compiled pass, exact
+        if _native is not None and all(a.dtype == np.bool_ for a in group):  # one compiled pass, exact
             total = np.zeros(k, dtype=np.int64)
-            _hashing.packed_counts(np.ascontiguousarray(codes, dtype=np.int64),
+            _native.packed_counts(np.ascontiguousarray(codes, dtype=np.int64),
                                    tuple(np.ascontiguousarray(a) for a in group), bits, total)
             mask = np.int64((1 << bits) - 1)
             out.extend(((total >> np.int64(bits * i)) & mask).astype(np.float64) for i in range(len(group)))

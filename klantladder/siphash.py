@@ -5,7 +5,7 @@ keyed hashing of short messages: without the key its outputs can be neither comp
 inverted. :func:`siphash24` hashes every value of a text or binary column at once with NumPy
 (millions of values in a fraction of a second, without a Python object per value): the messages
 are cut into little-endian 64-bit words, grouped by their number of words, and the SipRounds run
-on whole blocks of rows. Where the package's compiled part is built (``klantladder._hashing``,
+on whole blocks of rows. Where the package's compiled part is built (:mod:`klantladder.native`,
 compiled at install when a C compiler is there) the same function runs as a C loop without the
 interpreter lock, about three times faster. Both give the reference implementation's output,
 checked against the paper's test vectors in the tests.
@@ -21,13 +21,7 @@ import pyarrow as pa
 
 __all__ = ["siphash24", "COMPILED"]
 
-try:
-    from . import _hashing
-except ImportError:  # not built: the NumPy loops below do the same
-    _hashing = None
-
-#: Whether the compiled loop is used (see the module docstring).
-COMPILED = _hashing is not None
+from .native import COMPILED, _native
 
 _U = np.uint64
 _INIT = (_U(0x736F6D6570736575), _U(0x646F72616E646F6D), _U(0x6C7967656E657261), _U(0x7465646279746573))
@@ -135,10 +129,10 @@ def siphash24(values: pa.Array, key: bytes, *, compiled: bool | None = None) -> 
     if compiled is None:
         compiled = COMPILED
     if compiled:
-        if _hashing is None:
-            raise RuntimeError("klantladder._hashing is not built")
+        if _native is None:
+            raise RuntimeError("klantladder._native is not built")
         out = np.empty(n, dtype=_U)
-        _hashing.siphash24(np.ascontiguousarray(offsets), offsets.itemsize, data, int(k0), int(k1), out)
+        _native.siphash24(np.ascontiguousarray(offsets), offsets.itemsize, data, int(k0), int(k1), out)
         if nulls is not None:  # a null is the empty message, whatever bytes its offsets span
             out[nulls] = siphash24(pa.array([b""]), key, compiled=True)[0]
         return out

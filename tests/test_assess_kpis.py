@@ -29,13 +29,13 @@ def test_combined_sort_key_equals_lexsort(pairs, unit):
 def test_sort_key_of_tickets_in_time_order_equals_lexsort(pairs):
     c = np.array([p[0] for p in pairs], dtype=np.int64)
     t = np.sort(np.array([p[1] for p in pairs], dtype=np.int64)) * 10**9  # as exports list them: by time
-    compiled = kpis_module._hashing
+    compiled = kpis_module._native
     try:
         for implementation in {compiled, None}:  # the compiled counting sort (where built) and NumPy's sort
-            kpis_module._hashing = implementation
+            kpis_module._native = implementation
             assert (_by_customer_then_time(c, t) == np.lexsort((t, c))).all()
     finally:
-        kpis_module._hashing = compiled
+        kpis_module._native = compiled
 
 
 def test_repeat_contacts_by_hand_with_ties_and_unknown_customers():

@@ -133,15 +133,15 @@ def test_units_from_indicators_equal_units_from_the_0_100_columns():
                   "c": (rng.random(n) < 0.5, counted), "d": (rng.random(n) < 0.1, rng.random(n) < 0.5)}
     columns = np.column_stack([np.where(True if c is None else c, y * 100.0, np.nan) for y, c in indicators.values()])
     plain = Units.from_clusters(columns, clusters, columns=list(indicators), bounds={c: (0, 100) for c in indicators})
-    compiled = resampling_module._hashing
+    compiled = resampling_module._native
     try:
         for implementation in {compiled, None}:  # the compiled counting loop (where built) and NumPy's
-            resampling_module._hashing = implementation
+            resampling_module._native = implementation
             fast = Units.from_indicators(indicators, clusters, bounds={c: (0, 100) for c in indicators})
             assert np.array_equal(fast.num, plain.num) and np.array_equal(fast.den, plain.den)
             assert np.allclose(fast.deff, plain.deff, equal_nan=True) and fast.columns == plain.columns
     finally:
-        resampling_module._hashing = compiled
+        resampling_module._native = compiled
 
 
 def test_quantile_draws_of_several_quantiles_at_once_equal_one_at_a_time():

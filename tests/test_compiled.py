@@ -1,4 +1,4 @@
-"""The optional compiled part (klantladder/_hashing.c) changes speed, never results: a whole
+"""The optional compiled part (klantladder/_native.c) changes speed, never results: a whole
 assessment with it equals one with the NumPy code it stands in for."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from klantladder.demo import make_large_client
 def _without_compiled_part(monkeypatch) -> None:
     monkeypatch.setattr(klantladder.siphash, "COMPILED", False)
     for module in (klantladder.siphash, klantladder.privacy, klantladder.kpis, klantladder.resampling):
-        monkeypatch.setattr(module, "_hashing", None)
+        monkeypatch.setattr(module, "_native", None)
 
 
 @pytest.mark.skipif(not klantladder.siphash.COMPILED, reason="the compiled part is not built here")

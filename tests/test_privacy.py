@@ -328,7 +328,7 @@ def implementation(request, monkeypatch):
     import klantladder.privacy
 
     if not request.param:
-        monkeypatch.setattr(klantladder.privacy, "_hashing", None)
+        monkeypatch.setattr(klantladder.privacy, "_native", None)
     return request.param
 
 
