@@ -410,7 +410,7 @@ def _category(s: pd.Series) -> pd.Series:
     Worked out on the distinct values (fast on millions of rows); the column is rebuilt from them
     only when that changed one, else its text stays as read (no copy).
     """
-    text = _text_chunks(s if isinstance(s.dtype, pd.StringDtype) else s.astype("string"))
+    text = readers.text_chunks(s)
     encoded = pc.dictionary_encode(text).unify_dictionaries()
     if encoded.num_chunks and len(encoded.chunk(0).dictionary):
         dictionary = encoded.chunk(0).dictionary
@@ -421,16 +421,6 @@ def _category(s: pd.Series) -> pd.Series:
             text = pyarrow.chunked_array([masked.take(chunk.indices) for chunk in encoded.chunks],
                                          type=dictionary.type)
     return pd.Series(pd.array(text, dtype="string"), index=s.index, name=s.name)
-
-
-def _text_chunks(values: pd.Series) -> pyarrow.ChunkedArray:
-    """A pandas text column as Arrow text, as it is stored (Arrow-backed text without a copy)."""
-    array = values.array
-    if hasattr(array, "__arrow_array__"):
-        arrow = array.__arrow_array__()
-    else:
-        arrow = pyarrow.array(np.asarray(values, dtype=object), type=pyarrow.string(), from_pandas=True)
-    return arrow if isinstance(arrow, pyarrow.ChunkedArray) else pyarrow.chunked_array([arrow])
 
 
 def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpec], col: _Collector) -> pd.DataFrame:

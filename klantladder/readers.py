@@ -63,6 +63,7 @@ __all__ = [
     "to_number",
     "to_datetime",
     "text_array",
+    "text_chunks",
     "text_offsets",
     "DateParse",
     "DATE_FORMS",
@@ -737,15 +738,8 @@ def text_array(values: pd.Series) -> pa.Array:
     """A text column as one Arrow ``string`` (or ``large_string``) array, stripped of surrounding
     white space, blank cells null. Arrow-backed pandas text is read without a copy; other columns
     go through pandas' ``string`` dtype."""
-    if not isinstance(values.dtype, pd.StringDtype):
-        values = values.astype("string")  # missing stays missing
-    array = values.array
-    if hasattr(array, "__arrow_array__"):
-        arr = array.__arrow_array__()
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    else:
-        arr = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
+    chunks = text_chunks(values)
+    arr = chunks.combine_chunks() if chunks.num_chunks != 1 else chunks.chunk(0)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.string())
     if len(arr) == 0:
@@ -758,6 +752,19 @@ def text_array(values: pd.Series) -> pa.Array:
     if not blank.any():
         return arr
     return pc.if_else(pa.array(blank), pa.scalar(None, arr.type), arr)
+
+
+def text_chunks(values: pd.Series) -> pa.ChunkedArray:
+    """A text column as Arrow text, chunked as it is stored: Arrow-backed pandas text without a
+    copy; other columns through pandas' ``string`` dtype (missing stays missing)."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("string")
+    array = values.array
+    if hasattr(array, "__arrow_array__"):
+        arrow = array.__arrow_array__()
+    else:
+        arrow = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
+    return arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])
 
 
 def text_offsets(arr: pa.Array) -> np.ndarray:
