@@ -55,6 +55,10 @@ def set_theme() -> None:
         "axes.labelcolor": "#1d2733", "text.color": "#1d2733", "xtick.color": "#3b4654", "ytick.color": "#3b4654",
         "axes.edgecolor": "#9aa5b1", "grid.color": "#e3e8ee", "svg.fonttype": "none",
         "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
+        # Titles sit at the top of their axes. Left to matplotlib, it measures every tick label of
+        # every axes at each draw to see whether one reaches above the top (none does here:
+        # no figure has labels on top); that measuring was a fifth of a report's figure time.
+        "axes.titley": 1.0,
     })
 
 
