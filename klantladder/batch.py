@@ -163,8 +163,10 @@ def _model_version(path: Path) -> str:
     if key not in _model_info_cache:
         import yaml
 
+        from . import yamlfile
+
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            raw = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
             _model_info_cache[key] = str(raw.get("version", "")) if isinstance(raw, dict) else ""
         except (yaml.YAMLError, OSError, UnicodeDecodeError):
             _model_info_cache[key] = ""

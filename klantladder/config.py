@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from . import yamlfile
 from .errors import Finding, InputError
 
 __all__ = ["SOURCES", "SourceConfig", "ClientConfig", "load_client_config", "sector_terms", "sectors", "safe_name"]
@@ -84,7 +85,7 @@ def safe_name(text: str) -> str:
 @lru_cache(maxsize=1)
 def sectors() -> dict[str, Any]:
     """Every sector klantladder knows (``texts/sectors.yaml``): its label and customer word per language."""
-    return yaml.safe_load((resources.files("klantladder") / "texts" / "sectors.yaml").read_text("utf-8"))
+    return yamlfile.safe_load((resources.files("klantladder") / "texts" / "sectors.yaml").read_text("utf-8"))
 
 
 def sector_terms(sector: str, language: str) -> tuple[str, str]:
@@ -241,7 +242,7 @@ def load_client_config(folder: str | Path) -> ClientConfig:
     raw: dict[str, Any] = {}
     if cfg_path.is_file():
         try:
-            raw = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
+            raw = yamlfile.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (regel {mark.line + 1})" if mark else ""

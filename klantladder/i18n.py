@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Sequence
 
-import yaml
+from . import yamlfile
 
 __all__ = ["LANGUAGES", "t", "texts", "recommendation_texts", "portfolio_texts", "workshop_texts", "fmt_number", "fmt_signed", "fmt_percent",
            "fmt_interval", "fmt_date", "fmt_hours", "fmt_list", "axis_formatter", "MONTHS"]
@@ -32,7 +32,7 @@ MONTHS = {
 
 
 def _load(name: str) -> dict[str, Any]:
-    return yaml.safe_load((resources.files("klantladder") / "texts" / name).read_text("utf-8"))
+    return yamlfile.safe_load((resources.files("klantladder") / "texts" / name).read_text("utf-8"))
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 import yaml
 
+from . import yamlfile
 from .errors import ModelError
 
 __all__ = [
@@ -251,7 +252,7 @@ def _parse(raw: Any, path: str) -> Model:
 @lru_cache(maxsize=16)
 def _load_cached(path: str, mtime: float) -> Model:
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = yamlfile.safe_load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise _fail(path, f"geen geldige YAML ({exc}).", f"not valid YAML ({exc}).") from None
     return _parse(raw, path)

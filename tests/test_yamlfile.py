@@ -1,0 +1,55 @@
+"""klantladder.yamlfile: libyaml's parser where available, with the Python parser's results and messages."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+import yaml
+
+from klantladder import yamlfile
+
+PACKAGED = sorted(p for folder in ("texts", "models")
+                  for p in (resources.files("klantladder") / folder).iterdir() if p.name.endswith(".yaml"))
+
+
+@pytest.mark.parametrize("path", PACKAGED, ids=lambda p: p.name)
+def test_packaged_files_read_as_the_python_parser_reads_them(path):
+    text = path.read_text("utf-8")
+    assert yamlfile.safe_load(text) == yaml.safe_load(text)
+
+
+def test_scalars_and_dates_as_safe_load_builds_them():
+    text = "a: 2026-03-01\nb: 1.5e3\nc: 'x: y'\nd: [1, ~, true, no]\ne: 010\nf: .inf\n"
+    assert yamlfile.safe_load(text) == yaml.safe_load(text)
+
+
+def test_a_syntax_error_carries_the_python_parsers_message():
+    bad = "name: Klant\nsector: [retail\nwave: 1\n"
+    with pytest.raises(yaml.YAMLError) as expected:
+        yaml.safe_load(bad)
+    with pytest.raises(yaml.YAMLError) as got:
+        yamlfile.safe_load(bad)
+    assert str(got.value) == str(expected.value)
+    assert "sector: [retail" in str(got.value)  # the offending line, as the Python parser shows it
+
+
+def test_no_python_objects(monkeypatch):
+    with pytest.raises(yaml.YAMLError):
+        yamlfile.safe_load("x: !!python/object/apply:os.system ['true']\n")
+
+
+def test_without_libyaml_the_python_parser_reads(monkeypatch):
+    monkeypatch.setattr(yamlfile, "_FAST_LOADER", None)
+    text = (resources.files("klantladder") / "texts" / "sectors.yaml").read_text("utf-8")
+    assert yamlfile.safe_load(text) == yaml.safe_load(text)
+
+
+def test_libyaml_is_used_when_pyyaml_has_it(monkeypatch):
+    if getattr(yaml, "CSafeLoader", None) is None:
+        pytest.skip("PyYAML built without libyaml")
+    calls = []
+    real = yaml.load
+    monkeypatch.setattr(yaml, "load", lambda text, Loader: calls.append(Loader) or real(text, Loader=Loader))
+    yamlfile.safe_load("a: 1\n")
+    assert calls == [yaml.CSafeLoader]
