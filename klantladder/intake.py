@@ -318,7 +318,7 @@ class IdHashes:
     row aside. Kept during intake only, never in a frame or a message.
     """
 
-    text: pyarrow.Array
+    text: pyarrow.Array | pyarrow.ChunkedArray
     hashes: np.ndarray
     missing: np.ndarray
     repeats: np.ndarray | None = None  # for a unique id: the repeated rows among all rows, as read
@@ -469,7 +469,7 @@ def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpe
     return df[[c for c in df.columns if c in specs]]
 
 
-def _strictly_increasing(text: pyarrow.Array) -> bool:
+def _strictly_increasing(text: pyarrow.Array | pyarrow.ChunkedArray) -> bool:
     """Whether the texts present (nulls left out) are in strictly increasing order."""
     present = text.drop_null() if text.null_count else text
     if len(present) < 2:

@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .errors import Finding, InputError
-from .readers import text_array
+from .readers import clean_text_chunks
 from .native import _native
 from .siphash import siphash24
 
@@ -141,25 +141,26 @@ def _one_text(value: object) -> str | None:
     return None if value is None or value is pd.NA else str(value)
 
 
-def id_text(values: pd.Series) -> pa.Array:
+def id_text(values: pd.Series) -> pa.ChunkedArray:
     """The canonical text of identifiers: what is hashed.
 
     Text is stripped of surrounding white space; an integral number counts as its integer, so
     ``12``, ``"12"`` and ``12.0`` (Excel and SPSS give ids back as floats) agree, while ``"012"``
-    stays different. Missing and blank cells are null.
+    stays different. Missing and blank cells are null. Chunked as the column is stored
+    (:func:`~klantladder.readers.clean_text_chunks`).
     """
     dtype = values.dtype
     if isinstance(dtype, pd.StringDtype):
-        return text_array(values)
+        return clean_text_chunks(values)
     if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        return text_array(pd.Series(pa.array(values, from_pandas=True).cast(pa.string()), dtype="str"))
+        return clean_text_chunks(pd.Series(pa.array(values, from_pandas=True).cast(pa.string()), dtype="str"))
     # floats, objects, booleans: the distinct values one by one (such id columns are rare)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     texts = pa.array([_one_text(u) for u in uniques], type=pa.string()).take(pa.array(codes, mask=codes < 0))
-    return text_array(pd.Series(texts, dtype="str"))
+    return clean_text_chunks(pd.Series(texts, dtype="str"))
 
 
-def pseudonym_hashes(text: pa.Array, key: bytes) -> tuple[np.ndarray, np.ndarray]:
+def pseudonym_hashes(text: pa.Array | pa.ChunkedArray, key: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Keyed 64-bit hashes of identifier texts (:func:`id_text`); returns (hashes, missing).
 
     The hash is SipHash-2-4 (:func:`klantladder.siphash.siphash24`) of the UTF-8 bytes under

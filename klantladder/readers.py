@@ -736,10 +736,24 @@ class DateParse:
 
 def text_array(values: pd.Series) -> pa.Array:
     """A text column as one Arrow ``string`` (or ``large_string``) array, stripped of surrounding
-    white space, blank cells null. Arrow-backed pandas text is read without a copy; other columns
-    go through pandas' ``string`` dtype."""
+    white space, blank cells null (:func:`clean_text_chunks`, in one piece)."""
+    chunks = clean_text_chunks(values)
+    return chunks.combine_chunks() if chunks.num_chunks != 1 else chunks.chunk(0)
+
+
+def clean_text_chunks(values: pd.Series) -> pa.ChunkedArray:
+    """A text column as Arrow ``string`` (or ``large_string``) chunks, stripped of surrounding
+    white space, blank cells null. Arrow-backed pandas text is read without a copy and cleaned
+    chunk by chunk, as it is stored (no concatenation of millions of values); other columns go
+    through pandas' ``string`` dtype."""
     chunks = text_chunks(values)
-    arr = chunks.combine_chunks() if chunks.num_chunks != 1 else chunks.chunk(0)
+    text_type = chunks.type if pa.types.is_string(chunks.type) or pa.types.is_large_string(chunks.type) \
+        else pa.string()
+    return pa.chunked_array([_clean_text(chunk) for chunk in chunks.chunks], type=text_type)
+
+
+def _clean_text(arr: pa.Array) -> pa.Array:
+    """One chunk of :func:`clean_text_chunks`."""
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.string())
     if len(arr) == 0:

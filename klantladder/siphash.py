@@ -94,14 +94,14 @@ def _message_words(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, n_
     return words
 
 
-def siphash24(values: pa.Array, key: bytes, *, compiled: bool | None = None) -> np.ndarray:
+def siphash24(values: pa.Array | pa.ChunkedArray, key: bytes, *, compiled: bool | None = None) -> np.ndarray:
     """SipHash-2-4 under the 16-byte ``key`` of every value (its bytes; text as UTF-8).
 
     Parameters
     ----------
-    values : pyarrow.Array
+    values : pyarrow.Array or pyarrow.ChunkedArray
         ``string``, ``large_string``, ``binary`` or ``large_binary``; a null counts as the empty
-        message (mask it afterwards).
+        message (mask it afterwards). A chunked array is hashed chunk by chunk.
     key : bytes
         16 bytes.
     compiled : bool, optional
@@ -115,8 +115,11 @@ def siphash24(values: pa.Array, key: bytes, *, compiled: bool | None = None) -> 
     """
     if len(key) != 16:
         raise ValueError(f"SipHash takes a 16-byte key, not {len(key)} bytes")
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+    if isinstance(values, pa.ChunkedArray):  # chunk by chunk: no concatenation of the texts
+        if values.num_chunks != 1:
+            parts = [siphash24(chunk, key, compiled=compiled) for chunk in values.chunks]
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=_U)
+        values = values.chunk(0)
     large = pa.types.is_large_string(values.type) or pa.types.is_large_binary(values.type)
     n = len(values)
     if n == 0:

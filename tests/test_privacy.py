@@ -180,6 +180,24 @@ def test_vectorised_siphash_equals_the_reference_for_every_length(arrow_type, co
         siphash24_reference(key, b""), siphash24_reference(key, b"de")]
 
 
+@pytest.mark.parametrize("compiled", IMPLEMENTATIONS, ids=["numpy", "compiled"])
+def test_chunked_ids_hash_and_pseudonymise_as_one_array(compiled):
+    """An id column read from Parquet comes in chunks: each is cleaned and hashed where it is
+    stored, with the same texts, hashes and pseudonyms as the column in one piece."""
+    key = bytes(range(16))
+    chunks = [["K1", " K2 ", None], [], ["", "K1", "Zoë\u00a0"], ["K3"]]
+    column = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(chunks, type=pa.large_string())))
+    column = column.astype(pd.StringDtype("pyarrow"))
+    whole = pd.Series([v for c in chunks for v in c], dtype="str")
+    text = id_text(column)
+    assert isinstance(text, pa.ChunkedArray) and text.num_chunks == len(chunks)
+    assert text.to_pylist() == ["K1", "K2", None, None, "K1", "Zoë", "K3"] == id_text(whole).to_pylist()
+    expected = [siphash24_reference(key, (v or "").encode()) for v in text.to_pylist()]
+    assert [int(h) for h in siphash24(text, key, compiled=compiled)] == expected
+    assert siphash24(pa.chunked_array([], type=pa.string()), key, compiled=compiled).size == 0
+    pd.testing.assert_series_equal(pseudonymise(column, KEY), pseudonymise(whole, KEY), check_dtype=False)
+
+
 def test_pseudonyms_are_keyed_text_and_hide_the_id():
     ids = pd.Series(["K0001", "K0002", " K0001", ""], dtype="str")
     out = pseudonymise(ids, KEY)
