@@ -554,7 +554,7 @@ def importance_performance(a) -> Figure | None:
     ax.set_ylabel(t("fig_ipa_y", lang))
     ax.set_title(t("fig_ipa_title", lang))
     _note(fig, t("fig_ipa_n", lang, n=fmt_number(a.drivers.n, lang), r2=fmt_number(a.drivers.r2, lang, 2), **tm))
-    fig.draw_without_rendering()  # fix the layout first, so label positions are measured where they end up
+    fig.get_layout_engine().execute(fig)  # fix the layout first, so label positions are measured where they end up
     _place_labels(ax, x, yv, [_dim_name(a, str(k)) for k in ipa["dimension"]])
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
