@@ -76,14 +76,16 @@ def to_svg(fig: Figure, name: str = "figure") -> str:
     plt.close(fig)
     text = buf.getvalue()
     svg = lean_svg(text[text.index("<svg"):])
-    # matplotlib names groups figure_1, axes_1, ... in every figure: prefix every id (and every
-    # reference to one) so a page with several figures has unique ids.
+    # Every id (and every reference to one) becomes the figure's name and a number in order of
+    # appearance: unique on a page with several figures, and the same on every run. (matplotlib
+    # derives a clip path's id from the float bounds of its rectangle, whose last bits were seen
+    # to differ between two processes drawing the same figure: a warm and a fresh kernel.)
     prefix = re.sub(r"[^A-Za-z0-9_-]", "-", name)
-    ids = set(re.findall(r'\bid="([^"]+)"', svg))
-    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', svg)
+    ids = {old: f"{prefix}-{old[0]}{i}" for i, old in enumerate(dict.fromkeys(re.findall(r'\bid="([^"]+)"', svg)), 1)}
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{ids[m.group(1)]}"', svg)
     svg = re.sub(r'(xlink:href|href)="#([^"]+)"',
-                 lambda m: f'{m.group(1)}="#{prefix}-{m.group(2)}"' if m.group(2) in ids else m.group(0), svg)
-    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})" if m.group(1) in ids else m.group(0), svg)
+                 lambda m: f'{m.group(1)}="#{ids[m.group(2)]}"' if m.group(2) in ids else m.group(0), svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{ids[m.group(1)]})" if m.group(1) in ids else m.group(0), svg)
     return svg.replace("<svg ", f'<svg role="img" aria-label="{prefix}" ', 1)
 
 
