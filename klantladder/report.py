@@ -178,6 +178,21 @@ def svg_as_image(svg: str) -> str:
     return f'<img class="kl-svg" alt="{alt}"{size} src="data:image/svg+xml;base64,{data}">'
 
 
+def _font_config():
+    """This thread's WeasyPrint font configuration, kept for every PDF it renders.
+
+    Gathering the system's fonts, and the text measurements WeasyPrint caches on the
+    configuration, then happen once per process instead of once per report (about 5% of a
+    report's PDF time). One per thread: Pango's font maps are not shared between threads.
+    """
+    config = getattr(_exporters, "font_config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _exporters.font_config = FontConfiguration()
+    return config
+
+
 def export_pdf(html: str, path: Path) -> None:
     """Render the report HTML to an A4 PDF with selectable text (WeasyPrint)."""
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -185,7 +200,7 @@ def export_pdf(html: str, path: Path) -> None:
     from weasyprint import HTML
 
     html = _INLINE_SVG.sub(lambda m: svg_as_image(m.group(0)), html)
-    HTML(string=html, base_url=str(TEMPLATES)).write_pdf(str(path))
+    HTML(string=html, base_url=str(TEMPLATES)).write_pdf(str(path), font_config=_font_config())
 
 
 def make_report(client_dir: str | Path, out_dir: str | Path, *, language: str | None = None, pdf: bool = True,

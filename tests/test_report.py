@@ -132,3 +132,29 @@ def test_english_report_on_request(tmp_path):
     for word in ENGLISH_BANNED:
         assert word not in text, word
     assert "Summary" in text and "October 2026" in text and "clients" in text
+
+
+def test_pdfs_rendered_with_the_kept_font_configuration_equal_fresh_ones(tmp_path):
+    """A worker keeps one WeasyPrint font configuration for all its reports: a PDF rendered after
+    another one is byte for byte the PDF a fresh configuration renders."""
+    import threading
+
+    from klantladder import report
+
+    first = "<html><body><h1>Rapport één</h1><p>Klant <b>vet</b> en <i>schuin</i>: 12,5%</p></body></html>"
+    second = ("<html><body><h2>Report two</h2><table><tr><th>Dimensie</th><th>Score</th></tr>"
+              "<tr><td>Leiderschap ≥ 60</td><td><b>71,2</b></td></tr></table>"
+              '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="4" y="20">n = 312</text>'
+              "</svg></body></html>")
+    kept = report._font_config()
+    report.export_pdf(first, tmp_path / "first.pdf")
+    report.export_pdf(second, tmp_path / "after.pdf")
+    assert report._font_config() is kept
+    in_thread: list = []
+    worker = threading.Thread(target=lambda: (in_thread.append(report._font_config()),
+                                              report.export_pdf(second, tmp_path / "fresh.pdf")))
+    worker.start()
+    worker.join()
+    assert in_thread[0] is not kept  # another thread, its own configuration, rendering the same
+    assert (tmp_path / "after.pdf").read_bytes() == (tmp_path / "fresh.pdf").read_bytes()
+    assert "Leiderschap" in "".join(p.extract_text() for p in PdfReader(tmp_path / "after.pdf").pages)
