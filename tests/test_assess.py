@@ -346,9 +346,11 @@ def test_customer_word_in_an_unknown_language_is_named(demo_root, tmp_path):
 
 def test_surveys_scored_while_the_tickets_are_read_give_the_same_assessment(tmp_path, monkeypatch):
     from klantladder import assess as assess_module
+    from klantladder import intake as intake_module
     from klantladder.demo import make_large_client
 
     folder = make_large_client(tmp_path, 3000, 30000)  # the tickets are the largest file
+    monkeypatch.setattr(intake_module, "THREADS_FROM_ROWS", 0)  # converted side by side, as a large client
     threads = []
     real = assess_module._survey_part
 
@@ -365,3 +367,33 @@ def test_surveys_scored_while_the_tickets_are_read_give_the_same_assessment(tmp_
     late = assess_folder(folder, draws=300)
     assert threads == [True]
     assert late.to_dict() == assess(read_client(folder), draws=300).to_dict()
+
+
+def test_a_small_client_is_converted_in_one_thread_and_a_large_one_in_two_alike(tmp_path, monkeypatch):
+    """Below THREADS_FROM_ROWS rows the sources are converted, and then scored, on the calling
+    thread (threads would only contend for the interpreter lock); above it side by side, with the
+    same frames and the same assessment."""
+    from klantladder import intake as intake_module
+    from klantladder.demo import make_large_client
+
+    folder = make_large_client(tmp_path, 2000, 8000)
+    seen = []
+    real = intake_module.read_source
+
+    def spy(*args, **kwargs):
+        seen.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(intake_module, "read_source", spy)
+    alone = read_client(folder)
+    assert seen and all(seen)
+    scored_alone = assess(alone, draws=300).to_dict()  # tickets and surveys one after the other
+    seen.clear()
+    monkeypatch.setattr(intake_module, "THREADS_FROM_ROWS", 10_000)  # fewer than this client's rows
+    side_by_side = read_client(folder)
+    assert seen and not any(seen)
+    assert assess(side_by_side, draws=300).to_dict() == scored_alone  # the tickets in a thread of their own
+    assert alone.frames.keys() == side_by_side.frames.keys()
+    for name, frame in alone.frames.items():
+        pd.testing.assert_frame_equal(frame, side_by_side.frames[name])
+    assert alone.rejects.equals(side_by_side.rejects)
