@@ -133,11 +133,12 @@ def _numbers(s: pd.Series, spec: ColumnSpec, decimal: str, col: _Collector) -> p
         s = s.astype("float64")
     if pd.api.types.is_numeric_dtype(s):
         return s.astype("float64")
+    values, bad = readers.to_number(s, decimal=decimal)  # strips the text itself
+    if not bad.any():
+        return values
     text = s.astype("string").str.strip()
     present = text.notna() & (text != "")
-    values, bad = readers.to_number(text, decimal=decimal)
-    values = values.astype("float64")
-    if spec.kind == "likert" and bad.any():
+    if spec.kind == "likert":
         mapped, unmapped = presets.likert_to_number(text.where(bad), scale_max=int(spec.high or 5))
         values = values.where(~bad, mapped)
         bad = bad & unmapped
