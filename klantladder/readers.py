@@ -653,6 +653,9 @@ def _parse_numbers(arr: pa.Array, decimal: str) -> np.ndarray:
     return np.array(values.to_numpy(zero_copy_only=False), dtype=np.float64)  # writable copy
 
 
+_FEW = 64  # distinct values read one by one when they are all plain digits
+
+
 def to_number(series: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """Convert text cells to floats.
 
@@ -674,8 +677,14 @@ def to_number(series: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Seri
     u = pd.Series(uniques, dtype="str") if len(uniques) else pd.Series([], dtype="str")
     u = u.str.strip()
     empty = (u.isna() | u.eq("") | u.str.upper().isin(MISSING_MARKERS)).to_numpy(dtype=bool)
-    vals = _parse_numbers(pa.array(u, type=pa.string()), decimal)
-    vals[empty] = np.nan
+    present = u[~empty].tolist() if len(u) <= _FEW else None
+    if present is not None and all(v.isascii() and v.isdigit() for v in present):
+        # a few distinct whole numbers (answers on a scale): no pattern to match
+        vals = np.full(len(u), np.nan)
+        vals[~empty] = [float(v) for v in present]
+    else:
+        vals = _parse_numbers(pa.array(u, type=pa.string()), decimal)
+        vals[empty] = np.nan
     bad_u = ~empty & np.isnan(vals)
     valid = codes >= 0
     values = np.full(len(series), np.nan)
