@@ -217,7 +217,7 @@ def make_report(client_dir: str | Path, out_dir: str | Path, *, language: str | 
     start = time.perf_counter()
     timings: dict[str, float] = {}
     client_dir = Path(client_dir).resolve()
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()  # the kernel runs in the notebook's folder: paths it gets must be absolute
     shutil.rmtree(out_dir / FAILED_DIR, ignore_errors=True)  # from an earlier attempt
     if assessment is None:
         from . import assess as assess_module

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +108,13 @@ def test_report_end_to_end(demo_root, tmp_path):
     assert "Hotel De Zilte Zeemeeuw" in html and "Klantvriendelijk" in html
     assert "<script" not in html and "Traceback" not in html and "nb.show" not in html
     assert (out / "report.pdf").read_bytes()[:4] == b"%PDF"
+
+
+def test_report_with_paths_relative_to_the_working_folder(demo_root, tmp_path, monkeypatch):
+    """As a consultant types it: ``klantladder report demo/bouw --out rapport`` from a folder of
+    their own (the notebook runs elsewhere, so the paths handed to it must not be relative)."""
+    shutil.copytree(demo_root / "bouw", tmp_path / "demo" / "bouw")
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "demo/bouw", "--out", "rapport", "--no-pdf"]) == 0
+    assert (tmp_path / "rapport" / "report.html").is_file() and not (tmp_path / "rapport" / "failed").exists()
+    assert not list(tmp_path.glob(".rapport*"))  # no staging folder left behind
