@@ -139,14 +139,15 @@ def _run(args) -> int:
         _say("init", _lang(args), path=args.client_dir)
         return 0
     if cmd == "validate":
+        from .i18n import fmt_number
         from .intake import read_client
 
         lang = _lang(args, args.client_dir)
         data = read_client(args.client_dir)
         for f in data.warnings:
             print(f.text(lang))
-        _say("valid", lang, name=data.config.name, rows=sum(data.rows_read.values()), rejected=len(data.rejects),
-             warnings=len(data.warnings))
+        _say("valid", lang, name=data.config.name, rows=fmt_number(sum(data.rows_read.values()), lang),
+             rejected=fmt_number(len(data.rejects), lang), warnings=fmt_number(len(data.warnings), lang))
         return 0
     if cmd == "score":
         from .assess import assess_folder

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -110,11 +111,14 @@ def test_report_end_to_end(demo_root, tmp_path):
     assert (out / "report.pdf").read_bytes()[:4] == b"%PDF"
 
 
-def test_report_with_paths_relative_to_the_working_folder(demo_root, tmp_path, monkeypatch):
+def test_report_with_paths_relative_to_the_working_folder(demo_root, tmp_path, monkeypatch, capsys):
     """As a consultant types it: ``klantladder report demo/bouw --out rapport`` from a folder of
     their own (the notebook runs elsewhere, so the paths handed to it must not be relative)."""
     shutil.copytree(demo_root / "bouw", tmp_path / "demo" / "bouw")
     monkeypatch.chdir(tmp_path)
+    assert main(["validate", "demo/bouw"]) == 0
+    said = capsys.readouterr().out
+    assert re.search(r"\(\d{1,3}\.\d{3} rijen gelezen, 0 apart gezet", said), said  # Dutch thousands
     assert main(["report", "demo/bouw", "--out", "rapport", "--no-pdf"]) == 0
     assert (tmp_path / "rapport" / "report.html").is_file() and not (tmp_path / "rapport" / "failed").exists()
     assert not list(tmp_path.glob(".rapport*"))  # no staging folder left behind

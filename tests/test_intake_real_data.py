@@ -97,7 +97,7 @@ def test_nyc311_scores_with_the_readme_median(nyc, expected, tmp_path, capsys):
     assert kpi.value == pytest.approx(expected["median_hours"], abs=1e-6)
     assert main(["validate", str(nyc)]) == 0
     out = capsys.readouterr().out
-    assert "1000 rows read, 10 set aside" in out
+    assert "1,000 rows read, 10 set aside" in out
     assert main(["score", str(nyc), "--out", str(tmp_path / "s.json")]) == 0
     doc = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert doc["data_quality"]["rows_read"] == 1000 and doc["data_quality"]["rows_rejected"] == 10
