@@ -449,6 +449,25 @@ def run_batch(root: str | Path, out: str | Path, *, workers: int = 1, only: Sequ
     out = Path(out).resolve()
     if not root.is_dir():
         raise UsageError({"nl": f"Map niet gevonden: {root}", "en": f"Folder not found: {root}"})
+    if out == root:
+        raise UsageError({"nl": f"--out is de map met de klanten zelf ({root}). Kies een andere map, bijvoorbeeld "
+                                f"{root / 'rapporten'}.",
+                          "en": f"--out is the clients' folder itself ({root}). Choose another folder, for example "
+                                f"{root / 'reports'}."})
+    if not only and not discover(root, out):
+        itself = _is_client(root)
+        raise UsageError({"nl": f"Geen klantmappen gevonden in {root}. "
+                                + (f"Die map is zelf een klantmap: maak het rapport met 'klantladder report {root} --out "
+                                   "MAP'." if itself else
+                                   "Een klantmap bevat client.yaml of een invoerbestand (customer_survey, "
+                                   "employee_survey, tickets, customers); zet elke klant in een eigen map onder deze "
+                                   "map."),
+                          "en": f"No client folders found in {root}. "
+                                + (f"That folder is a client folder itself: make its report with 'klantladder report "
+                                   f"{root} --out FOLDER'." if itself else
+                                   "A client folder holds client.yaml or an input file (customer_survey, "
+                                   "employee_survey, tickets, customers); put each client in a folder of its own "
+                                   "under this folder.")})
     out.mkdir(parents=True, exist_ok=True)
     progress = progress or Progress()
     params = dict(params or {})

@@ -18,16 +18,47 @@ import pandas as pd
 
 from .i18n import t
 
-__all__ = ["staging_dir", "write_json", "write_scores", "write_workbook", "write_rejects"]
+__all__ = ["staging_dir", "check_replaceable", "write_json", "write_scores", "write_workbook", "write_rejects"]
+
+
+def check_replaceable(dest: Path, ours: frozenset[str] | set[str]) -> None:
+    """Raise :class:`~klantladder.errors.UsageError` unless ``dest`` may be replaced whole: it does
+    not exist, or it is a folder holding nothing but names in ``ours`` (what klantladder writes
+    there). A file, a client folder, the working folder or any folder with other contents is
+    never replaced: that would delete what a user keeps there."""
+    from .errors import UsageError
+
+    if not dest.exists() and not dest.is_symlink():
+        return
+    foreign = None
+    if dest.is_symlink() or not dest.is_dir():
+        foreign = dest.name
+    else:
+        foreign = next((p.name for p in sorted(dest.iterdir()) if p.name not in ours), None)
+    if foreign is not None:
+        what = f"{dest} is geen map" if foreign == dest.name and not dest.is_dir() else f"{dest} bevat {foreign!r}"
+        what_en = f"{dest} is not a folder" if foreign == dest.name and not dest.is_dir() else f"{dest} holds {foreign!r}"
+        raise UsageError({
+            "nl": f"De uitvoermap wordt in zijn geheel vervangen, maar {what}, dat klantladder daar niet "
+                  "schreef. Er is niets veranderd. Kies met --out een nieuwe map, een lege map of de map van een "
+                  "eerder rapport.",
+            "en": f"The output folder is replaced whole, but {what_en}, which klantladder did not write there. "
+                  "Nothing was changed. Choose with --out a new folder, an empty one or the folder of an earlier "
+                  "report.",
+        })
 
 
 @contextlib.contextmanager
-def staging_dir(dest: Path) -> Iterator[Path]:
+def staging_dir(dest: Path, ours: frozenset[str] | set[str] | None = None) -> Iterator[Path]:
     """Yield an empty folder beside ``dest``; on success it replaces ``dest`` whole.
 
-    On an exception the staging folder is removed and ``dest`` is left as it was.
+    On an exception the staging folder is removed and ``dest`` is left as it was. With ``ours``
+    (the names klantladder writes into ``dest``) a ``dest`` holding anything else is refused
+    before anything is written (:func:`check_replaceable`).
     """
     dest = Path(dest)
+    if ours is not None:
+        check_replaceable(dest, ours)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
     umask = os.umask(0)

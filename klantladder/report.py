@@ -30,8 +30,8 @@ from typing import Any
 import nbformat
 
 from .assess import Assessment, assess_folder
-from .errors import KlantladderError
-from .outputs import staging_dir, write_rejects, write_scores, write_workbook
+from .errors import KlantladderError, UsageError
+from .outputs import check_replaceable, staging_dir, write_rejects, write_scores, write_workbook
 from .paths import ASSESSMENT_NOTEBOOK, TEMPLATES
 
 __all__ = ["ReportResult", "ReportError", "make_report", "run_notebook", "export_html", "export_pdf", "svg_as_image", "OUTPUT_FILES",
@@ -218,6 +218,10 @@ def make_report(client_dir: str | Path, out_dir: str | Path, *, language: str | 
     timings: dict[str, float] = {}
     client_dir = Path(client_dir).resolve()
     out_dir = Path(out_dir).resolve()  # the kernel runs in the notebook's folder: paths it gets must be absolute
+    if not client_dir.is_dir():
+        raise UsageError({"nl": f"Klantmap niet gevonden: {client_dir}", "en": f"Client folder not found: {client_dir}"})
+    ours = frozenset(OUTPUT_FILES) | {FAILED_DIR}
+    check_replaceable(out_dir, ours)  # before anything is scored or written (a client folder, '.', a file...)
     shutil.rmtree(out_dir / FAILED_DIR, ignore_errors=True)  # from an earlier attempt
     if assessment is None:
         from . import assess as assess_module
@@ -231,7 +235,7 @@ def make_report(client_dir: str | Path, out_dir: str | Path, *, language: str | 
     engine_kwargs: dict[str, Any] = {"kernel_max_uses": kernel_max_uses} if kernel_max_uses else {}
     if execution_timeout:
         engine_kwargs["execution_timeout"] = execution_timeout  # seconds per cell
-    with staging_dir(out_dir) as tmp:
+    with staging_dir(out_dir, ours) as tmp:
         try:
             step = time.perf_counter()
             write_scores(a, tmp / "scores.json")

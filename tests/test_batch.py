@@ -359,3 +359,20 @@ def test_portfolio_loader_anonymises_and_pools_small_sectors(demo_root, tmp_path
     assert label_for(26) == "Organisatie AA"
     named = load_portfolio(out, show_names=True)
     assert "Bedrijf A BV" in clients_html(named)
+
+
+def test_batch_refuses_its_input_folder_as_output_and_a_folder_without_clients(demo_root, tmp_path, capsys):
+    """Pointed at the wrong folder, a batch says so (exit 2) instead of reporting zero clients done,
+    and writes nothing."""
+    root = tmp_path / "klanten"
+    shutil.copytree(demo_root / "bouw", root / "bouw")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    assert main(["batch", str(root), "--out", str(root), "--quiet"]) == 2
+    assert "--out is de map met de klanten zelf" in capsys.readouterr().err
+    assert main(["batch", str(root / "bouw"), "--out", str(tmp_path / "uit"), "--quiet"]) == 2
+    assert "klantladder report" in capsys.readouterr().err  # a single client folder: the other command
+    (tmp_path / "leeg").mkdir()
+    with pytest.raises(UsageError) as err:
+        run_batch(tmp_path / "leeg", tmp_path / "uit2", workers=1, portfolio=False)
+    assert "No client folders found" in err.value.messages["en"]
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before + [Path("leeg")]

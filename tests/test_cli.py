@@ -122,3 +122,40 @@ def test_report_with_paths_relative_to_the_working_folder(demo_root, tmp_path, m
     assert main(["report", "demo/bouw", "--out", "rapport", "--no-pdf"]) == 0
     assert (tmp_path / "rapport" / "report.html").is_file() and not (tmp_path / "rapport" / "failed").exists()
     assert not list(tmp_path.glob(".rapport*"))  # no staging folder left behind
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_report_never_replaces_a_folder_or_file_it_did_not_write(demo_root, tmp_path, monkeypatch, capsys):
+    """--out is replaced whole; pointed by mistake at the client folder, the working folder, a file
+    or a folder with other contents, nothing is touched and the message says what to do."""
+    client = tmp_path / "bouw"
+    shutil.copytree(demo_root / "bouw", client)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "agenda.docx").write_bytes(b"mine")
+    (tmp_path / "notes" / "failed").mkdir()  # a name klantladder also uses: still not ours to delete
+    (tmp_path / "notes" / "failed" / "keep.txt").write_text("mine", encoding="utf-8")
+    before = _snapshot(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for out in ("bouw", ".", "bouw/client.yaml", "notes"):
+        assert main(["report", "bouw", "--out", out, "--no-pdf"]) == 2, out
+        said = capsys.readouterr()
+        assert "Er is niets veranderd" in said.err + said.out and "Traceback" not in said.err, out
+    assert _snapshot(tmp_path) == before
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging or old folders
+
+
+def test_report_replaces_its_own_earlier_report_and_names_a_missing_client(demo_root, tmp_path, capsys):
+    out = tmp_path / "rapport"
+    assert main(["report", str(demo_root / "bouw"), "--out", str(out), "--no-pdf"]) == 0
+    (out / "failed").mkdir()  # as a failed earlier attempt leaves it
+    assert main(["report", str(demo_root / "bouw"), "--out", str(out), "--no-pdf"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["assessment.ipynb", "rejects.csv", "report.html", "scores.json",
+                                                      "scores.xlsx"]
+    capsys.readouterr()
+    assert main(["report", str(tmp_path / "nietbestaand"), "--out", str(tmp_path / "x")]) == 2
+    said = capsys.readouterr()
+    assert "Klantmap niet gevonden" in said.err + said.out and "Onverwachte fout" not in said.err + said.out
+    assert not (tmp_path / "x").exists()
