@@ -18,7 +18,7 @@ import pandas as pd
 
 from .i18n import t
 
-__all__ = ["staging_dir", "check_replaceable", "write_json", "write_scores", "write_workbook", "write_rejects"]
+__all__ = ["staging_dir", "check_replaceable", "check_scores_target", "write_json", "write_scores", "write_workbook", "write_rejects"]
 
 
 def check_replaceable(dest: Path, ours: frozenset[str] | set[str]) -> None:
@@ -45,6 +45,27 @@ def check_replaceable(dest: Path, ours: frozenset[str] | set[str]) -> None:
             "en": f"The output folder is replaced whole, but {what_en}, which klantladder did not write there. "
                   "Nothing was changed. Choose with --out a new folder, an empty one or the folder of an earlier "
                   "report.",
+        })
+
+
+def check_scores_target(path: Path) -> None:
+    """Raise :class:`~klantladder.errors.UsageError` unless ``path`` may receive a ``scores.json``:
+    it does not exist or it is an earlier one (a JSON object naming klantladder's model and package
+    versions at its start). An input file or anything else already there is never overwritten."""
+    from .errors import UsageError
+
+    if not path.exists() and not path.is_symlink():
+        return
+    head = b""
+    if path.is_file() and not path.is_symlink():
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    if not (head.lstrip().startswith(b"{") and b'"model_version"' in head and b'"package_version"' in head):
+        raise UsageError({
+            "nl": f"{path} bestaat al en is geen scores.json van klantladder; die wordt niet overschreven. Er is "
+                  "niets veranderd. Kies met --out een andere bestandsnaam.",
+            "en": f"{path} already exists and is not a klantladder scores.json; it is not overwritten. Nothing "
+                  "was changed. Choose another file name with --out.",
         })
 
 

@@ -159,3 +159,18 @@ def test_report_replaces_its_own_earlier_report_and_names_a_missing_client(demo_
     said = capsys.readouterr()
     assert "Klantmap niet gevonden" in said.err + said.out and "Onverwachte fout" not in said.err + said.out
     assert not (tmp_path / "x").exists()
+
+
+def test_score_never_overwrites_an_input_file_but_does_its_own_scores(demo_root, tmp_path, capsys):
+    client = tmp_path / "bouw"
+    shutil.copytree(demo_root / "bouw", client)
+    before = _snapshot(client)
+    for target in (client / "customers.csv", client / "client.yaml", client):
+        assert main(["score", str(client), "--out", str(target)]) == 2, target
+        assert "Er is niets veranderd" in capsys.readouterr().err
+    assert _snapshot(client) == before
+    out = tmp_path / "scores.json"
+    assert main(["score", str(client), "--out", str(out)]) == 0
+    first = out.read_bytes()
+    assert main(["score", str(client), "--out", str(out)]) == 0  # its own earlier scores: replaced
+    assert json.loads(out.read_bytes()) == json.loads(first)
