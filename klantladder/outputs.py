@@ -7,12 +7,13 @@ crash never leaves a half report that looks complete.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import pandas as pd
 
@@ -21,31 +22,46 @@ from .i18n import t
 __all__ = ["staging_dir", "check_replaceable", "check_scores_target", "write_json", "write_scores", "write_workbook", "write_rejects"]
 
 
-def check_replaceable(dest: Path, ours: frozenset[str] | set[str]) -> None:
+def _first_foreign(folder: Path, ours: Iterable[str], prefix: str = "") -> str | None:
+    """The first entry under ``folder`` (as a path relative to it) that no pattern in ``ours``
+    matches; folders end in ``/``. Only folders of ours are entered, so a large foreign folder
+    is judged by its first entry."""
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        rel = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if not any(fnmatch.fnmatchcase(rel + "/", p) for p in ours):
+                return rel + "/"
+            inner = _first_foreign(Path(entry.path), ours, rel + "/")
+            if inner is not None:
+                return inner
+        elif not any(fnmatch.fnmatchcase(rel, p) for p in ours):
+            return rel
+    return None
+
+
+def check_replaceable(dest: Path, ours: Iterable[str]) -> None:
     """Raise :class:`~klantladder.errors.UsageError` unless ``dest`` may be replaced whole: it does
-    not exist, or it is a folder holding nothing but names in ``ours`` (what klantladder writes
-    there). A file, a client folder, the working folder or any folder with other contents is
-    never replaced: that would delete what a user keeps there."""
+    not exist, or it is a folder holding nothing but what klantladder writes there (``ours``:
+    glob patterns of paths relative to ``dest``, folders ending in ``/``). A file, a client folder,
+    the working folder or any folder with other contents is never replaced: that would delete
+    what a user keeps there."""
     from .errors import UsageError
 
     if not dest.exists() and not dest.is_symlink():
         return
-    foreign = None
     if dest.is_symlink() or not dest.is_dir():
-        foreign = dest.name
+        what, what_en = f"{dest} is geen map", f"{dest} is not a folder"
     else:
-        foreign = next((p.name for p in sorted(dest.iterdir()) if p.name not in ours), None)
-    if foreign is not None:
-        what = f"{dest} is geen map" if foreign == dest.name and not dest.is_dir() else f"{dest} bevat {foreign!r}"
-        what_en = f"{dest} is not a folder" if foreign == dest.name and not dest.is_dir() else f"{dest} holds {foreign!r}"
-        raise UsageError({
-            "nl": f"De uitvoermap wordt in zijn geheel vervangen, maar {what}, dat klantladder daar niet "
-                  "schreef. Er is niets veranderd. Kies met --out een nieuwe map, een lege map of de map van een "
-                  "eerder rapport.",
-            "en": f"The output folder is replaced whole, but {what_en}, which klantladder did not write there. "
-                  "Nothing was changed. Choose with --out a new folder, an empty one or the folder of an earlier "
-                  "report.",
-        })
+        foreign = _first_foreign(dest, tuple(ours))
+        if foreign is None:
+            return
+        what, what_en = f"{dest} bevat {foreign!r}", f"{dest} holds {foreign!r}"
+    raise UsageError({
+        "nl": f"De uitvoermap wordt in zijn geheel vervangen, maar {what}, dat klantladder daar niet schreef. "
+              "Er is niets veranderd. Kies met --out een nieuwe map, een lege map of de map van een eerder rapport.",
+        "en": f"The output folder is replaced whole, but {what_en}, which klantladder did not write there. "
+              "Nothing was changed. Choose with --out a new folder, an empty one or the folder of an earlier report.",
+    })
 
 
 def check_scores_target(path: Path) -> None:
@@ -70,12 +86,12 @@ def check_scores_target(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def staging_dir(dest: Path, ours: frozenset[str] | set[str] | None = None) -> Iterator[Path]:
+def staging_dir(dest: Path, ours: Iterable[str] | None = None) -> Iterator[Path]:
     """Yield an empty folder beside ``dest``; on success it replaces ``dest`` whole.
 
     On an exception the staging folder is removed and ``dest`` is left as it was. With ``ours``
-    (the names klantladder writes into ``dest``) a ``dest`` holding anything else is refused
-    before anything is written (:func:`check_replaceable`).
+    (patterns of what klantladder writes into ``dest``) a ``dest`` holding anything else is
+    refused before anything is written (:func:`check_replaceable`).
     """
     dest = Path(dest)
     if ours is not None:

@@ -220,7 +220,8 @@ def make_report(client_dir: str | Path, out_dir: str | Path, *, language: str | 
     out_dir = Path(out_dir).resolve()  # the kernel runs in the notebook's folder: paths it gets must be absolute
     if not client_dir.is_dir():
         raise UsageError({"nl": f"Klantmap niet gevonden: {client_dir}", "en": f"Client folder not found: {client_dir}"})
-    ours = frozenset(OUTPUT_FILES) | {FAILED_DIR}
+    ours = (*OUTPUT_FILES, f"{FAILED_DIR}/", f"{FAILED_DIR}/assessment.ipynb",  # what _failed keeps
+            f".{FAILED_DIR}.tmp-*/", f".{FAILED_DIR}.tmp-*/assessment.ipynb")
     check_replaceable(out_dir, ours)  # before anything is scored or written (a client folder, '.', a file...)
     shutil.rmtree(out_dir / FAILED_DIR, ignore_errors=True)  # from an earlier attempt
     if assessment is None:

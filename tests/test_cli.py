@@ -137,9 +137,11 @@ def test_report_never_replaces_a_folder_or_file_it_did_not_write(demo_root, tmp_
     (tmp_path / "notes" / "agenda.docx").write_bytes(b"mine")
     (tmp_path / "notes" / "failed").mkdir()  # a name klantladder also uses: still not ours to delete
     (tmp_path / "notes" / "failed" / "keep.txt").write_text("mine", encoding="utf-8")
+    (tmp_path / "only-failed" / "failed").mkdir(parents=True)  # nothing but a name of ours, holding a file of theirs
+    (tmp_path / "only-failed" / "failed" / "keep.txt").write_text("mine", encoding="utf-8")
     before = _snapshot(tmp_path)
     monkeypatch.chdir(tmp_path)
-    for out in ("bouw", ".", "bouw/client.yaml", "notes"):
+    for out in ("bouw", ".", "bouw/client.yaml", "notes", "only-failed"):
         assert main(["report", "bouw", "--out", out, "--no-pdf"]) == 2, out
         said = capsys.readouterr()
         assert "Er is niets veranderd" in said.err + said.out and "Traceback" not in said.err, out
