@@ -499,6 +499,11 @@ def make_demo_clients(
     root = Path(root)
     chosen = DEMO_CLIENTS if clients is None else clients
     profiles = [demo_profile(c) if isinstance(c, str) else c for c in chosen]
+    targets = [root / p.key for p in profiles]
+    if waves:
+        targets += [root / key / p.wave for key, ps in WAVE_DEMO_CLIENTS.items() for p in ps]
+    for folder in targets:  # all checked before anything is written
+        _check_demo_folder(folder)
     model = _model_items()
     folders = []
     for profile in profiles:
@@ -585,6 +590,40 @@ def make_large_client(
 _INPUTS = ("customer_survey", "employee_survey", "tickets", "customers")
 
 
+_MADE_BY = "# Made by klantladder.demo"
+
+
+def _check_demo_folder(folder: Path) -> None:
+    """Raise :class:`~klantladder.errors.UsageError` when writing a demo client into ``folder``
+    would overwrite what someone else put there: a ``client.yaml`` or input file of a folder
+    whose ``client.yaml`` the demo did not write (it starts with :data:`_MADE_BY` on line 2).
+    Other files in the folder are never touched."""
+    from .errors import UsageError
+
+    if folder.exists() and not folder.is_dir():
+        clash = folder
+    elif not folder.is_dir():
+        return
+    else:
+        ours = [p for p in folder.iterdir() if p.name == "client.yaml"
+                or (p.stem in _INPUTS and p.suffix in (".csv", ".xlsx", ".parquet"))]
+        if not ours:
+            return
+        try:
+            head = (folder / "client.yaml").read_text(encoding="utf-8")[:300]
+        except (OSError, UnicodeDecodeError):
+            head = ""
+        if _MADE_BY in head:
+            return
+        clash = sorted(ours)[0]
+    raise UsageError({
+        "nl": f"De demo zou {clash} overschrijven, en dat is geen demobestand. Er is niets veranderd. Kies met "
+              "--data een andere map voor de demodata.",
+        "en": f"The demo would overwrite {clash}, which is no demo file. Nothing was changed. Choose another folder "
+              "for the demo data with --data.",
+    })
+
+
 def _write_client(folder: Path, profile: DemoProfile, model: dict, seed: int,
                   table_format: str = "csv", stream: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
@@ -618,7 +657,7 @@ def _write_client_yaml(path: Path, p: DemoProfile, seed: int) -> None:
     q = _yaml_str
     text = (
         "# Demo client — fictional organisation, synthetic data.\n"
-        f"# Made by klantladder.demo (profile {p.key!r}, seed {seed}).\n"
+        f"{_MADE_BY} (profile {p.key!r}, seed {seed}).\n"
         f"# Meant to illustrate rung {p.intended_rung} ({_RUNG_NAMES.get(p.intended_rung, '?')}): "
         f"{' '.join(p.description.split())}\n"
         f"name: {q(p.name)}\n"

@@ -410,3 +410,24 @@ def test_profiles_are_plain_dataclasses():
     assert dataclasses.is_dataclass(DemoProfile)
     assert all(isinstance(p, DemoProfile) for p in DEMO_CLIENTS)
     assert np.isclose(sum(demo.demo_profile("retail").drivers.values()), 1.0)
+
+
+def test_demo_never_overwrites_data_it_did_not_make(tmp_path):
+    """--data pointed at a folder of real clients: a clash is refused before anything is written;
+    the demo's own earlier data is regenerated in place, and other files are left alone."""
+    from klantladder.errors import UsageError
+
+    real = tmp_path / "klanten" / "retail"
+    real.mkdir(parents=True)
+    (real / "customer_survey.csv").write_text("respondent_id,nps\nR1,9\n", encoding="utf-8")
+    with pytest.raises(UsageError) as err:
+        make_demo_clients(tmp_path / "klanten", waves=True)
+    assert "retail" in err.value.messages["en"] and "Nothing was changed" in err.value.messages["en"]
+    assert sorted(p.name for p in (tmp_path / "klanten").rglob("*")) == ["customer_survey.csv", "retail"]
+    assert (real / "customer_survey.csv").read_text(encoding="utf-8") == "respondent_id,nps\nR1,9\n"
+
+    demo = tmp_path / "demo"
+    first = make_demo_clients(demo, clients=["retail"])
+    (first[0] / "notes.txt").write_text("mine", encoding="utf-8")
+    again = make_demo_clients(demo, clients=["retail"])  # its own data: made again
+    assert again == first and (first[0] / "notes.txt").read_text(encoding="utf-8") == "mine"
