@@ -57,21 +57,32 @@ def _headers(source: str, model: Model) -> list[str]:
     return [c for c in source_columns(source, model) if not c.startswith("mirror_")]
 
 
+_SOURCES = ("customer_survey", "employee_survey", "tickets", "customers")  # the surveys first
+
+
 def init_client(folder: str | Path, model: Model | None = None, wave: str = "") -> list[Path]:
     """Create ``folder`` with ``client.yaml``, CSV header templates and an Excel template per survey.
 
-    Refuses to touch a folder that already has a ``client.yaml`` (nothing is overwritten).
+    Refuses to touch a folder that already has a ``client.yaml`` or any of the template files
+    (nothing is overwritten).
     """
     folder = Path(folder)
     model = model or default_model()
     if (folder / "client.yaml").exists():
         raise InputError({"nl": f"{folder} heeft al een client.yaml; er is niets overschreven.",
                           "en": f"{folder} already has a client.yaml; nothing was overwritten."})
+    templates = [folder / "templates" / f"{source}.csv" for source in _SOURCES]
+    templates += [folder / "templates" / f"{survey}.xlsx" for survey in _SOURCES[:2]]
+    taken = [p for p in templates if p.exists()]
+    if taken:
+        raise InputError({"nl": f"{taken[0]} bestaat al; er is niets overschreven. Kies een nieuwe map voor de klant.",
+                          "en": f"{taken[0]} already exists; nothing was overwritten. Choose a new folder for the "
+                                "client."})
     folder.mkdir(parents=True, exist_ok=True)
     written = [folder / "client.yaml"]
     written[0].write_text(CLIENT_YAML.format(name=json.dumps(folder.resolve().name, ensure_ascii=False),
                                              wave=json.dumps(wave, ensure_ascii=False)), encoding="utf-8")
-    for source in ("customer_survey", "employee_survey", "tickets", "customers"):
+    for source in _SOURCES:
         p = folder / "templates" / f"{source}.csv"
         p.parent.mkdir(exist_ok=True)
         p.write_text(",".join(_headers(source, model)) + "\n", encoding="utf-8")

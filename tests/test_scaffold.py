@@ -76,6 +76,16 @@ def test_init_never_overwrites(scaffold, capsys):
         init_client(scaffold)
 
 
+def test_init_never_overwrites_a_template_of_the_users(tmp_path, capsys):
+    folder = tmp_path / "klant"
+    (folder / "templates").mkdir(parents=True)
+    (folder / "templates" / "tickets.csv").write_text("mine\n", encoding="utf-8")
+    assert main(["init", str(folder)]) == 1
+    assert "tickets.csv" in capsys.readouterr().err
+    assert sorted(p.name for p in folder.rglob("*")) == ["templates", "tickets.csv"]  # nothing written
+    assert (folder / "templates" / "tickets.csv").read_text(encoding="utf-8") == "mine\n"
+
+
 def test_empty_scaffold_validates_with_an_actionable_message(scaffold, capsys):
     assert main(["validate", str(scaffold)]) == 1
     err = capsys.readouterr().err
