@@ -344,6 +344,19 @@ def test_customer_word_in_an_unknown_language_is_named(demo_root, tmp_path):
     assert "customer_term" in text and "de" in text
 
 
+def _on_main_thread(monkeypatch, module, name: str) -> list[bool]:
+    """Wrap ``module.name``; the returned list gets, per call, whether it ran on the main thread."""
+    calls: list[bool] = []
+    real = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        calls.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return calls
+
+
 def test_surveys_scored_while_the_tickets_are_read_give_the_same_assessment(tmp_path, monkeypatch):
     from klantladder import assess as assess_module
     from klantladder import intake as intake_module
@@ -351,14 +364,7 @@ def test_surveys_scored_while_the_tickets_are_read_give_the_same_assessment(tmp_
 
     folder = make_large_client(tmp_path, 3000, 30000)  # the tickets are the largest file
     monkeypatch.setattr(intake_module, "THREADS_FROM_ROWS", 0)  # converted side by side, as a large client
-    threads = []
-    real = assess_module._survey_part
-
-    def spy(*args, **kwargs):
-        threads.append(threading.current_thread() is threading.main_thread())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(assess_module, "_survey_part", spy)
+    threads = _on_main_thread(monkeypatch, assess_module, "_survey_part")
     early = assess_folder(folder, draws=300)
     assert threads == [False]  # scored in a thread of its own, before the tickets were done
     assert early.to_dict() == assess(read_client(folder), draws=300).to_dict()
@@ -377,14 +383,7 @@ def test_a_small_client_is_converted_in_one_thread_and_a_large_one_in_two_alike(
     from klantladder.demo import make_large_client
 
     folder = make_large_client(tmp_path, 2000, 8000)
-    seen = []
-    real = intake_module.read_source
-
-    def spy(*args, **kwargs):
-        seen.append(threading.current_thread() is threading.main_thread())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(intake_module, "read_source", spy)
+    seen = _on_main_thread(monkeypatch, intake_module, "read_source")
     alone = read_client(folder)
     assert seen and all(seen)
     scored_alone = assess(alone, draws=300).to_dict()  # tickets and surveys one after the other
