@@ -221,11 +221,19 @@ def _source_options(file: str, name: str, spec: Mapping[str, Any]) -> dict[str, 
 
 
 def _find_source(folder: Path, name: str) -> Path | None:
-    for ext in EXTENSIONS:
-        p = folder / f"{name}{ext}"
-        if p.is_file():
-            return p
-    return None
+    """The file ``<name>.<ext>`` of a source; :class:`InputError` when there are several (an old
+    export beside a new one): which one counts is the user's choice, never a silent one."""
+    found = [folder / f"{name}{ext}" for ext in EXTENSIONS if (folder / f"{name}{ext}").is_file()]
+    if len(found) > 1:
+        names = " en ".join(p.name for p in found), " and ".join(p.name for p in found)
+        f = Finding("ambiguous_source", "error", f"{folder.resolve().name}/{found[0].name}", {
+            "nl": f"twee bestanden voor {name}: {names[0]}. Verwijder of hernoem het bestand dat niet meetelt, of "
+                  f"kies er een met sources.{name}.file in client.yaml.",
+            "en": f"two files for {name}: {names[1]}. Remove or rename the one that does not count, or choose one "
+                  f"with sources.{name}.file in client.yaml."}, column=f"sources.{name}.file")
+        raise InputError({"nl": "Welk invoerbestand telt, is niet duidelijk.",
+                          "en": "Which input file counts is not clear."}, [f])
+    return found[0] if found else None
 
 
 def load_client_config(folder: str | Path) -> ClientConfig:
