@@ -41,7 +41,7 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -301,9 +301,11 @@ def read_table(path: Path, *, fmt: str | None = None, sheet: str | int | None = 
         attrs["extra_header"] = [["" if pd.isna(v) else str(v) for v in row] for row in extra.itertuples(index=False)]
         df = df.iloc[header_rows:].reset_index(drop=True)
     if len(df.columns) == 0 or len(df) == 0:
+        hint = sheet_hint(attrs, "'sheet'") if sheet is None else ("", "")
         raise _fail("empty_file", path,
-                    "Het bestand heeft geen gegevensrijen, alleen een kop. Exporteer het opnieuw, met de antwoorden.",
-                    "The file has no data rows, only a header. Export it again, with the responses.")
+                    "Het bestand heeft geen gegevensrijen, alleen een kop. Exporteer het opnieuw, met de antwoorden."
+                    + hint[0],
+                    "The file has no data rows, only a header. Export it again, with the responses." + hint[1])
     if decimal is not None:
         attrs["decimal"] = decimal
     attrs.setdefault("decimal", ".")
@@ -504,6 +506,20 @@ def _cell_text(v: Any, date_only: bool) -> str | None:
     return str(v)
 
 
+def sheet_hint(attrs: Mapping[str, Any], setting: str) -> tuple[str, str]:
+    """A hint (nl, en) for a workbook read from its first sheet while it has others (``attrs`` of
+    :func:`read_table`): exports often open with a sheet of explanations. ``setting`` names the
+    client.yaml key that picks a sheet. Empty when the workbook has one sheet."""
+    others = attrs.get("other_sheets") or []
+    if not others:
+        return "", ""
+    listed = ", ".join(repr(n) for n in others[:5])
+    return (f" Gelezen is het eerste werkblad, {attrs.get('sheet')!r}; de werkmap heeft ook {listed}. Staan de "
+            f"gegevens daar, zet dan de naam bij {setting} in client.yaml.",
+            f" The first sheet, {attrs.get('sheet')!r}, was read; the workbook also has {listed}. If the data are "
+            f"there, put its name under {setting} in client.yaml.")
+
+
 def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
     import openpyxl
 
@@ -556,8 +572,8 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
         columns[col] = pd.Series([_cell_text(v, date_only) for v in raw], dtype="str")
     df = _drop_empty_unnamed(pd.DataFrame(columns, index=pd.RangeIndex(len(body))))
     header_text = ["" if h is None else str(h) for h in header]
-    df.attrs.update(sheet=name, decimal=".", date_columns=date_columns,
-                    findings=_duplicate_warning(path, header_text))
+    df.attrs.update(sheet=name, other_sheets=[n for n in names if n != name], decimal=".",
+                    date_columns=date_columns, findings=_duplicate_warning(path, header_text))
     return df
 
 

@@ -325,6 +325,31 @@ def test_messages_in_dutch(tmp_path, capsys):
     assert "In orde" in out
 
 
+@pytest.mark.parametrize("explanation,rule,setting", [
+    ([["Deze export bevat de antwoorden van het klantonderzoek"]], "empty_file", "'sheet'"),
+    ([["Toelichting"], ["Zie het tabblad Antwoorden"]], "no_answer_columns", "sources.customer_survey.sheet"),
+])
+def test_a_workbook_read_from_a_sheet_of_explanations_points_to_its_other_sheets(explanation, rule, setting,
+                                                                                 tmp_path, capsys):
+    """Exports often open with a sheet of explanations: the error says which sheet was read, which
+    others there are and the setting that picks one; with that setting the data are read."""
+    client = tmp_path / "klant"
+    client.mkdir()
+    wb = Workbook()
+    wb.active.title = "Toelichting"
+    for row in explanation:
+        wb.active.append(row)
+    data = wb.create_sheet("Antwoorden")
+    for row in survey_table():
+        data.append(row)
+    wb.save(client / "customer_survey.xlsx")
+    assert main(["validate", str(client)]) == 1
+    said = capsys.readouterr().err
+    assert f"[{rule}]" in said and "'Toelichting'" in said and "'Antwoorden'" in said and setting in said
+    yaml(client, "sources:\n  customer_survey:\n    sheet: Antwoorden\n")
+    assert main(["validate", str(client)]) == 0
+
+
 def test_row_numbers_stay_true_after_rows_are_set_aside(tmp_path):
     client = tmp_path / "klant"
     client.mkdir()
