@@ -74,6 +74,7 @@ class Job:
     folder: Path
     out_dir: Path
     siblings: tuple[Path, ...] = ()  # the other wave folders of the same client (their data is the trend)
+    problem: tuple[str, str] | None = None  # (nl, en): why this folder cannot be reported; the job fails with it
 
 
 def write_json(data: dict, path: Path) -> None:
@@ -106,6 +107,17 @@ def discover(root: str | Path, out: str | Path, only: Sequence[str] | None = Non
                 if wanted and not wanted & {folder.name, client, key, f"{folder.name}/{w.name}"}:
                     continue
                 jobs.append(Job(key, w, out / client / safe_name(w.name), tuple(x for x in waves if x != w)))
+            loose = sorted(p.name for p in folder.iterdir() if p.is_file() and p.stem in SOURCES
+                           and p.suffix in EXTENSIONS)
+            if loose and (not wanted or wanted & {folder.name, client}):
+                # Input files beside wave folders: a measurement that would silently not count.
+                jobs.append(Job(client, folder, out / client, problem=(
+                    f"{folder.name} heeft invoerbestanden ({', '.join(loose)}) naast wave-mappen "
+                    f"({', '.join(w.name for w in waves)}); die bestanden tellen zo niet mee. Zet ze in een eigen "
+                    "wave-map (bijvoorbeeld met het jaar als naam) of haal de wave-mappen weg.",
+                    f"{folder.name} has input files ({', '.join(loose)}) beside wave folders "
+                    f"({', '.join(w.name for w in waves)}); those files would not count. Put them in a wave folder "
+                    "of their own (named after the year, for example) or move the wave folders out.")))
         elif _is_client(folder):
             if wanted and not wanted & {folder.name, client}:
                 continue
@@ -235,6 +247,8 @@ def run_job(job: Job, params: dict, input_hash: str | None = None, model_version
     try:
         from .report import make_report
 
+        if job.problem is not None:
+            raise UsageError({"nl": job.problem[0], "en": job.problem[1]})
         if input_hash is None:
             entry["input_hash"], entry["model_version"], entry["inputs"] = job_hash(job, params)
         result = make_report(job.folder, job.out_dir, language=params.get("language"), pdf=params.get("pdf", True),

@@ -376,3 +376,19 @@ def test_batch_refuses_its_input_folder_as_output_and_a_folder_without_clients(d
         run_batch(tmp_path / "leeg", tmp_path / "uit2", workers=1, portfolio=False)
     assert "No client folders found" in err.value.messages["en"]
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before + [Path("leeg")]
+
+
+def test_input_files_beside_wave_folders_fail_that_client_with_a_message(demo_root, tmp_path):
+    """A client folder with the current measurement at the top and an earlier one in a wave folder:
+    the top files would silently not count, so that client fails and says why; its wave is still
+    reported, like every other client."""
+    root = tmp_path / "klanten"
+    shutil.copytree(demo_root / "bouw", root / "bouw")
+    shutil.copytree(demo_root / "bouw", root / "bouw" / "2025")
+    shutil.copytree(demo_root / "advocatuur", root / "advocatuur")
+    nb = _small_notebook(tmp_path / "small.ipynb")
+    r = run_batch(root, tmp_path / "uit", workers=1, notebook=nb, portfolio=False)
+    assert r.failed == ["bouw"] and sorted(r.done) == ["advocatuur", "bouw/2025"] and r.exit_code == 1
+    error = _manifest(tmp_path / "uit")["clients"]["bouw"]["error"]
+    assert "customer_survey.csv" in error and "2025" in error and "wave" in error
+    assert (tmp_path / "uit" / "bouw" / "2025" / "report.html").is_file()
