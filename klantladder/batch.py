@@ -468,7 +468,8 @@ def run_batch(root: str | Path, out: str | Path, *, workers: int = 1, only: Sequ
                                 f"{root / 'rapporten'}.",
                           "en": f"--out is the clients' folder itself ({root}). Choose another folder, for example "
                                 f"{root / 'reports'}."})
-    if not only and not discover(root, out):
+    jobs = discover(root, out, only)
+    if not only and not jobs:
         itself = _is_client(root)
         raise UsageError({"nl": f"Geen klantmappen gevonden in {root}. "
                                 + (f"Die map is zelf een klantmap: maak het rapport met 'klantladder report {root} --out "
@@ -493,8 +494,7 @@ def run_batch(root: str | Path, out: str | Path, *, workers: int = 1, only: Sequ
             raise UsageError({"nl": f"Notebook niet gevonden: {notebook}", "en": f"Notebook not found: {notebook}"})
         params["notebook"] = str(Path(notebook).resolve())
     with _locked(out):
-        cleaned = clean_leftovers(out)
-        jobs = discover(root, out, only)
+        cleaned = clean_leftovers(out)  # only dotted names in out: none of them is a client folder
         if only:
             found = {j.key for j in jobs} | {j.key.split("/")[0] for j in jobs} | {j.folder.name for j in jobs} \
                 | {j.folder.parent.name for j in jobs}

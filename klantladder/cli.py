@@ -151,14 +151,14 @@ def _run(args) -> int:
         return 0
     if cmd == "score":
         from .assess import assess_folder
+        from .config import safe_name
         from .outputs import check_scores_target, write_scores
 
         lang = _lang(args, args.client_dir)
-        if args.out is not None:
-            check_scores_target(args.out)  # before scoring: an input file is never overwritten
+        # the client id is the folder's safe name (config.load_client_config)
+        out = args.out or args.client_dir.parent / f"{safe_name(args.client_dir.resolve().name)}-scores.json"
+        check_scores_target(out)  # before scoring: an input file is never overwritten
         a = assess_folder(args.client_dir).in_language(args.lang)
-        out = args.out or args.client_dir.parent / f"{a.config.client_id}-scores.json"
-        check_scores_target(out)
         out.parent.mkdir(parents=True, exist_ok=True)
         write_scores(a, out)
         from .i18n import fmt_number

@@ -19,7 +19,8 @@ import pandas as pd
 
 from .i18n import t
 
-__all__ = ["staging_dir", "check_replaceable", "check_scores_target", "write_json", "write_scores", "write_workbook", "write_rejects"]
+__all__ = ["staging_dir", "check_replaceable", "check_scores_target", "write_json", "write_scores", "write_workbook",
+           "write_rejects"]
 
 
 def _first_foreign(folder: Path, ours: Iterable[str], prefix: str = "") -> str | None:
@@ -86,16 +87,13 @@ def check_scores_target(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def staging_dir(dest: Path, ours: Iterable[str] | None = None) -> Iterator[Path]:
+def staging_dir(dest: Path) -> Iterator[Path]:
     """Yield an empty folder beside ``dest``; on success it replaces ``dest`` whole.
 
-    On an exception the staging folder is removed and ``dest`` is left as it was. With ``ours``
-    (patterns of what klantladder writes into ``dest``) a ``dest`` holding anything else is
-    refused before anything is written (:func:`check_replaceable`).
+    On an exception the staging folder is removed and ``dest`` is left as it was. Whether
+    ``dest`` may be replaced is the caller's to check first (:func:`check_replaceable`).
     """
     dest = Path(dest)
-    if ours is not None:
-        check_replaceable(dest, ours)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
     umask = os.umask(0)

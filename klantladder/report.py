@@ -40,6 +40,10 @@ __all__ = ["ReportResult", "ReportError", "make_report", "run_notebook", "export
 OUTPUT_FILES = ("report.html", "report.pdf", "scores.json", "scores.xlsx", "assessment.ipynb", "rejects.csv")
 REMOVE_TAGS = ("remove_cell", "parameters", "injected-parameters", "setup")
 FAILED_DIR = "failed"
+#: What a report folder may hold (patterns, folders end in "/"): the outputs, and what
+#: :func:`_failed` keeps of a failed attempt. A folder holding anything else is never replaced.
+_OURS = (*OUTPUT_FILES, f"{FAILED_DIR}/", f"{FAILED_DIR}/assessment.ipynb",
+         f".{FAILED_DIR}.tmp-*/", f".{FAILED_DIR}.tmp-*/assessment.ipynb")
 
 
 class ReportError(KlantladderError):
@@ -220,9 +224,7 @@ def make_report(client_dir: str | Path, out_dir: str | Path, *, language: str | 
     out_dir = Path(out_dir).resolve()  # the kernel runs in the notebook's folder: paths it gets must be absolute
     if not client_dir.is_dir():
         raise UsageError({"nl": f"Klantmap niet gevonden: {client_dir}", "en": f"Client folder not found: {client_dir}"})
-    ours = (*OUTPUT_FILES, f"{FAILED_DIR}/", f"{FAILED_DIR}/assessment.ipynb",  # what _failed keeps
-            f".{FAILED_DIR}.tmp-*/", f".{FAILED_DIR}.tmp-*/assessment.ipynb")
-    check_replaceable(out_dir, ours)  # before anything is scored or written (a client folder, '.', a file...)
+    check_replaceable(out_dir, _OURS)  # before anything is scored or written (a client folder, '.', a file...)
     shutil.rmtree(out_dir / FAILED_DIR, ignore_errors=True)  # from an earlier attempt
     if assessment is None:
         from . import assess as assess_module
@@ -236,7 +238,7 @@ def make_report(client_dir: str | Path, out_dir: str | Path, *, language: str | 
     engine_kwargs: dict[str, Any] = {"kernel_max_uses": kernel_max_uses} if kernel_max_uses else {}
     if execution_timeout:
         engine_kwargs["execution_timeout"] = execution_timeout  # seconds per cell
-    with staging_dir(out_dir, ours) as tmp:
+    with staging_dir(out_dir) as tmp:
         try:
             step = time.perf_counter()
             write_scores(a, tmp / "scores.json")
