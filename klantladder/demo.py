@@ -588,6 +588,7 @@ def make_large_client(
 # --------------------------------------------------------------------------------------------
 
 _INPUTS = ("customer_survey", "employee_survey", "tickets", "customers")
+_SUFFIXES = (".csv", ".xlsx", ".parquet")  # the formats the demo writes its inputs in
 
 
 _MADE_BY = "# Made by klantladder.demo"
@@ -606,7 +607,7 @@ def _check_demo_folder(folder: Path) -> None:
         return
     else:
         ours = [p for p in folder.iterdir() if p.name == "client.yaml"
-                or (p.stem in _INPUTS and p.suffix in (".csv", ".xlsx", ".parquet"))]
+                or (p.stem in _INPUTS and p.suffix in _SUFFIXES)]
         if not ours:
             return
         try:
@@ -637,7 +638,7 @@ def _write_client(folder: Path, profile: DemoProfile, model: dict, seed: int,
     # Remove inputs of another format left by an earlier run, so a folder never holds two.
     for name in _INPUTS:
         for old in folder.glob(f"{name}.*"):
-            if old.suffix in (".csv", ".xlsx", ".parquet") and old.suffix != f".{formats[name]}":
+            if old.suffix in _SUFFIXES and old.suffix != f".{formats[name]}":
                 old.unlink()
 
     _write_client_yaml(folder / "client.yaml", profile, seed)

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .config import SOURCES
 from .errors import InputError
 from .model import Model, default_model
 from .schema import source_columns
@@ -57,7 +58,7 @@ def _headers(source: str, model: Model) -> list[str]:
     return [c for c in source_columns(source, model) if not c.startswith("mirror_")]
 
 
-_SOURCES = ("customer_survey", "employee_survey", "tickets", "customers")  # the surveys first
+_SURVEYS = ("customer_survey", "employee_survey")  # an Excel template each
 
 
 def init_client(folder: str | Path, model: Model | None = None, wave: str = "") -> list[Path]:
@@ -71,8 +72,8 @@ def init_client(folder: str | Path, model: Model | None = None, wave: str = "") 
     if (folder / "client.yaml").exists():
         raise InputError({"nl": f"{folder} heeft al een client.yaml; er is niets overschreven.",
                           "en": f"{folder} already has a client.yaml; nothing was overwritten."})
-    templates = [folder / "templates" / f"{source}.csv" for source in _SOURCES]
-    templates += [folder / "templates" / f"{survey}.xlsx" for survey in _SOURCES[:2]]
+    templates = [folder / "templates" / f"{source}.csv" for source in SOURCES]
+    templates += [folder / "templates" / f"{survey}.xlsx" for survey in _SURVEYS]
     taken = [p for p in templates if p.exists()]
     if taken:
         raise InputError({"nl": f"{taken[0]} bestaat al; er is niets overschreven. Kies een nieuwe map voor de klant.",
@@ -82,7 +83,7 @@ def init_client(folder: str | Path, model: Model | None = None, wave: str = "") 
     written = [folder / "client.yaml"]
     written[0].write_text(CLIENT_YAML.format(name=json.dumps(folder.resolve().name, ensure_ascii=False),
                                              wave=json.dumps(wave, ensure_ascii=False)), encoding="utf-8")
-    for source in _SOURCES:
+    for source in SOURCES:
         p = folder / "templates" / f"{source}.csv"
         p.parent.mkdir(exist_ok=True)
         p.write_text(",".join(_headers(source, model)) + "\n", encoding="utf-8")
