@@ -8,9 +8,13 @@ rows that page zeroing costs as much processor time as a third of the computatio
 :func:`keep_freed_memory` makes the process keep what it frees and serve the next arrays from
 it: large blocks come from the heap instead of separate mappings (``M_MMAP_MAX`` 0), the heap
 is not trimmed back below 1 GiB of free space (``M_TRIM_THRESHOLD``), all threads share one heap
-(``M_ARENA_MAX`` 1, so a block freed by one thread serves another). Arrow keeps its own pool
-(jemalloc or mimalloc), which already reuses what it frees. The memory at the peak is what it
-was; the process just keeps it until it ends.
+(``M_ARENA_MAX`` 1, so a block freed by one thread serves another). Arrow's buffers (Parquet
+and Excel reading, text columns, Arrow-backed computations) come from the same heap: Arrow's own
+default pool (mimalloc in the PyPI wheels) returns memory to the operating system on its own
+schedule, and on a client with 1,000,000 responses and 5,000,000 tickets scoring then spent
+2.0 s instead of 1.2 s in the kernel (3.65 s instead of 3.22 s in all, medians of five
+alternating runs). The memory at the peak is what it was; the process just keeps it until it
+ends.
 
 It also stops NumPy from asking for transparent huge pages for its large arrays. Where the
 kernel compacts memory to serve such a request at once (``defrag`` set to ``madvise``, Debian's
@@ -64,6 +68,15 @@ def _no_huge_pages_for_numpy() -> None:
         setter(False)
 
 
+def _arrow_from_the_heap() -> None:
+    """Arrow's default memory pool: the C library's heap, which keeps freed memory (see the module)."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
 def keep_freed_memory() -> bool:
     """Keep freed memory in this process for reuse (see the module). Call it once, early, before
     the process starts threads; later calls do nothing. Returns True if the settings took effect
@@ -76,5 +89,7 @@ def keep_freed_memory() -> bool:
         return False
     ok = all(libc.mallopt(option, value) == 1 for option, value in _SETTINGS)
     _no_huge_pages_for_numpy()
+    if ok:
+        _arrow_from_the_heap()
     _done = ok
     return ok

@@ -43,3 +43,19 @@ def test_large_arrays_reuse_freed_memory_instead_of_fresh_pages():
     assert default > 10 * one_array  # by default every new 64 MB array is zeroed by the kernel again
     assert kept < one_array  # kept: twenty arrays later, not even one array's worth of new pages
 
+
+
+@pytest.mark.skipif(_glibc() is None, reason="the setting exists on glibc only")
+def test_arrow_buffers_come_from_the_same_kept_heap():
+    child = (
+        "import pyarrow as pa\n"
+        "before = pa.default_memory_pool().backend_name\n"
+        "from klantladder.memory import keep_freed_memory\n"
+        "keep_freed_memory()\n"
+        "print(before, pa.default_memory_pool().backend_name)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, env=env, check=True)
+    before, after = out.stdout.split()
+    assert before != "system"  # Arrow's own pool by default (mimalloc or jemalloc)
+    assert after == "system"  # then the C library's heap, which keep_freed_memory configures
