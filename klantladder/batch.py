@@ -517,8 +517,8 @@ def run_batch(root: str | Path, out: str | Path, *, workers: int = 1, only: Sequ
             old = clients.get(job.key)
             try:
                 h, mv, inputs = job_hash(job, params, (old or {}).get("inputs"))
-            except (KlantladderError, OSError):
-                h, mv, inputs = None, None, None  # the job itself will say what is wrong
+            except Exception:  # noqa: BLE001 - whatever it is, the job itself will say what is wrong
+                h, mv, inputs = None, None, None
             if not force and _unchanged(job, old, h):
                 result.skipped.append(job.key)
                 if old.get("inputs") != inputs:  # e.g. touched but not changed: remember the new mtimes

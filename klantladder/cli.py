@@ -37,6 +37,10 @@ MSG = {
                     "en": "{n} client(s) failed (details and partly executed notebooks: see {manifest}):"},
     "portfolio": {"nl": "Portfolio-overzicht: {path}", "en": "Portfolio overview: {path}"},
     "portfolio_failed": {"nl": "Portfolio-overzicht mislukt: {error}", "en": "Portfolio overview failed: {error}"},
+    "os_error": {"nl": "Kan '{path}' niet lezen of schrijven ({msg}). Controleer of de map bestaat, geen bestand is "
+                       "en of u er mag schrijven.",
+                 "en": "Cannot read or write '{path}' ({msg}). Check that the folder exists, is not a file and "
+                       "that you may write there."},
     "unexpected": {"nl": "Onverwachte fout ({kind}): {msg}. Meld dit met de invoermap erbij.",
                    "en": "Unexpected error ({kind}): {msg}. Please report this with the input folder."},
 }
@@ -279,6 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # a path that cannot be read or written (a missing folder, a file in its place, rights)
+        print(MSG["os_error"][_lang(args)].format(path=exc.filename or "", msg=exc.strerror or type(exc).__name__),
+              file=sys.stderr)
+        return 1
     except Exception as exc:  # last resort: a message, never a traceback
         lang = _lang(args)
         print(MSG["unexpected"][lang].format(kind=type(exc).__name__, msg=str(exc)[:300]), file=sys.stderr)

@@ -100,6 +100,13 @@ def _customer_terms(raw: Mapping[str, Any], language: str, file: str) -> dict[st
     term, plural = raw.get("customer_term"), raw.get("customer_term_plural")
     if not term:
         return {}
+    for key, value in (("customer_term", term), ("customer_term_plural", plural)):
+        if isinstance(value, list) or (isinstance(value, dict) and any(isinstance(v, (list, dict))
+                                                                        for v in value.values())):
+            raise _bad(file, key, "verwacht één woord (klant), of één per taal (nl: klant, en: customer); het "
+                       "meervoud hoort bij customer_term_plural.",
+                       "expected one word (customer), or one per language (nl: klant, en: customer); the plural "
+                       "belongs in customer_term_plural.")
     words = term if isinstance(term, dict) else {language: term}
     plurals = plural if isinstance(plural, dict) else ({language: plural} if plural else {})
     unknown = sorted(str(k) for k in [*words, *plurals] if k not in LANGUAGES)
@@ -124,6 +131,85 @@ def sector_label(sector: str, language: str) -> str:
 def _bad(file: str, key: str, nl: str, en: str) -> InputError:
     f = Finding("client_yaml", "error", file, {"nl": nl, "en": en}, column=key)
     return InputError({"nl": "client.yaml klopt niet.", "en": "client.yaml is not right."}, [f])
+
+
+def _date(value: Any, key: str, file: str) -> dt.date | None:
+    """A date setting: a YAML date, or text such as ``2026-10-31``; a date-time gives its date."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()  # the date where the time was written (its own offset)
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise _bad(file, key, f"verwacht een datum als 2026-10-31, niet '{value}'.",
+                   f"expected a date such as 2026-10-31, not '{value}'.") from None
+
+
+def _whole(value: Any, key: str, file: str) -> int:
+    """A whole-number setting (``1500``, not ``1.500`` or ``5.9``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        number = None
+    else:
+        try:
+            number = float(str(value).strip()) if isinstance(value, str) else float(value)
+        except ValueError:
+            number = None
+    if number is None or not number == number or number != int(number):
+        raise _bad(file, key, f"verwacht een heel getal zonder punt of komma (bijvoorbeeld 1500), niet '{value}'.",
+                   f"expected a whole number without point or comma (for example 1500), not '{value}'.")
+    return int(number)
+
+
+def _sla(value: Any, file: str) -> dict[str, float]:
+    """``sla``: service targets in hours, each a positive number (the names are checked against
+    the model's when it is loaded)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _bad(file, "sla", "verwacht doelen in uren, zoals 'first_response_hours: 24' en "
+                   "'resolution_hours: 120' op eigen regels eronder.",
+                   "expected targets in hours, such as 'first_response_hours: 24' and 'resolution_hours: 120' "
+                   "on lines of their own below it.")
+    out: dict[str, float] = {}
+    for k, v in value.items():
+        try:
+            hours = float(v) if not isinstance(v, bool) else float("nan")
+        except (TypeError, ValueError):
+            hours = float("nan")
+        if not hours > 0 or hours == float("inf"):
+            raise _bad(file, f"sla.{k}", f"verwacht een aantal uren groter dan 0, niet '{v}'.",
+                       f"expected a number of hours above 0, not '{v}'.")
+        out[str(k)] = hours
+    return out
+
+
+_YES = {"true", "ja", "yes", "waar", "1", "on"}
+_NO = {"false", "nee", "no", "onwaar", "0", "off", ""}
+
+
+def _flag(value: Any, key: str, file: str) -> bool:
+    """A yes/no setting: true/false (ja/nee, yes/no)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, (str, int)) else None
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise _bad(file, key, f"verwacht true of false (ja of nee), niet '{value}'.",
+               f"expected true or false (yes or no), not '{value}'.")
+
+
+def _text(value: Any, key: str, file: str) -> str:
+    """A text setting (a number is taken as its text); empty when not given."""
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        raise _bad(file, key, "verwacht één tekst op de regel zelf.", "expected one text on the line itself.")
+    return str(value).strip()
 
 
 TOP_KEYS = ("name", "sector", "customer_term", "customer_term_plural", "language", "wave", "reference_date",
@@ -251,11 +337,19 @@ def load_client_config(folder: str | Path) -> ClientConfig:
     if cfg_path.is_file():
         try:
             raw = yamlfile.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError:
+            raise _bad(file, "", "is geen UTF-8-tekst (misschien opgeslagen als ANSI/Windows-1252). Sla het "
+                       "bestand op als UTF-8, bijvoorbeeld met Kladblok: Opslaan als > Codering: UTF-8.",
+                       "is not UTF-8 text (perhaps saved as ANSI/Windows-1252). Save the file as UTF-8, e.g. "
+                       "in Notepad: Save as > Encoding: UTF-8.") from None
+        except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (regel {mark.line + 1})" if mark else ""
             raise _bad(file, "", f"geen geldige YAML{where}. Controleer inspringing en dubbele punten.",
                        f"not valid YAML{where.replace('regel', 'line')}. Check indentation and colons.") from None
+        except ValueError as exc:  # a value YAML reads as a date but that does not exist (2026-02-30)
+            raise _bad(file, "", f"bevat een datum die niet bestaat ({exc}). Schrijf datums als 2026-10-31.",
+                       f"holds a date that does not exist ({exc}). Write dates as 2026-10-31.") from None
         if not isinstance(raw, dict):
             raise _bad(file, "", "verwacht sleutels zoals 'name:' en 'sector:'.",
                        "expected keys such as 'name:' and 'sector:'.")
@@ -263,23 +357,22 @@ def load_client_config(folder: str | Path) -> ClientConfig:
     if language not in LANGUAGES:
         raise _bad(file, "language", f"taal '{language}' wordt niet ondersteund; kies nl of en.",
                    f"language '{language}' is not supported; choose nl or en.")
-    sector = str(raw.get("sector", "overig")).lower()
+    sector = (_text(raw.get("sector"), "sector", file) or "overig").lower()
     terms = _customer_terms(raw, language, file)
-    ref = raw.get("reference_date")
-    if ref is not None and not isinstance(ref, dt.date):
-        try:
-            ref = dt.date.fromisoformat(str(ref))
-        except ValueError:
-            raise _bad(file, "reference_date", "verwacht een datum als 2026-10-31.",
-                       "expected a date such as 2026-10-31.") from None
-    try:
-        min_n = int(raw.get("min_group_size", 5))
-        invited = raw.get("customer_survey_invited")
-        invited = int(invited) if invited is not None else None
-        sla = {str(k): float(v) for k, v in (raw.get("sla") or {}).items()}
-    except (TypeError, ValueError):
-        raise _bad(file, "min_group_size/customer_survey_invited/sla", "verwacht getallen.",
-                   "expected numbers.") from None
+    ref = _date(raw.get("reference_date"), "reference_date", file)
+    min_n = _whole(raw.get("min_group_size", 5), "min_group_size", file)
+    invited = raw.get("customer_survey_invited")
+    invited = _whole(invited, "customer_survey_invited", file) if invited is not None else None
+    if invited is not None and invited < 1:
+        raise _bad(file, "customer_survey_invited", f"verwacht het aantal uitgenodigde klanten (1 of meer), niet "
+                   f"{invited}. Laat de regel weg als het aantal onbekend is.",
+                   f"expected the number of customers invited (1 or more), not {invited}. Leave the line out if "
+                   "the number is not known.")
+    sla = _sla(raw.get("sla"), file)
+    kpi_scales = raw.get("kpi_scales") or {}
+    if not isinstance(kpi_scales, dict):
+        raise _bad(file, "kpi_scales", "verwacht per KPI een schaal, zoals 'nps: [[-100, 0], [100, 100]]'.",
+                   "expected a scale per KPI, such as 'nps: [[-100, 0], [100, 100]]'.")
     if min_n < 5:
         raise _bad(file, "min_group_size", "de minimale groepsgrootte is ten minste 5 (privacy).",
                    "the minimum group size is at least 5 (privacy).")
@@ -310,10 +403,11 @@ def load_client_config(folder: str | Path) -> ClientConfig:
         sources[name] = SourceConfig(name=name, path=path, **_source_options(file, name, spec))
     model = raw.get("model")
     return ClientConfig(
-        folder=folder, client_id=safe_name(folder.resolve().name), name=str(raw.get("name", folder.name)),
-        sector=sector, customer_terms=terms, language=language, wave=str(raw.get("wave", "")),
+        folder=folder, client_id=safe_name(folder.resolve().name), name=_text(raw.get("name"), "name", file) or
+        folder.resolve().name,
+        sector=sector, customer_terms=terms, language=language, wave=_text(raw.get("wave"), "wave", file),
         reference_date=ref, customer_survey_invited=invited, sla=sla, min_group_size=min_n,
-        model=(folder / model) if model else None, kpi_scales=raw.get("kpi_scales") or {},
-        use_derived_weights=bool(raw.get("use_derived_weights", False)), sources=sources,
+        model=(folder / model) if model else None, kpi_scales=kpi_scales,
+        use_derived_weights=_flag(raw.get("use_derived_weights", False), "use_derived_weights", file), sources=sources,
         findings=tuple(findings),
     )

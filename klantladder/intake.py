@@ -14,6 +14,7 @@ import datetime as dt
 import difflib
 import hashlib
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,7 +28,8 @@ import pyarrow.compute as pc
 
 from . import presets, privacy, readers
 from .config import SOURCES, ClientConfig, SourceConfig, load_client_config
-from .errors import Finding, InputError
+from .errors import Finding, InputError, ModelError
+from .i18n import fmt_number
 from .model import Model, load_model
 from .schema import REQUIRED, UNIQUE_IDS, ColumnSpec, build_schema, source_columns
 
@@ -881,7 +883,7 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
     config = load_client_config(folder)
     if model is None:
         model = load_model(config.model)
-    model = model.with_kpi_scales(config.kpi_scales)
+    model = _client_model(config, model)
     key = key if key is not None else privacy.load_or_create_key()
     frames: dict[str, pd.DataFrame] = {}
     findings: list[Finding] = list(config.findings)
@@ -913,6 +915,7 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
             "nl": "na de controles is geen enkele bron bruikbaar (zie de waarschuwingen hierboven); er valt niets "
                   "te scoren.",
             "en": "after the checks no source is usable (see the warnings above); there is nothing to score."}))
+    findings += _invited_findings(config, frames.get("customer_survey"))
     errors = [f for f in findings if f.level == "error"]
     if errors:
         raise InputError({"nl": f"De invoer van {config.folder.name} kan niet worden gescoord.",
@@ -920,6 +923,41 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
     reject_frame = (pd.concat(rejects, ignore_index=True).drop_duplicates(["source", "row"], ignore_index=True)
                     if rejects else pd.DataFrame(columns=["source", "row", "rule", "column", "reason"]))
     return ClientData(config, model, frames, findings, reject_frame, rows_read)
+
+
+def _client_model(config: ClientConfig, model: Model) -> Model:
+    """``model`` with the client's ``kpi_scales``, after checking the client's ``sla`` names against
+    the model's; a wrong setting is a ``client_yaml`` error (not a model-file error)."""
+    file = f"{config.folder.resolve().name}/client.yaml"
+    unknown = [k for k in config.sla if k not in model.sla]
+    if unknown:
+        known = ", ".join(model.sla)
+        hints = [difflib.get_close_matches(k, list(model.sla), n=1, cutoff=0.5) for k in unknown]
+        hint = "".join(f" '{k}' → '{h[0]}'?" for k, h in zip(unknown, hints) if h)
+        f = Finding("client_yaml", "error", file, {
+            "nl": f"onbekend servicedoel {', '.join(unknown)} onder sla; bekend zijn: {known}.{hint}",
+            "en": f"unknown service target {', '.join(unknown)} under sla; known: {known}.{hint}"}, column="sla")
+        raise InputError({"nl": "client.yaml klopt niet.", "en": "client.yaml is not right."}, [f])
+    try:
+        return model.with_kpi_scales(config.kpi_scales)
+    except ModelError as exc:
+        text = {lang: re.sub(r"^(Modelbestand|Model file) ", "", msg) for lang, msg in exc.messages.items()}
+        f = Finding("client_yaml", "error", file, text, column="kpi_scales")
+        raise InputError({"nl": "client.yaml klopt niet.", "en": "client.yaml is not right."}, [f]) from None
+
+
+def _invited_findings(config: ClientConfig, survey: pd.DataFrame | None) -> list[Finding]:
+    """Rule ``invited_below_responses``: fewer customers invited than answered the survey."""
+    invited = config.customer_survey_invited
+    if survey is None or invited is None or len(survey) <= invited:
+        return []
+    n = len(survey)
+    return [Finding("invited_below_responses", "warning", f"{config.folder.resolve().name}/client.yaml", {
+        "nl": f"customer_survey_invited is {fmt_number(invited, 'nl')}, minder dan de {fmt_number(n, 'nl')} "
+              "respondenten; de respons wordt niet berekend. Vul het aantal uitgenodigde klanten in.",
+        "en": f"customer_survey_invited is {fmt_number(invited, 'en')}, fewer than the {fmt_number(n, 'en')} "
+              "respondents; the response rate is not computed. Give the number of customers invited."},
+        column="customer_survey_invited")]
 
 
 def input_hash(folder: str | Path, extra: str = "") -> str:

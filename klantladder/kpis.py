@@ -80,8 +80,8 @@ def survey_kpis(survey: pd.DataFrame | None, invited: int | None = None) -> dict
         out["csat"] = top_box_estimate(survey["csat"], 4)
     if "ces" in survey and survey["ces"].notna().any():
         out["ces"] = mean_estimate(survey["ces"])
-    if invited:
-        out["survey_response_rate"] = proportion_estimate(min(len(survey), invited), invited)
+    if invited and len(survey) <= invited:  # more respondents than invited: the number is wrong (a finding)
+        out["survey_response_rate"] = proportion_estimate(len(survey), invited)
     return out
 
 

@@ -58,11 +58,14 @@ def _manifest(out: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def failing_batch(demo_root, tmp_path_factory):
-    """Two good clients, one with bad input, one whose notebook fails; run once with 2 workers."""
+    """Two good clients, two with a bad client.yaml (broken YAML; a date that does not exist), one
+    whose notebook fails; run once with 2 workers."""
     base = tmp_path_factory.mktemp("batch")
     root = _clients(demo_root, base / "clients", {"advocatuur": "advocatuur", "bouw": "bouw",
-                                                   "kapot-notebook": "advocatuur", "kapot-invoer": "bouw"})
+                                                   "kapot-notebook": "advocatuur", "kapot-invoer": "bouw",
+                                                   "kapotte-datum": "bouw"})
     (root / "kapot-invoer" / "client.yaml").write_text("name: [niet afgesloten\n", encoding="utf-8")
+    (root / "kapotte-datum" / "client.yaml").write_text("name: Kapot\nreference_date: 2026-02-30\n", encoding="utf-8")
     nb = _small_notebook(base / "small.ipynb")
     out = base / "out"
     return root, out, nb
@@ -76,13 +79,15 @@ def test_a_failing_client_is_recorded_and_the_others_finish(failing_batch, capsy
     captured = capsys.readouterr()
     assert code == 1
     assert "Traceback" not in captured.err + captured.out
-    assert "kapot-invoer" in captured.err and "kapot-notebook" in captured.err
-    assert "2 gelukt, 2 mislukt" in captured.out
+    assert "kapot-invoer" in captured.err and "kapot-notebook" in captured.err and "kapotte-datum" in captured.err
+    assert "2 gelukt, 3 mislukt" in captured.out
     m = _manifest(out)
     clients = m["clients"]
     assert {k: v["status"] for k, v in clients.items()} == {
-        "advocatuur": "ok", "bouw": "ok", "kapot-notebook": "failed", "kapot-invoer": "failed"}
-    assert m["summary"] == {"ok": 2, "failed": 2, "skipped": 0, "failed_clients": ["kapot-invoer", "kapot-notebook"]}
+        "advocatuur": "ok", "bouw": "ok", "kapot-notebook": "failed", "kapot-invoer": "failed",
+        "kapotte-datum": "failed"}
+    assert m["summary"] == {"ok": 2, "failed": 3, "skipped": 0,
+                            "failed_clients": ["kapot-invoer", "kapot-notebook", "kapotte-datum"]}
     for key in ("advocatuur", "bouw"):
         e = clients[key]
         assert set(e["files"]) == REPORT_FILES and e["error"] is None
@@ -92,6 +97,7 @@ def test_a_failing_client_is_recorded_and_the_others_finish(failing_batch, capsy
     bad_input = clients["kapot-invoer"]
     assert "client.yaml" in bad_input["error"] and "Traceback" not in bad_input["error"]
     assert not (out / "kapot-invoer" / "failed").exists()  # nothing ran: no notebook to keep
+    assert "datum die niet bestaat" in clients["kapotte-datum"]["error"]  # named as such, not an unexpected error
     bad_nb = clients["kapot-notebook"]
     assert "opzettelijke fout" in bad_nb["error"] and "RuntimeError" in bad_nb["error"]
     kept = out / "kapot-notebook" / "failed" / "assessment.ipynb"
@@ -114,7 +120,7 @@ def test_an_unchanged_rerun_is_skipped_and_changes_are_redone(failing_batch):
     stamp = report.stat().st_mtime_ns
     again = run_batch(root, out, workers=1, notebook=nb, portfolio=False)
     assert sorted(again.skipped) == ["advocatuur", "bouw"]
-    assert sorted(again.failed) == ["kapot-invoer", "kapot-notebook"]  # failures are always retried
+    assert sorted(again.failed) == ["kapot-invoer", "kapot-notebook", "kapotte-datum"]  # always retried
     assert again.done == [] and again.exit_code == 1
     assert report.stat().st_mtime_ns == stamp
 

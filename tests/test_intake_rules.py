@@ -8,6 +8,7 @@ these cases exactly, so a new rule cannot go undocumented or untested.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
@@ -21,6 +22,7 @@ import pytest
 from openpyxl import Workbook
 
 from klantladder.cli import main
+from klantladder.config import load_client_config
 from klantladder.intake import read_client
 
 REPO = Path(__file__).resolve().parents[1]
@@ -118,6 +120,33 @@ CASES = [
     Case("client_yaml", "error", lambda d: (yaml(d, "sources:\n  tickets:\n    timezone: Europe/Amsterdm\n"),
                                             tickets(d)),
          file="client.yaml", column="sources.tickets.timezone", id="client_yaml-timezone"),
+    Case("client_yaml", "error", lambda d: (yaml(d, "reference_date: 2026-02-30\n"), survey(d)),
+         file="client.yaml", says=("does not exist", "2026-10-31"), id="client_yaml-impossible-date"),
+    Case("client_yaml", "error", lambda d: (yaml(d, "sla: [8, 72]\n"), tickets(d)),
+         file="client.yaml", column="sla", says=("first_response_hours: 24",), id="client_yaml-sla-list"),
+    Case("client_yaml", "error", lambda d: (yaml(d, "sla:\n  first_response_hours: -8\n"), tickets(d)),
+         file="client.yaml", column="sla.first_response_hours", says=("above 0", "-8"), id="client_yaml-sla-hours"),
+    Case("client_yaml", "error", lambda d: (yaml(d, "sla:\n  first_response: 8\n"), tickets(d)),
+         file="client.yaml", column="sla", says=("first_response", "'first_response_hours'?"),
+         id="client_yaml-sla-unknown"),
+    Case("client_yaml", "error", lambda d: (yaml(d, "kpi_scales: [1, 2]\n"), survey(d)),
+         file="client.yaml", column="kpi_scales", id="client_yaml-kpi-scales"),
+    Case("client_yaml", "error", lambda d: (yaml(d, "kpi_scales:\n  nps: 5\n"), survey(d)),
+         file="client.yaml", column="kpi_scales", says=("kpi_scales.nps", "[value, score]"),
+         id="client_yaml-kpi-scale"),
+    Case("client_yaml", "error", lambda d: (yaml(d, "customer_survey_invited: 1.500\n"), survey(d)),
+         file="client.yaml", column="customer_survey_invited", says=("whole number", "1500"),
+         id="client_yaml-invited-thousands"),
+    Case("client_yaml", "error", lambda d: (yaml(d, "customer_survey_invited: 0\n"), survey(d)),
+         file="client.yaml", column="customer_survey_invited", says=("1 or more",), id="client_yaml-invited-zero"),
+    Case("client_yaml", "error", lambda d: (yaml(d, "min_group_size: 5.9\n"), survey(d)),
+         file="client.yaml", column="min_group_size", says=("whole number",), id="client_yaml-group-size"),
+    Case("client_yaml", "error", lambda d: (yaml(d, "use_derived_weights: misschien\n"), survey(d)),
+         file="client.yaml", column="use_derived_weights", says=("true or false",), id="client_yaml-flag"),
+    Case("client_yaml", "error", lambda d: (yaml(d, "customer_term: [klant, klanten]\n"), survey(d)),
+         file="client.yaml", column="customer_term", says=("customer_term_plural",), id="client_yaml-term"),
+    Case("invited_below_responses", "warning", lambda d: (yaml(d, "customer_survey_invited: 4\n"), survey(d)),
+         file="client.yaml", column="customer_survey_invited", says=("fewer than the 6 respondents",)),
     Case("unknown_setting", "warning", lambda d: (yaml(d, "refrence_date: 2026-01-31\n"), survey(d)),
          file="client.yaml", column="refrence_date", says=("Did you mean 'reference_date'",)),
     Case("unknown_setting", "warning",
@@ -500,3 +529,51 @@ def test_every_rule_in_the_code_is_in_the_table():
 def test_table_level_matches_behaviour(case: Case):
     level = _table()[case.rule]
     assert case.level in level, f"{case.rule}: table says {level!r}, test shows {case.level}"
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("use_derived_weights: nee", False), ("use_derived_weights: 'false'", False), ("use_derived_weights: ja", True),
+    ("use_derived_weights: true", True), ("", False)])
+def test_yes_no_settings_read_as_written(tmp_path, written, expected):
+    """``use_derived_weights: nee`` is no (a text was once read as true because it is not empty)."""
+    survey(tmp_path)
+    yaml(tmp_path, written + "\n")
+    assert load_client_config(tmp_path).use_derived_weights is expected
+
+
+def test_settings_written_loosely_are_read_as_meant(tmp_path):
+    """A date-time with its offset is that day; an empty name is the folder's; numbers as text count."""
+    survey(tmp_path)
+    yaml(tmp_path, "name:\nreference_date: 2026-10-31T23:30:00+02:00\ncustomer_survey_invited: '1500'\n")
+    cfg = load_client_config(tmp_path)
+    assert cfg.reference_date == dt.date(2026, 10, 31) and type(cfg.reference_date) is dt.date
+    assert cfg.name == tmp_path.name and cfg.customer_survey_invited == 1500
+
+
+def test_client_yaml_in_another_encoding_is_named_as_such(tmp_path, capsys):
+    survey(tmp_path)
+    (tmp_path / "client.yaml").write_bytes("name: Café De Hoek\n".encode("cp1252"))
+    assert main(["--lang", "en", "validate", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "[client_yaml]" in err and "UTF-8" in err and "Traceback" not in err
+
+
+def test_more_respondents_than_invited_leaves_the_response_rate_out(tmp_path):
+    from klantladder.assess import assess_folder
+
+    survey(tmp_path)
+    yaml(tmp_path, "customer_survey_invited: 4\n")
+    assert assess_folder(tmp_path, draws=50).kpis["survey_response_rate"] is None  # not capped at 100%
+    yaml(tmp_path, "customer_survey_invited: 12\n")
+    assert assess_folder(tmp_path, draws=50).kpis["survey_response_rate"].value == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize("args", [["score", "{client}", "--out", "{file}/x.json"], ["init", "{file}"]])
+def test_an_output_path_that_cannot_be_written_is_named(tmp_path, capsys, args):
+    (tmp_path / "klant").mkdir()
+    survey(tmp_path / "klant")
+    blocker = tmp_path / "klant" / "customer_survey.csv"
+    argv = [a.format(client=tmp_path / "klant", file=blocker) for a in args]
+    assert main(["--lang", "en", *argv]) == 1
+    err = capsys.readouterr().err
+    assert "Cannot read or write" in err and str(blocker) in err and "Unexpected error" not in err
