@@ -46,9 +46,8 @@ class Finding:
             where.append(("kolom " if lang == "nl" else "column ") + repr(self.column))
         if self.rows:
             label = "rijen" if lang == "nl" else "rows"
-            where.append(f"{label} {format_rows(self.rows)}")
-            if self.count > len(self.rows[:5]):
-                where.append(f"({self.count} {'in totaal' if lang == 'nl' else 'in total'})")
+            total = f" ({self.count} {'in totaal' if lang == 'nl' else 'in total'})" if self.count > len(self.rows[:5]) else ""
+            where.append(f"{label} {format_rows(self.rows)}{total}")
         level = {"error": {"nl": "FOUT", "en": "ERROR"}, "warning": {"nl": "WAARSCHUWING", "en": "WARNING"}}
         return f"{level[self.level][lang]} [{self.rule}] {', '.join(where)}: {self.message[lang]}"
 

@@ -523,6 +523,15 @@ def _duplicate_ids(df: pd.DataFrame, source: str, col: _Collector, reject: pd.Se
             continue
         mask = pd.Series(False, index=df.index)
         mask.iloc[repeats] = True
+        if _level(mask, df[name].notna()) == "error":  # most rows repeat an id: the ids themselves are wrong
+            col.add("duplicate_id", "error",
+                    "de meeste rijen herhalen een identificatie van een eerdere rij. Waarschijnlijk zijn de "
+                    "nummers ingekort (Excel toont lange nummers als 4,71928E+18: exporteer de kolom als tekst) "
+                    "of staat er overal dezelfde waarde (zoals 'anoniem': laat de kolom dan weg).",
+                    "most rows repeat the identifier of an earlier row. The numbers were probably shortened "
+                    "(Excel shows long numbers as 4.71928E+18: export the column as text) or every row holds the "
+                    "same value (such as 'anonymous': then leave the column out).", name, mask & ~reject)
+            continue
         col.add("duplicate_id", "warning",
                 "dubbele identificatie; de eerste rij telt, de herhalingen zijn apart gezet. "
                 "Controleer of het bestand twee keer is geëxporteerd.",

@@ -262,6 +262,13 @@ CASES = [
     Case("duplicate_id", "warning",
          lambda d: survey(d, SURVEY_ROWS + [SURVEY_ROWS[1]]), file="customer_survey.csv",
          column="respondent_id", rows="rows 8", says=("exported twice",)),
+    Case("duplicate_id", "error",  # long ticket numbers as Excel shows them: a few distinct values left
+         lambda d: tickets(d, [r.replace(f"T{i},", f"4.71928E+18,", 1) for i, r in enumerate(TICKET_ROWS, 1)]),
+         file="tickets.csv", column="ticket_id", rows="rows 3, 4, 5, 6, 7", says=("as text", "4.71928E+18"),
+         id="duplicate_id-most"),
+    Case("duplicate_id", "error",
+         lambda d: survey(d, [f"anoniem{r[r.index(','):]}" for r in SURVEY_ROWS]), file="customer_survey.csv",
+         column="respondent_id", says=("leave the column out",), id="duplicate_id-placeholder"),
     Case("missing_id", "warning", lambda d: tickets(d, with_ticket(2, tid="")),
          file="tickets.csv", column="ticket_id", rows="rows 3"),
     Case("missing_created_at", "warning",
