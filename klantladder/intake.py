@@ -753,8 +753,10 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
         raw = presets.apply_preset(raw, cfg.preset)
     attrs = dict(raw.attrs)
     reader_findings = [replace(f, file=file) for f in list(attrs.pop("findings", []) or [])]
+    # The reader's index is each row's place below the header (empty rows left out): its row in a spreadsheet.
+    place = raw.index.to_numpy() if pd.api.types.is_integer_dtype(raw.index) else np.arange(len(raw))
     raw = _missing_labels(raw.reset_index(drop=True))
-    rows = pd.Series(np.arange(len(raw)) + 2 + header_rows, index=raw.index)
+    rows = pd.Series(place + 2 + header_rows, index=raw.index)
     col = _Collector(cfg.name, file, rows)
     col.findings.extend(reader_findings)
     specs = source_columns(cfg.name, model)

@@ -299,7 +299,8 @@ def read_table(path: Path, *, fmt: str | None = None, sheet: str | int | None = 
     if header_rows:
         extra = df.iloc[:header_rows]
         attrs["extra_header"] = [["" if pd.isna(v) else str(v) for v in row] for row in extra.itertuples(index=False)]
-        df = df.iloc[header_rows:].reset_index(drop=True)
+        df = df.iloc[header_rows:]
+        df.index = df.index - header_rows  # rows keep their place below the header rows
     if len(df.columns) == 0 or len(df) == 0:
         hint = sheet_hint(attrs, "'sheet'") if sheet is None else ("", "")
         raise _fail("empty_file", path,
@@ -462,7 +463,8 @@ def _read_csv(path: Path, opts: ReadOptions) -> pd.DataFrame:
                     "The file contains only white space. Export the data again.")
     sep = opts.sep or _sniff_sep(text)
     decimal = opts.decimal or _sniff_decimal(text, sep)
-    kwargs = dict(sep=sep, dtype=str, keep_default_na=False, na_values=[""], engine="c")
+    # Blank lines are read as empty rows and dropped below, so each row keeps its place in the file.
+    kwargs = dict(sep=sep, dtype=str, keep_default_na=False, na_values=[""], engine="c", skip_blank_lines=False)
     try:
         df = pd.read_csv(path, encoding=encoding, **kwargs)
     except UnicodeDecodeError:
@@ -476,9 +478,19 @@ def _read_csv(path: Path, opts: ReadOptions) -> pd.DataFrame:
     header = _records(text, sep, 1)
     findings = _duplicate_warning(path, header[0]) if header else []
     df.columns = _clean_names(df.columns)
-    df = _drop_empty_unnamed(df)
+    df = _drop_empty_rows(_drop_empty_unnamed(df))
     df.attrs.update(encoding=encoding, sep=sep, decimal=decimal, findings=findings)
     return df
+
+
+def _drop_empty_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without its entirely empty rows (blank lines, a row of separators, an empty sheet
+    row); the others keep their index: their place below the header, so messages name the row a
+    spreadsheet shows."""
+    if len(df.columns) == 0:
+        return df
+    empty = df.isna().all(axis=1).to_numpy()
+    return df[~empty] if empty.any() else df
 
 
 # -------------------------------------------------------------------------------------------- XLSX
@@ -552,8 +564,10 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
         fh.close()
     while rows and all(v is None or v == "" for v in rows[-1]):
         rows.pop()
+    skipped = 0  # empty rows above the header
     while rows and all(v is None or v == "" for v in rows[0]):
         rows.pop(0)
+        skipped += 1
     if not rows:
         raise _fail("empty_file", path, f"Werkblad '{name}' is leeg. Kies het goede werkblad of exporteer opnieuw.",
                     f"Sheet '{name}' is empty. Choose the right sheet or export again.")
@@ -570,7 +584,9 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
             date_columns.append(col)
         date_only = bool(stamps) and all(v.time() == dt.time(0) for v in stamps)
         columns[col] = pd.Series([_cell_text(v, date_only) for v in raw], dtype="str")
-    df = _drop_empty_unnamed(pd.DataFrame(columns, index=pd.RangeIndex(len(body))))
+    df = pd.DataFrame(columns, index=pd.RangeIndex(len(body)))
+    df.index = pd.RangeIndex(skipped, skipped + len(body))  # each row's place below the header row
+    df = _drop_empty_rows(_drop_empty_unnamed(df))
     header_text = ["" if h is None else str(h) for h in header]
     df.attrs.update(sheet=name, other_sheets=[n for n in names if n != name], decimal=".",
                     date_columns=date_columns, findings=_duplicate_warning(path, header_text))

@@ -399,6 +399,23 @@ def test_row_numbers_stay_true_after_rows_are_set_aside(tmp_path):
     assert data.frames["tickets"]["_row"].tolist() == [4, 5]
 
 
+def test_row_numbers_count_blank_lines_and_empty_rows_as_a_spreadsheet_does(tmp_path):
+    """A blank line, a line of separators and empty rows above an Excel header are rows a consultant
+    sees when opening the file: the row named in a message is the row that holds the value."""
+    csv_client, xlsx_client = tmp_path / "csv", tmp_path / "xlsx"
+    csv_client.mkdir(), xlsx_client.mkdir()
+    rows = [ticket_row(1), "", ",,,,,,", ticket_row(2, created="kapot"), "", ticket_row(3)]
+    tickets(csv_client, rows)  # the broken date is on line 5 of the file
+    data = read_client(csv_client)
+    assert {f.rule: f.rows for f in data.findings}["bad_date"] == (5,)
+    assert data.rows_read["tickets"] == 3  # the empty lines are no rows of data
+    table = [[], [], [c for c in TICKET_HEAD.split(",")]] + [r.split(",") for r in
+                                                            (ticket_row(1), ticket_row(2, created="kapot"))]
+    (xlsx_client / "tickets.xlsx").write_bytes(xlsx_bytes("Tickets", table))  # header on row 3
+    found = {f.rule: f.rows for f in read_client(xlsx_client).findings}
+    assert found["bad_date"] == (5,)
+
+
 # ------------------------------------------------------------------- what happens to the rows
 
 
