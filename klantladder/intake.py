@@ -786,16 +786,19 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
     if any(f.level == "error" for f in col.findings):
         return None, col, len(raw)
     df = _convert(df, specs, cfg, key, col)
+    if any(f.level == "error" for f in col.findings):  # e.g. no created_at could be read: that is the message
+        return None, col, len(raw)
+    named = {f.column for f in col.findings}  # a column whose cells could not be read is not "empty"
+    for c in df.columns:
+        if not c.startswith("_reject_") and c not in named and c not in REQUIRED[cfg.name] and df[c].isna().all():
+            col.add("empty_column", "warning", "kolom is helemaal leeg en telt niet mee.",
+                    "column is completely empty and does not count.", c)
     reject_cols = [c for c in df.columns if c.startswith("_reject_")]
     if reject_cols:
         bad = df[reject_cols].any(axis=1).to_numpy()
         df = df[[c for c in df.columns if c not in reject_cols]]
         if bad.any():
             df = df[~bad]
-    for c in df.columns:
-        if df[c].isna().all() and c not in REQUIRED[cfg.name]:
-            col.add("empty_column", "warning", "kolom is helemaal leeg en telt niet mee.",
-                    "column is completely empty and does not count.", c)
     if cfg.name == "tickets":
         df = _missing_rows(df, "ticket_id", col)
         df = _missing_rows(df, "created_at", col)

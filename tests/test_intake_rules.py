@@ -416,6 +416,16 @@ def test_row_numbers_count_blank_lines_and_empty_rows_as_a_spreadsheet_does(tmp_
     assert found["bad_date"] == (5,)
 
 
+def test_an_unreadable_creation_date_is_the_message_not_other_columns_called_empty(tmp_path, capsys):
+    """Dates in a form nobody expects stop the tickets with that reason alone: the customer, channel
+    and time columns are full, and are not reported as empty because no row survived."""
+    tickets(tmp_path, [ticket_row(i, created=f"0{i} Nov 2025 13:29") for i in range(1, 7)])
+    assert main(["--lang", "en", "validate", str(tmp_path)]) == 1
+    out = capsys.readouterr()
+    assert "[bad_date]" in out.err and "column 'created_at'" in out.err
+    assert "[empty_column]" not in out.err + out.out
+
+
 # ------------------------------------------------------------------- what happens to the rows
 
 
