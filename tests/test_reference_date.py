@@ -94,7 +94,7 @@ def customer_rows(planned_ends: int = 0) -> list[str]:
     for i in range(40):
         start = f"{2019 + i % 4}-{1 + i % 12:02d}-15"
         end = f"2025-{1 + i % 12:02d}-20" if i % 4 == 0 else ""
-        if not end and planned_ends and i % 4 == 1 and len([r for r in rows if r.endswith("2027-12-31")]) < planned_ends:
+        if i % 4 == 1 and i // 4 < planned_ends:  # still a customer, with a planned end
             end = "2027-12-31"
         rows.append(f"K{i},{'AB'[i % 2]},{start},{end}")
     return rows
