@@ -25,7 +25,7 @@ from .config import ClientConfig
 from .intake import ClientData, read_client
 from .errors import KlantladderError
 from .intervals import Estimate
-from .kpis import (TICKET_QUANTILES, TicketColumns, TicketEvidence, customer_columns, kpi_evidence, reference_date,
+from .kpis import (TICKET_QUANTILES, TicketColumns, TicketEvidence, customer_columns, kpi_evidence,
                    survey_columns, survey_kpis, ticket_evidence)
 from .model import Model, apply_scale
 from .reliability import AlphaResult, PairwiseMoments, cronbach_alpha, item_rest_correlations, pairwise_moments
@@ -710,7 +710,7 @@ def _assess(data: ClientData, draws: int, seed: int | None, previous: Sequence["
     cfg, model, frames = data.config, data.model, data.frames
     seed = _seed(cfg) if seed is None else seed
     ticket_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])  # an independent stream
-    ref = reference_date(frames, cfg.reference_date)
+    ref = intake.client_reference_date(cfg, frames)
     sla = {**model.sla, **cfg.sla}
     keys = model.dimension_keys
     if sum(len(f) for f in frames.values()) >= intake.THREADS_FROM_ROWS:

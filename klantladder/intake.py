@@ -26,20 +26,27 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 
-from . import presets, privacy, readers
+from . import kpis, presets, privacy, readers
 from .config import SOURCES, ClientConfig, SourceConfig, load_client_config
 from .errors import Finding, InputError, ModelError
 from .i18n import fmt_number
 from .model import Model, load_model
-from .schema import REQUIRED, UNIQUE_IDS, ColumnSpec, build_schema, source_columns
+from .schema import REQUIRED, TIME_ORDER, UNIQUE_IDS, ColumnSpec, build_schema, source_columns
 
-__all__ = ["ClientData", "read_client", "read_source", "input_hash", "ERROR_SHARE"]
+__all__ = ["ClientData", "read_client", "read_source", "input_hash", "client_reference_date", "ERROR_SHARE",
+           "FUTURE_DAYS", "STALE_REFERENCE_DAYS"]
 
 # Above this share of bad cells in one column, a per-cell warning becomes an error for the client:
 # the column is more likely mapped or scaled wrongly than occasionally mistyped.
 ERROR_SHARE = 0.5
 PLAUSIBLE_HOURS = 365 * 24  # longer is flagged (long_duration) but counts
 IMPLAUSIBLE_HOURS = 5 * 365 * 24  # longer is a wrong date: set aside (implausible_duration)
+# A customer date more than this many days after the reference date is flagged (future_date): a
+# planned contract end or a wrong year.
+FUTURE_DAYS = 365
+# A reference_date in client.yaml more than this many days after the latest event in the data is
+# flagged (reference_after_data): retention and churn would be measured over months without data.
+STALE_REFERENCE_DAYS = 90
 TRUE = {"true", "1", "ja", "j", "yes", "y", "waar", "x", "wahr", "1.0", "t"}
 FALSE = {"false", "0", "nee", "n", "no", "onwaar", "0.0", "f"}
 # Words that only mean yes/no in one column ("opgelost" is no answer to "reopened?").
@@ -541,6 +548,39 @@ def _duplicate_ids(df: pd.DataFrame, source: str, col: _Collector, reject: pd.Se
     return reject
 
 
+def _time_order(df: pd.DataFrame, source: str, earlier: str, later: str, col: _Collector,
+                reject: pd.Series) -> pd.Series:
+    """Rule ``time_order``: rows whose ``later`` time precedes their ``earlier`` one are set aside
+    (an error when they are most of the rows with both: the columns are likely swapped). Returns
+    the rows broken."""
+    both = df[later].notna() & df[earlier].notna()
+    mask = both & (df[later] < df[earlier])
+    level = _level(mask, both)
+    if source == "customers":
+        if level == "error":
+            fix_nl = (f"Dat geldt voor de meeste rijen met beide datums: de kolommen {earlier} en {later} zijn "
+                      f"vermoedelijk verwisseld. Wissel ze in het bestand of koppel ze juist onder "
+                      f"sources.customers.columns in client.yaml.")
+            fix_en = (f"Most rows with both dates have it: the columns {earlier} and {later} are probably swapped. "
+                      f"Swap them in the file or map them correctly under sources.customers.columns in client.yaml.")
+        else:
+            fix_nl = (f"Deze klanten zijn apart gezet en tellen niet mee in retentie en churn. Controleer de datums "
+                      f"en of {earlier} en {later} niet verwisseld zijn.")
+            fix_en = (f"These customers were set aside and do not count in retention and churn. Check the dates "
+                      f"and that {earlier} and {later} are not swapped.")
+        col.add("time_order", level,
+                f"{later} ligt vóór {earlier}: een klant kan niet vertrekken voordat hij klant werd. {fix_nl}",
+                f"{later} is before {earlier}: a customer cannot leave before becoming one. {fix_en}",
+                later, mask & ~reject, reject=True, reason=f"{later} is before {earlier}")
+    else:
+        col.add("time_order", level,
+                f"{later} ligt vóór {earlier}; deze rijen zijn apart gezet. Controleer tijdzones en of de "
+                "kolommen in client.yaml niet verwisseld zijn.",
+                f"{later} is before {earlier}; these rows were set aside. Check time zones and that the columns "
+                "are not swapped in client.yaml.", later, mask & ~reject, reject=True)
+    return mask
+
+
 def _schema_findings(df: pd.DataFrame, source: str, model: Model, col: _Collector) -> pd.DataFrame:
     """Run the pandera schema and the uniqueness check of the ids; blank cells off the scale, set
     aside duplicate and disordered rows."""
@@ -557,15 +597,9 @@ def _schema_findings(df: pd.DataFrame, source: str, model: Model, col: _Collecto
         for check in pd.unique(cases.loc[frame_level, "check"].astype(str)):
             if not check.startswith("time_order"):
                 raise RuntimeError(f"unexpected schema check {check}")
-            later = check.split(":", 1)[1] if ":" in check else "resolved_at"
-            both = df[later].notna() & df["created_at"].notna()
-            mask = both & (df[later] < df["created_at"])
-            col.add("time_order", _level(mask, both),
-                    f"{later} ligt vóór created_at; deze rijen zijn apart gezet. Controleer tijdzones en of de "
-                    "kolommen in client.yaml niet verwisseld zijn.",
-                    f"{later} is before created_at; these rows were set aside. Check time zones and that the columns "
-                    "are not swapped in client.yaml.", later, mask & ~reject, reject=True)
-            reject |= mask
+            earlier = TIME_ORDER[source][0]
+            later = check.split(":", 1)[1] if ":" in check else TIME_ORDER[source][1][-1]
+            reject |= _time_order(df, source, earlier, later, col, reject)
         cases = cases[~frame_level]
     reject = _duplicate_ids(df, source, col, reject)
     groups = cases.groupby(["column", "check"], dropna=False, sort=False) if cases is not None else ()
@@ -918,6 +952,7 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
         rows_read[name] = n
         if frame is not None:
             frames[name] = frame
+    findings.extend(reference_findings(config, frames, folder_name))
     if not rows_read and not findings:
         findings.append(Finding("no_sources", "error", folder_name, {
             "nl": "geen invoerbestanden gevonden. Verwacht customer_survey, employee_survey, tickets en/of "
@@ -972,6 +1007,99 @@ def _invited_findings(config: ClientConfig, survey: pd.DataFrame | None) -> list
         "en": f"customer_survey_invited is {fmt_number(invited, 'en')}, fewer than the {fmt_number(n, 'en')} "
               "respondents; the response rate is not computed. Give the number of customers invited."},
         column="customer_survey_invited")]
+
+def client_reference_date(config: ClientConfig, frames: dict[str, pd.DataFrame],
+                          today: dt.date | None = None) -> dt.date | None:
+    """The client's reference date: ``reference_date`` from client.yaml, else the latest date on
+    which something happened in its data (:func:`klantladder.kpis.reference_date`), each source's
+    dates read in its own time zone."""
+    zones = {name: source.timezone for name, source in config.sources.items()}
+    return kpis.reference_date(frames, config.reference_date, today, zones)
+
+
+def _reference_hint(config: ClientConfig) -> tuple[str, str]:
+    """Where the reference date came from, and how to set it, in Dutch and English."""
+    if config.reference_date is not None:
+        return ("De peildatum komt uit reference_date in client.yaml.",
+                "The reference date comes from reference_date in client.yaml.")
+    return ("De peildatum is de laatste datum waarop iets gebeurde (een ticket aangemaakt, een klant gestart); "
+            "zet reference_date in client.yaml als de gegevens een andere datum beschrijven.",
+            "The reference date is the latest date on which something happened (a ticket created, a customer "
+            "started); set reference_date in client.yaml if the data describe another date.")
+
+
+def _future_customer_dates(config: ClientConfig, frame: pd.DataFrame, ref: dt.date) -> list[Finding]:
+    """Rule ``future_date``: customers' start and end dates more than :data:`FUTURE_DAYS` after the
+    reference date (a planned contract end, or a wrong year such as 2062)."""
+    source = config.sources["customers"]
+    file = f"{source.path.parent.name}/{source.path.name}" if source.path is not None else "customers"
+    limit = pd.Timestamp(ref) + pd.Timedelta(days=FUTURE_DAYS)
+    hint_nl, hint_en = _reference_hint(config)
+    texts = {
+        "start_date": (
+            f"startdatum meer dan een jaar na de peildatum {ref} ({{ex}}): vrijwel zeker een verkeerd jaartal. Deze "
+            f"klanten waren op de peildatum nog geen klant en tellen niet mee in retentie en churn; de peildatum "
+            f"schuift er niet door op. Corrigeer het jaartal in de export. {hint_nl}",
+            f"start date more than a year after the reference date {ref} ({{ex}}): almost certainly a wrong year. "
+            f"These customers were not yet customers on the reference date and do not count in retention and "
+            f"churn; the reference date does not move to them. Correct the year in the export. {hint_en}"),
+        "end_date": (
+            f"einddatum meer dan een jaar na de peildatum {ref} ({{ex}}): een gepland contracteinde of een verkeerd "
+            f"jaartal. Deze klanten tellen op de peildatum als klant (niet als vertrokken) en de peildatum schuift er "
+            f"niet door op. Is het jaartal fout, corrigeer het dan in de export. {hint_nl}",
+            f"end date more than a year after the reference date {ref} ({{ex}}): a planned contract end or a wrong "
+            f"year. These customers count as customers on the reference date (not as having left), and the "
+            f"reference date does not move to these dates. If the year is wrong, correct it in the export. "
+            f"{hint_en}"),
+    }
+    found = []
+    for column, (nl, en) in texts.items():
+        if column not in frame:
+            continue
+        dates = kpis.local_dates(frame[column], source.timezone)
+        late = (dates > limit).to_numpy(dtype=bool, na_value=False)
+        if not late.any():
+            continue
+        ex = ", ".join(repr(d) for d in dates[late].dt.strftime("%Y-%m-%d").drop_duplicates().head(3))
+        rows = frame["_row"].to_numpy()[late] if "_row" in frame else np.flatnonzero(late) + 2
+        found.append(Finding("future_date", "warning", file, {"nl": nl.format(ex=ex), "en": en.format(ex=ex)},
+                             column, tuple(int(r) for r in rows[:5]), int(late.sum())))
+    return found
+
+
+def _stale_reference(config: ClientConfig, frames: dict[str, pd.DataFrame], folder_name: str,
+                     today: dt.date | None = None) -> list[Finding]:
+    """Rule ``reference_after_data``: a ``reference_date`` in client.yaml more than
+    :data:`STALE_REFERENCE_DAYS` after the latest event in the data."""
+    ref = config.reference_date
+    if ref is None:
+        return []
+    latest = kpis.latest_event_date(frames, today, {n: s.timezone for n, s in config.sources.items()})
+    if latest is None or (ref - latest).days <= STALE_REFERENCE_DAYS:
+        return []
+    days = (ref - latest).days
+    return [Finding("reference_after_data", "warning", f"{folder_name}/client.yaml", {
+        "nl": f"reference_date {ref} ligt {days} dagen na de laatste datum in de gegevens ({latest}: het laatste "
+              f"ticket of de laatste nieuwe klant). Klanten zonder einddatum tellen tot de peildatum als klant en "
+              f"open tickets worden steeds ouder, terwijl de gegevens over die periode niets zeggen: de retentie valt "
+              f"te hoog en de churn te laag uit. Zet reference_date op de datum van de export ({latest} of kort "
+              f"daarna), of laat hem weg.",
+        "en": f"reference_date {ref} lies {days} days after the latest date in the data ({latest}: the latest "
+              f"ticket or new customer). Customers without an end date count as customers up to the reference date "
+              f"and open tickets keep ageing, while the data say nothing about that period: retention comes out too "
+              f"high and churn too low. Set reference_date to the date of the export ({latest} or shortly after), "
+              f"or leave it out."}, "reference_date")]
+
+
+def reference_findings(config: ClientConfig, frames: dict[str, pd.DataFrame], folder_name: str,
+                       today: dt.date | None = None) -> list[Finding]:
+    """Warnings about the reference date and the dates around it (rules ``future_date`` and
+    ``reference_after_data``)."""
+    found = _stale_reference(config, frames, folder_name, today)
+    ref = client_reference_date(config, frames, today)
+    if ref is not None and frames.get("customers") is not None:
+        found += _future_customer_dates(config, frames["customers"], ref)
+    return found
 
 
 def input_hash(folder: str | Path, extra: str = "") -> str:

@@ -18,7 +18,8 @@ from .intervals import (Estimate, OrderStatistics, mean_estimate, nps_estimate, 
                         quantile_estimates, top_box_estimate)
 from .native import _native  # the compiled loops (klantladder.native), None where not built
 
-__all__ = ["REPEAT_WINDOW_DAYS", "TICKET_QUANTILES", "TICKET_KPIS", "reference_date", "survey_kpis", "ticket_kpis",
+__all__ = ["REPEAT_WINDOW_DAYS", "TICKET_QUANTILES", "TICKET_KPIS", "reference_date", "latest_event_date",
+           "EVENT_DATES", "local_dates", "survey_kpis", "ticket_kpis",
            "customer_kpis", "ticket_hours", "repeat_contacts", "compute_kpis", "times_by_channel",
            "survey_columns", "TicketColumns", "ticket_columns", "ticket_units", "ticket_design_effects", "customer_columns",
            "KpiEvidence", "kpi_evidence", "TicketEvidence", "ticket_evidence"]
@@ -51,22 +52,64 @@ def _hours_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     return out
 
 
-def reference_date(frames: Mapping[str, pd.DataFrame], configured: dt.date | None) -> dt.date | None:
-    """The date KPIs are measured at: ``reference_date`` from client.yaml, else the latest date in the data."""
+#: Sources and their date columns that record something that happened (an event): the latest of
+#: them is the date the data describe. A customer's ``end_date`` is not among them: it may be a
+#: planned contract end.
+EVENT_DATES: dict[str, tuple[str, ...]] = {"tickets": ("created_at",), "customers": ("start_date",)}
+#: The time zone of a source whose own is not given (the default of ``client.yaml``).
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
+
+
+def local_dates(s: pd.Series, timezone: str) -> pd.Series:
+    """Timestamps as calendar dates (midnight, no zone) in ``timezone``; naive ones are taken as they are."""
+    s = pd.to_datetime(s, errors="coerce")
+    if s.dt.tz is not None:
+        s = s.dt.tz_convert(timezone).dt.tz_localize(None)
+    return s.dt.normalize()
+
+
+def latest_event_date(frames: Mapping[str, pd.DataFrame], today: dt.date | None = None,
+                      timezones: Mapping[str, str] | None = None) -> dt.date | None:
+    """The latest date in the data on which something happened, or None when nothing is dated.
+
+    Only the dates of :data:`EVENT_DATES` count (a ticket's creation, a customer's start), and
+    none after ``today`` (default: the date of the run): an event cannot have happened later, so
+    a wrong year (2062) cannot move the date. Customers' end dates count only without any of
+    those, and then also only up to ``today``. Each source's dates are read in its own time zone
+    (``timezones``, source → IANA name; default :data:`DEFAULT_TIMEZONE`), so a date-only
+    ``start_date`` of 31 October stays 31 October.
+    """
+    limit = pd.Timestamp(today if today is not None else dt.date.today())
+    zones = timezones or {}
+
+    def latest(source: str, columns: tuple[str, ...]) -> list[pd.Timestamp]:
+        frame = frames.get(source)
+        found = []
+        for col in columns:
+            if frame is not None and col in frame and frame[col].notna().any():
+                dates = local_dates(frame[col], zones.get(source, DEFAULT_TIMEZONE))
+                dates = dates[dates <= limit]
+                if dates.notna().any():
+                    found.append(dates.max())
+        return found
+
+    found = [d for source, columns in EVENT_DATES.items() for d in latest(source, columns)]
+    if not found:
+        found = latest("customers", ("end_date",))
+    return max(found).date() if found else None
+
+
+def reference_date(frames: Mapping[str, pd.DataFrame], configured: dt.date | None, today: dt.date | None = None,
+                   timezones: Mapping[str, str] | None = None) -> dt.date | None:
+    """The date KPIs are measured at: ``reference_date`` from client.yaml, else the latest date on
+    which something happened in the data (:func:`latest_event_date`).
+
+    Planned contract ends (``end_date`` after the data) and dates with a wrong year do not move it;
+    a customer whose end date lies after it counts as still a customer on it.
+    """
     if configured is not None:
         return configured
-    latest: list[pd.Timestamp] = []
-    t = frames.get("tickets")
-    if t is not None and "created_at" in t and t["created_at"].notna().any():
-        latest.append(t["created_at"].max())
-    c = frames.get("customers")
-    if c is not None:
-        for col in ("start_date", "end_date"):
-            if col in c and c[col].notna().any():
-                latest.append(c[col].max())
-    if not latest:
-        return None
-    return max(pd.Timestamp(x).tz_convert(None) if pd.Timestamp(x).tzinfo else pd.Timestamp(x) for x in latest).date()
+    return latest_event_date(frames, today, timezones)
 
 
 def survey_kpis(survey: pd.DataFrame | None, invited: int | None = None) -> dict[str, Estimate | None]:

@@ -18,7 +18,7 @@ import pandera.pandas as pa
 
 from .model import Model
 
-__all__ = ["ColumnSpec", "source_columns", "build_schema", "REQUIRED", "UNIQUE_IDS"]
+__all__ = ["ColumnSpec", "source_columns", "build_schema", "REQUIRED", "UNIQUE_IDS", "TIME_ORDER"]
 
 Kind = Literal["id", "number", "likert", "datetime", "date", "bool", "category", "freetext"]
 
@@ -107,9 +107,19 @@ def _whole(s: pd.Series) -> pd.Series:
     return pd.Series(np.isnan(x) | (x == np.rint(x)), index=s.index)
 
 
-def _time_order(later: str) -> pa.Check:
+#: Per source: the column that comes first in time and the columns that may not precede it
+#: (rule ``time_order``): a ticket is answered and resolved after it is created, a customer
+#: leaves after starting.
+TIME_ORDER: dict[str, tuple[str, tuple[str, ...]]] = {
+    "tickets": ("created_at", ("first_response_at", "resolved_at")),
+    "customers": ("start_date", ("end_date",)),
+}
+
+
+def _time_order(later: str, earlier: str) -> pa.Check:
+    """Rows where ``later`` is not before ``earlier`` (rule ``time_order``); missing values pass."""
     def check(df: pd.DataFrame) -> pd.Series:
-        return df[later].isna() | df["created_at"].isna() | (df[later] >= df["created_at"])
+        return df[later].isna() | df[earlier].isna() | (df[later] >= df[earlier])
 
     return pa.Check(check, name=f"time_order:{later}", element_wise=False)
 
@@ -118,9 +128,10 @@ def build_schema(source: str, columns: list[str], model: Model) -> pa.DataFrameS
     """A pandera schema for the canonical ``columns`` present in one source.
 
     Checks: numeric scales (rule ``out_of_scale``), whole numbers on answer scales
-    (``not_whole``), and for tickets that responses and resolutions do not precede creation
-    (``time_order``). Unique ids (``duplicate_id``, :data:`UNIQUE_IDS`) are checked on their
-    keyed hashes at intake.
+    (``not_whole``), and that no time precedes the one it follows (``time_order``,
+    :data:`TIME_ORDER`: a ticket's response and resolution its creation, a customer's end its
+    start). Unique ids (``duplicate_id``, :data:`UNIQUE_IDS`) are checked on their keyed hashes
+    at intake.
     """
     specs = source_columns(source, model)
     cols: dict[str, pa.Column] = {}
@@ -135,6 +146,7 @@ def build_schema(source: str, columns: list[str], model: Model) -> pa.DataFrameS
                 checks.append(pa.Check(_whole, element_wise=False, error="not_whole", ignore_na=False))
         cols[name] = pa.Column(nullable=True, checks=checks, required=False)
     frame_checks = []
-    if source == "tickets" and "created_at" in columns:
-        frame_checks = [_time_order(c) for c in ("first_response_at", "resolved_at") if c in columns]
+    if source in TIME_ORDER and TIME_ORDER[source][0] in columns:
+        earlier, later = TIME_ORDER[source]
+        frame_checks = [_time_order(c, earlier) for c in later if c in columns]
     return pa.DataFrameSchema(cols, checks=frame_checks, strict=False, coerce=False)

@@ -70,6 +70,21 @@ def with_ticket(i: int, **kw) -> list[str]:
     return rows
 
 
+CUSTOMER_HEAD = "customer_id,segment,start_date,end_date"
+CUSTOMER_ROWS = ["K1,A,2020-01-01,", "K2,A,2021-03-01,2025-06-30", "K3,B,2019-05-01,2025-09-30",
+                 "K4,B,2022-02-01,", "K5,A,2018-07-01,2025-11-30", "K6,B,2023-04-01,"]
+
+
+def customers(folder: Path, rows: list[str] | None = None) -> None:
+    write(folder, "customers.csv", CUSTOMER_HEAD, CUSTOMER_ROWS if rows is None else rows)
+
+
+def swapped(row: str) -> str:
+    """A customer row with its start and end dates swapped."""
+    cid, segment, start, end = row.split(",")
+    return f"{cid},{segment},{end},{start}"
+
+
 def xlsx_bytes(sheet: str, rows: list[list]) -> bytes:
     wb = Workbook()
     ws = wb.active
@@ -281,6 +296,15 @@ CASES = [
                                           created=f"2026-01-0{i + 1} 09:00") for i in range(1, 7)]),
          file="tickets.csv", column="first_response_at", rows="rows 2, 3, 4, 5, 6", count=6,
          says=("swapped",), id="time_order-most-rows"),
+    Case("time_order", "warning",
+         lambda d: (tickets(d), customers(d, CUSTOMER_ROWS[:2] + [swapped(CUSTOMER_ROWS[2])] + CUSTOMER_ROWS[3:])),
+         file="customers.csv", column="end_date", rows="rows 4",
+         says=("before start_date", "do not count in retention and churn"), id="time_order-customers"),
+    Case("time_order", "error",
+         lambda d: (tickets(d), customers(d, [swapped(r) if r.split(",")[3] else r for r in CUSTOMER_ROWS])),
+         file="customers.csv", column="end_date", rows="rows 3, 4, 6", count=None,
+         says=("before start_date", "probably swapped", "sources.customers.columns"),
+         id="time_order-customers-swapped"),
     Case("implausible_duration", "warning", lambda d: tickets(d, with_ticket(4, resolved="2024-01-05 15:00",
                                                                           created="2016-01-05 09:00",
                                                                           first="2016-01-05 10:00")),
@@ -291,6 +315,18 @@ CASES = [
     Case("future_timestamp", "warning",
          lambda d: (yaml(d, "reference_date: 2026-01-04\n"), tickets(d)),
          file="tickets.csv", column="created_at", rows="rows 7", says=("reference date 2026-01-04",)),
+    Case("future_date", "warning",
+         lambda d: (tickets(d), customers(d, CUSTOMER_ROWS[:3] + ["K4,B,2022-02-01,2062-01-31"] + CUSTOMER_ROWS[4:])),
+         file="customers.csv", column="end_date", rows="rows 5",
+         says=("reference date 2026-01-06", "'2062-01-31'", "count as customers on the reference date")),
+    Case("future_date", "warning",
+         lambda d: (tickets(d), customers(d, CUSTOMER_ROWS[:1] + ["K2,A,2062-03-01,"] + CUSTOMER_ROWS[2:])),
+         file="customers.csv", column="start_date", rows="rows 3",
+         says=("reference date 2026-01-06", "'2062-03-01'", "wrong year"), id="future_date-start"),
+    Case("reference_after_data", "warning",
+         lambda d: (yaml(d, "reference_date: 2028-10-31\n"), tickets(d), customers(d)),
+         file="client.yaml", column="reference_date",
+         says=("2028-10-31", "2026-01-06", "retention comes out too high")),
     Case("unresolved_ticket", "warning",
          lambda d: tickets(d, TICKET_ROWS[:1] + [ticket_row(2).rsplit(",", 2)[0] + ",,nee"] + TICKET_ROWS[2:]),
          file="tickets.csv", column="resolved_at", rows="rows 3", says=("not closed",)),
