@@ -86,11 +86,19 @@ def latest_event_date(frames: Mapping[str, pd.DataFrame], today: dt.date | None 
         frame = frames.get(source)
         found = []
         for col in columns:
-            if frame is not None and col in frame and frame[col].notna().any():
-                dates = local_dates(frame[col], zones.get(source, DEFAULT_TIMEZONE))
-                dates = dates[dates <= limit]
-                if dates.notna().any():
-                    found.append(dates.max())
+            if frame is None or col not in frame:
+                continue
+            s = pd.to_datetime(frame[col], errors="coerce")
+            zone = zones.get(source, DEFAULT_TIMEZONE)
+            # The first instant after ``today`` where the dates were written; only the latest date
+            # before it is converted to a calendar date (millions of tickets need no conversion).
+            cutoff = limit + pd.Timedelta(days=1)
+            cutoff = cutoff.tz_localize(zone) if s.dt.tz is not None else cutoff
+            top = s.max()
+            if pd.notna(top) and top >= cutoff:
+                top = s[s < cutoff].max()
+            if pd.notna(top):
+                found.append(local_dates(pd.Series([top]), zone).iloc[0])
         return found
 
     found = [d for source, columns in EVENT_DATES.items() for d in latest(source, columns)]
