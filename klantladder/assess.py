@@ -793,10 +793,9 @@ def compare_waves(assessments: Sequence["Assessment | WaveSnapshot"]) -> pd.Data
 
 
 def _is_client_folder(folder: Path) -> bool:
-    from .config import EXTENSIONS, SOURCES
+    from .config import has_source_files
 
-    return (folder / "client.yaml").is_file() or any((folder / f"{s}{e}").is_file() for s in SOURCES
-                                                     for e in EXTENSIONS)
+    return (folder / "client.yaml").is_file() or has_source_files(folder)
 
 
 def find_wave_folders(folder: str | Path) -> list[Path]:

@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from . import __version__
-from .config import EXTENSIONS, SOURCES, load_client_config, safe_name
+from .config import has_source_files, load_client_config, present_files, safe_name, source_of
 from .errors import KlantladderError, UsageError
 from .memory import keep_freed_memory
 
@@ -85,7 +85,7 @@ def write_json(data: dict, path: Path) -> None:
 
 
 def _is_client(folder: Path) -> bool:
-    return (folder / "client.yaml").is_file() or any((folder / f"{s}{e}").is_file() for s in SOURCES for e in EXTENSIONS)
+    return (folder / "client.yaml").is_file() or has_source_files(folder)
 
 
 def discover(root: str | Path, out: str | Path, only: Sequence[str] | None = None) -> list[Job]:
@@ -107,8 +107,7 @@ def discover(root: str | Path, out: str | Path, only: Sequence[str] | None = Non
                 if wanted and not wanted & {folder.name, client, key, f"{folder.name}/{w.name}"}:
                     continue
                 jobs.append(Job(key, w, out / client / safe_name(w.name), tuple(x for x in waves if x != w)))
-            loose = sorted(p.name for p in folder.iterdir() if p.is_file() and p.stem in SOURCES
-                           and p.suffix in EXTENSIONS)
+            loose = [p.name for p in present_files(folder) if source_of(p.name)]
             if loose and (not wanted or wanted & {folder.name, client}):
                 # Input files beside wave folders: a measurement that would silently not count.
                 jobs.append(Job(client, folder, out / client, problem=(

@@ -18,10 +18,14 @@ import yaml
 from . import yamlfile
 from .errors import Finding, InputError
 
-__all__ = ["SOURCES", "SourceConfig", "ClientConfig", "load_client_config", "sector_terms", "sectors", "safe_name"]
+__all__ = ["SOURCES", "EXTENSIONS", "SourceConfig", "ClientConfig", "load_client_config", "sector_terms", "sectors",
+           "safe_name", "source_of", "has_source_files", "present_files", "expected_names"]
 
 SOURCES = ("customer_survey", "employee_survey", "tickets", "customers")
-EXTENSIONS = (".csv", ".xlsx", ".parquet", ".sav", ".tsv", ".txt")
+#: The extensions (compared in lower case) of a source's file. ``.xls`` is among them although no
+#: reader takes an old Excel workbook: ``customer_survey.xls`` then stops the client with rule
+#: ``file_format`` and how to convert it, instead of being left out without a word.
+EXTENSIONS = (".csv", ".xlsx", ".parquet", ".sav", ".tsv", ".txt", ".xlsm", ".xls", ".pq", ".zsav")
 LANGUAGES = ("nl", "en")
 
 
@@ -306,10 +310,42 @@ def _source_options(file: str, name: str, spec: Mapping[str, Any]) -> dict[str, 
     return opts
 
 
-def _find_source(folder: Path, name: str) -> Path | None:
-    """The file ``<name>.<ext>`` of a source; :class:`InputError` when there are several (an old
-    export beside a new one): which one counts is the user's choice, never a silent one."""
-    found = [folder / f"{name}{ext}" for ext in EXTENSIONS if (folder / f"{name}{ext}").is_file()]
+def source_of(filename: str) -> str | None:
+    """The source a file name stands for, whatever the case of its name and extension
+    (``Customer_Survey.CSV`` -> ``customer_survey``); None for any other name."""
+    path = Path(filename)
+    stem, suffix = path.stem.casefold(), path.suffix.casefold()
+    return stem if stem in SOURCES and suffix in EXTENSIONS else None
+
+
+def present_files(folder: Path) -> list[Path]:
+    """The files of a client folder a user put there, sorted by name: ``client.yaml``, hidden files
+    and Office lock files (``~$tickets.xlsx``) left out."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    return sorted((p for p in entries if p.name != "client.yaml" and not p.name.startswith((".", "~$"))
+                   and p.is_file()), key=lambda p: p.name)
+
+
+def has_source_files(folder: Path) -> bool:
+    """Whether ``folder`` holds a file of one of the :data:`SOURCES` (in any case)."""
+    return any(source_of(p.name) for p in present_files(folder))
+
+
+def expected_names() -> tuple[str, str]:
+    """The file names klantladder looks for, as (nl, en) text for messages."""
+    names = ", ".join(SOURCES)
+    return (f"{names} (met .csv, .xlsx, .parquet of .sav; hoofdletters maken niet uit)",
+            f"{names} (with .csv, .xlsx, .parquet or .sav; capitals do not matter)")
+
+
+def _find_source(folder: Path, name: str, files: list[Path]) -> Path | None:
+    """The file ``<name>.<ext>`` of a source among ``files``, whatever the case of its name
+    (``Tickets.CSV``); :class:`InputError` when there are several (an old export beside a new one,
+    or two names differing only in case): which one counts is the user's choice, never a silent one."""
+    found = [p for p in files if source_of(p.name) == name]
     if len(found) > 1:
         names = " en ".join(p.name for p in found), " and ".join(p.name for p in found)
         f = Finding("ambiguous_source", "error", f"{folder.resolve().name}/{found[0].name}", {
@@ -320,6 +356,34 @@ def _find_source(folder: Path, name: str) -> Path | None:
         raise InputError({"nl": "Welk invoerbestand telt, is niet duidelijk.",
                           "en": "Which input file counts is not clear."}, [f])
     return found[0] if found else None
+
+
+def _unused_files(folder: Path, files: list[Path], chosen: set[Path]) -> list[Finding]:
+    """Rule ``unused_file``: a data file in the client folder that is no source (``klanten_export.csv``,
+    ``customer_surveys.xlsx``) and not chosen with ``sources.<source>.file``: said, never silently left out."""
+    out = []
+    where = folder.resolve().name
+    expected_nl, expected_en = expected_names()
+    for p in files:
+        if p.suffix.casefold() not in EXTENSIONS or source_of(p.name) or p.resolve() in chosen:
+            continue
+        close = difflib.get_close_matches(p.stem.casefold(), SOURCES, n=1, cutoff=0.6)
+        if close:
+            fix_nl = (f"Is dit {close[0]}? Hernoem het naar {close[0]}{p.suffix.lower()} of kies het met "
+                      f"sources.{close[0]}.file: {p.name} in client.yaml")
+            fix_en = (f"Is this {close[0]}? Rename it to {close[0]}{p.suffix.lower()} or choose it with "
+                      f"sources.{close[0]}.file: {p.name} in client.yaml")
+        else:
+            fix_nl = (f"Hernoem het naar de bron die het bevat, of kies het met sources.<bron>.file: {p.name} in "
+                      f"client.yaml")
+            fix_en = (f"Rename it after the source it holds, or choose it with sources.<source>.file: {p.name} in "
+                      f"client.yaml")
+        out.append(Finding("unused_file", "warning", f"{where}/{p.name}", {
+            "nl": f"dit bestand wordt niet gelezen: de naam is geen van de verwachte namen {expected_nl}. "
+                  f"{fix_nl}; hoort het niet bij de invoer, haal het dan uit de map.",
+            "en": f"this file is not read: its name is none of the expected names {expected_en}. "
+                  f"{fix_en}; if it is no input, move it out of the folder."}))
+    return out
 
 
 def load_client_config(folder: str | Path) -> ClientConfig:
@@ -383,15 +447,19 @@ def load_client_config(folder: str | Path) -> ClientConfig:
         raise _bad(file, "sources", f"verwacht de bronnen {', '.join(SOURCES)} met hun instellingen.",
                    f"expected the sources {', '.join(SOURCES)} with their settings.")
     findings += _unknown_keys(raw_sources, SOURCES, "sources.", short)
+    files = present_files(folder)
+    chosen: set[Path] = set()
     for name in SOURCES:
         spec = raw_sources.get(name) or {}
         if not isinstance(spec, dict):
             raise _bad(file, f"sources.{name}", "verwacht instellingen als 'file:' en 'columns:'.",
                        "expected settings such as 'file:' and 'columns:'.")
         findings += _unknown_keys(spec, SOURCE_KEYS, f"sources.{name}.", short)
-        path = folder / str(spec["file"]) if spec.get("file") else _find_source(folder, name)
+        path = folder / str(spec["file"]) if spec.get("file") else _find_source(folder, name, files)
+        if spec.get("file"):
+            chosen.add((folder / str(spec["file"])).resolve())
         if spec.get("file") and not path.is_file():
-            present = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "client.yaml")
+            present = [p.name for p in files]
             where = folder.resolve().name
             f = Finding("file_not_found", "error", short, {
                 "nl": f"bestand '{spec['file']}' (sources.{name}.file) bestaat niet in de map {where}. "
@@ -401,6 +469,7 @@ def load_client_config(folder: str | Path) -> ClientConfig:
                 column=f"sources.{name}.file")
             raise InputError({"nl": "Een invoerbestand ontbreekt.", "en": "An input file is missing."}, [f])
         sources[name] = SourceConfig(name=name, path=path, **_source_options(file, name, spec))
+    findings += _unused_files(folder, files, chosen)
     model = raw.get("model")
     return ClientConfig(
         folder=folder, client_id=safe_name(folder.resolve().name), name=_text(raw.get("name"), "name", file) or

@@ -27,7 +27,7 @@ import pyarrow
 import pyarrow.compute as pc
 
 from . import kpis, presets, privacy, readers
-from .config import SOURCES, ClientConfig, SourceConfig, load_client_config
+from .config import SOURCES, ClientConfig, SourceConfig, expected_names, load_client_config, present_files
 from .errors import Finding, InputError, ModelError
 from .i18n import fmt_number
 from .model import Model, load_model
@@ -433,7 +433,32 @@ def _category(s: pd.Series) -> pd.Series:
     return pd.Series(pd.array(text, dtype="string"), index=s.index, name=s.name)
 
 
+def column_key(name: object) -> str:
+    """The form in which a header is matched to a canonical column: outer white space gone, lower
+    case, runs of spaces, hyphens and underscores as one underscore (``" Ticket ID"`` and
+    ``"Ticket-Id"`` are ``ticket_id``, ``"NPS"`` is ``nps``)."""
+    return re.sub(r"[\s\-_]+", "_", str(name).strip()).casefold()
+
+
+def _canonical_names(columns: list[str], mapping: dict[str, str], specs: dict[str, ColumnSpec]
+                     ) -> dict[str, str]:
+    """Header -> canonical column for every header that stands for one: mapped in client.yaml
+    (``mapping``, already checked) or named like a canonical column, whatever its case and spacing."""
+    out = {}
+    for c in columns:
+        if c in mapping:
+            out[c] = mapping[c]
+        elif c in specs:
+            out[c] = c
+        elif column_key(c) in specs:
+            out[c] = column_key(c)
+    return out
+
+
 def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpec], col: _Collector) -> pd.DataFrame:
+    """The canonical columns of a file: mapped (``sources.<source>.columns``) or matched by name
+    (:func:`column_key`); rules ``missing_mapped_column``, ``bad_mapping``, ``duplicate_column`` and
+    ``unknown_column``."""
     missing = [c for c in cfg.columns if c not in df.columns]
     if missing:
         col.add("missing_mapped_column", "error",
@@ -441,29 +466,51 @@ def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpe
                 f"Aanwezig: {list(df.columns)[:15]}.",
                 f"client.yaml maps column(s) {missing} but the file does not have them. "
                 f"Present: {list(df.columns)[:15]}.", ", ".join(missing))
+    mapping: dict[str, str] = {}
     for source_name, target in cfg.columns.items():
-        if target not in specs:
-            close = difflib.get_close_matches(target, list(specs), n=1, cutoff=0.6)
-            hint_nl = f"Bedoelt u '{close[0]}'?" if close else f"Mogelijk: {', '.join(list(specs)[:12])}, ..."
-            hint_en = f"Did you mean '{close[0]}'?" if close else f"Possible: {', '.join(list(specs)[:12])}, ..."
-            col.add("bad_mapping", "error",
-                    f"client.yaml koppelt '{source_name}' aan '{target}', maar '{target}' is geen kolom die "
-                    f"klantladder kent voor {cfg.name}. {hint_nl}",
-                    f"client.yaml maps '{source_name}' to '{target}', but '{target}' is not a column klantladder "
-                    f"knows for {cfg.name}. {hint_en}", f"sources.{cfg.name}.columns")
-    df = df.rename(columns={k: v for k, v in cfg.columns.items() if k in df.columns})
-    unknown = [c for c in df.columns if c not in specs and c not in cfg.columns.values()]
+        if column_key(target) in specs:
+            mapping[source_name] = column_key(target)
+            continue
+        close = difflib.get_close_matches(column_key(target), list(specs), n=1, cutoff=0.6)
+        hint_nl = f"Bedoelt u '{close[0]}'?" if close else f"Mogelijk: {', '.join(list(specs)[:12])}, ..."
+        hint_en = f"Did you mean '{close[0]}'?" if close else f"Possible: {', '.join(list(specs)[:12])}, ..."
+        col.add("bad_mapping", "error",
+                f"client.yaml koppelt '{source_name}' aan '{target}', maar '{target}' is geen kolom die "
+                f"klantladder kent voor {cfg.name}. {hint_nl}",
+                f"client.yaml maps '{source_name}' to '{target}', but '{target}' is not a column klantladder "
+                f"knows for {cfg.name}. {hint_en}", f"sources.{cfg.name}.columns")
+    columns = [str(c) for c in df.columns]
+    names = _canonical_names(columns, mapping, specs)
+    headers: dict[str, list[str]] = {}
+    for c, canonical in names.items():
+        headers.setdefault(canonical, []).append(c)
+    for canonical, same in headers.items():
+        if len(same) < 2:
+            continue
+        listed = " en ".join(repr(c) for c in same), " and ".join(repr(c) for c in same)
+        mapped = [c for c in same if c in mapping]
+        how_nl = f" ({', '.join(repr(c) for c in mapped)} via client.yaml)" if mapped else ""
+        how_en = f" ({', '.join(repr(c) for c in mapped)} through client.yaml)" if mapped else ""
+        col.add("duplicate_column", "error",
+                f"de kolommen {listed[0]} staan allebei voor {canonical}{how_nl}; welke telt, is niet duidelijk. "
+                f"Geef in de export één kolom deze naam, of koppel onder sources.{cfg.name}.columns in client.yaml "
+                f"de andere aan zijn eigen canonieke naam.",
+                f"the columns {listed[1]} both stand for {canonical}{how_en}; which one counts is not clear. "
+                f"Give one column this name in the export, or map the other one to its own canonical name under "
+                f"sources.{cfg.name}.columns in client.yaml.", canonical)
     plain = []
-    for c in unknown:
-        close = difflib.get_close_matches(str(c), list(specs), n=1, cutoff=0.8)
+    for c in columns:
+        if c in names or c in cfg.columns:
+            continue
+        close = difflib.get_close_matches(column_key(c), list(specs), n=1, cutoff=0.8)
         if not close:
-            plain.append(str(c))
+            plain.append(c)
             continue
         col.add("unknown_column", "warning",
                 f"onbekende kolom, wordt niet gebruikt. Bedoelt u '{close[0]}'? Hernoem de kolom of koppel hem "
                 f"onder sources.{cfg.name}.columns in client.yaml.",
                 f"unknown column, not used. Did you mean '{close[0]}'? Rename the column or map it under "
-                f"sources.{cfg.name}.columns in client.yaml.", str(c))
+                f"sources.{cfg.name}.columns in client.yaml.", c)
     if plain:
         shown = ", ".join(repr(c) for c in plain[:12]) + (f" (+{len(plain) - 12})" if len(plain) > 12 else "")
         col.add("unknown_column", "warning",
@@ -471,12 +518,13 @@ def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpe
                 f"in client.yaml als hij moet meetellen.",
                 f"{len(plain)} column(s) not used: {shown}. Map a column under sources.{cfg.name}.columns in "
                 f"client.yaml if it should count.")
-    dup = df.columns[df.columns.duplicated()].tolist()
-    if dup:
-        col.add("duplicate_column", "error", "deze kolom komt meer dan eens voor (na koppeling).",
-                "this column occurs more than once (after mapping).", ", ".join(map(str, dup)))
-        df = df.loc[:, ~df.columns.duplicated()]
-    return df[[c for c in df.columns if c in specs]]
+    first = {}
+    for position, c in enumerate(columns):
+        if c in names and names[c] not in first:
+            first[names[c]] = position
+    out = df.iloc[:, list(first.values())]
+    out.columns = list(first)
+    return out
 
 
 def _strictly_increasing(text: pyarrow.Array | pyarrow.ChunkedArray) -> bool:
@@ -917,6 +965,21 @@ def _file_size(path: Path) -> int:
         return 0
 
 
+def _no_input_files(folder: Path) -> Finding:
+    """Rule ``no_sources`` for a folder without a single input file: what is there and what was expected."""
+    present = [p.name for p in present_files(folder)]
+    shown = ", ".join(present[:12]) + (f" (+{len(present) - 12})" if len(present) > 12 else "")
+    there_nl = f"In de map staan: {shown}." if present else "De map bevat geen bestanden (behalve client.yaml)."
+    there_en = f"The folder holds: {shown}." if present else "The folder holds no files (apart from client.yaml)."
+    expected_nl, expected_en = expected_names()
+    return Finding("no_sources", "error", folder.resolve().name, {
+        "nl": f"geen invoerbestanden gevonden. Verwacht: {expected_nl}. {there_nl} Hernoem een export naar de "
+              "verwachte naam, kies hem met sources.<bron>.file in client.yaml, of maak een sjabloon met "
+              "'klantladder init'.",
+        "en": f"no input files found. Expected: {expected_en}. {there_en} Rename an export to the expected name, "
+              "choose it with sources.<source>.file in client.yaml, or make a template with 'klantladder init'."})
+
+
 def read_client(folder: str | Path, model: Model | None = None, key: bytes | None = None, *,
                 before_tickets: BeforeTickets | None = None) -> ClientData:
     """Read and validate every source of a client folder.
@@ -953,12 +1016,8 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
         if frame is not None:
             frames[name] = frame
     findings.extend(reference_findings(config, frames, folder_name))
-    if not rows_read and not findings:
-        findings.append(Finding("no_sources", "error", folder_name, {
-            "nl": "geen invoerbestanden gevonden. Verwacht customer_survey, employee_survey, tickets en/of "
-                  "customers (.csv, .xlsx, .parquet of .sav). Maak een sjabloon met 'klantladder init'.",
-            "en": "no input files found. Expected customer_survey, employee_survey, tickets and/or customers "
-                  "(.csv, .xlsx, .parquet or .sav). Make a template with 'klantladder init'."}))
+    if not rows_read and not any(f.level == "error" for f in findings):
+        findings.append(_no_input_files(config.folder))
     elif rows_read and not frames and not any(f.level == "error" for f in findings):
         findings.append(Finding("no_sources", "error", folder_name, {
             "nl": "na de controles is geen enkele bron bruikbaar (zie de waarschuwingen hierboven); er valt niets "

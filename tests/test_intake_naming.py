@@ -1,0 +1,143 @@
+"""File and column names are matched regardless of capitals: a client whose export is called
+``Customer_Survey.CSV`` or whose survey has a column ``NPS`` scores exactly as with the canonical
+lower-case names, and a file that is no source is named in a warning instead of left out silently."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from klantladder.batch import discover
+from klantladder.cli import main
+from klantladder.config import load_client_config, source_of
+from klantladder.intake import column_key, read_client
+
+
+def _score(client: Path, out: Path) -> dict:
+    assert main(["score", str(client), "--out", str(out)]) == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _point_estimates(doc: dict) -> dict:
+    """Overall, dimension and KPI values (not the intervals: their resampling seed follows the file bytes)."""
+    return {"overall": doc["overall"]["score"], "rung": doc["rung"],
+            "dimensions": {k: d["score"] for k, d in doc["dimensions"].items()},
+            "kpis": {k: (v.get("value") if isinstance(v, dict) else v) for k, v in doc["kpis"].items()}}
+
+
+@pytest.fixture
+def retail(demo_root, tmp_path) -> tuple[Path, dict]:
+    """A copy of the retail demo client and its scores with the canonical names."""
+    client = tmp_path / "retail"
+    shutil.copytree(demo_root / "retail", client)
+    return client, _point_estimates(_score(client, tmp_path / "lower.json"))
+
+
+@pytest.mark.parametrize("name", ["Customer_Survey.csv", "customer_survey.CSV", "CUSTOMER_SURVEY.CSV"])
+def test_a_survey_file_named_in_capitals_scores_as_the_lower_case_one(retail, tmp_path, name, capsys):
+    client, expected = retail
+    (client / "customer_survey.csv").rename(client / name)
+    assert load_client_config(client).sources["customer_survey"].path == client / name
+    got = _point_estimates(_score(client, tmp_path / "upper.json"))
+    assert got == expected
+    assert got["kpis"]["nps"] is not None
+
+
+def test_a_folder_with_only_capitalised_extensions_is_read(retail, tmp_path, capsys):
+    client, expected = retail
+    for path in list(client.iterdir()):
+        if source_of(path.name):
+            path.rename(path.with_suffix(path.suffix.upper()))
+    assert main(["validate", str(client)]) == 0
+    assert "no_sources" not in capsys.readouterr().err
+    assert _point_estimates(_score(client, tmp_path / "upper.json")) == expected
+
+
+def test_capitalised_answer_headers_give_the_same_scores(retail, tmp_path, capsys):
+    client, expected = retail
+    path = client / "customer_survey.csv"
+    head, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    renamed = {"respondent_id": " Respondent_ID ", "nps": "NPS", "csat": "CSAT", "ces": "Ces", "segment": "Segment"}
+    new_head = ",".join(renamed.get(c, c) for c in head.split(","))
+    assert new_head != head and "NPS" in new_head
+    path.write_text(new_head + "\n" + rest, encoding="utf-8")
+    got = _point_estimates(_score(client, tmp_path / "upper.json"))
+    assert got == expected
+    assert "unknown_column" not in capsys.readouterr().out
+
+
+def test_header_matching_ignores_case_spacing_and_hyphens():
+    assert column_key("NPS") == "nps"
+    assert column_key(" Ticket ID ") == "ticket_id"
+    assert column_key("First-Response-At") == "first_response_at"
+    assert column_key("nps.1") == "nps.1"  # the reader's name for a repeated header stays apart
+
+
+def test_a_capitalised_ticket_header_is_the_required_column(tmp_path):
+    client = tmp_path / "klant"
+    client.mkdir()
+    (client / "tickets.csv").write_text(
+        "Ticket ID,CUSTOMER_ID,Created-At,Resolved_At\n"
+        + "".join(f"T{i},K{i},2026-01-0{i} 09:00,2026-01-0{i} 15:00\n" for i in range(1, 7)), encoding="utf-8")
+    data = read_client(client)
+    frame = data.frames["tickets"]
+    assert {"ticket_id", "customer_id", "created_at", "resolved_at"} <= set(frame.columns)
+    assert len(frame) == 6 and frame["resolved_at"].notna().all()
+
+
+def test_a_mapping_target_may_be_written_in_capitals(tmp_path):
+    client = tmp_path / "klant"
+    client.mkdir()
+    (client / "client.yaml").write_text("sources:\n  customer_survey:\n    columns: {Aanbeveling: NPS}\n",
+                                        encoding="utf-8")
+    (client / "customer_survey.csv").write_text(
+        "respondent_id,Aanbeveling\n" + "".join(f"R{i},{i + 3}\n" for i in range(1, 7)), encoding="utf-8")
+    data = read_client(client)
+    assert data.frames["customer_survey"]["nps"].tolist() == [4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+
+
+def test_an_unused_data_file_is_named_and_the_sources_still_count(tmp_path, capsys):
+    client = tmp_path / "klant"
+    client.mkdir()
+    (client / "tickets.csv").write_text(
+        "ticket_id,created_at\n" + "".join(f"T{i},2026-01-0{i} 09:00\n" for i in range(1, 7)), encoding="utf-8")
+    (client / "klanten_export.csv").write_text("customer_id\nK1\n", encoding="utf-8")
+    (client / "~$tickets.xlsx").write_bytes(b"lock")  # an Office lock file is no export
+    (client / "notities.docx").write_bytes(b"PK")  # not a data file
+    data = read_client(client)
+    unused = [f for f in data.findings if f.rule == "unused_file"]
+    assert [f.file for f in unused] == ["klant/klanten_export.csv"]
+    assert "tickets" in unused[0].message["nl"] and "sources.<bron>.file" in unused[0].message["nl"]
+    assert "tickets" in data.frames
+
+
+def test_a_file_chosen_in_client_yaml_is_not_unused(tmp_path):
+    client = tmp_path / "klant"
+    client.mkdir()
+    (client / "client.yaml").write_text("sources:\n  tickets:\n    file: Ticket-export.CSV\n", encoding="utf-8")
+    (client / "Ticket-export.CSV").write_text(
+        "ticket_id,created_at\n" + "".join(f"T{i},2026-01-0{i} 09:00\n" for i in range(1, 7)), encoding="utf-8")
+    data = read_client(client)
+    assert not [f for f in data.findings if f.rule == "unused_file"]
+    assert len(data.frames["tickets"]) == 6
+
+
+def test_an_old_excel_workbook_stops_the_client_with_how_to_convert_it(tmp_path, capsys):
+    client = tmp_path / "klant"
+    client.mkdir()
+    (client / "customer_survey.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    assert main(["--lang", "en", "validate", str(client)]) == 1
+    err = capsys.readouterr().err
+    assert "[file_format] klant/customer_survey.xls" in err and "Excel Workbook (.xlsx)" in err
+    assert "Traceback" not in err
+
+
+def test_batch_finds_a_client_whose_files_are_named_in_capitals(tmp_path):
+    root = tmp_path / "root"
+    (root / "klant").mkdir(parents=True)
+    (root / "klant" / "Tickets.CSV").write_text("ticket_id,created_at\n", encoding="utf-8")
+    jobs = discover(root, tmp_path / "out")
+    assert [job.key for job in jobs] == ["klant"]
