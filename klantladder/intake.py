@@ -274,6 +274,13 @@ def _date_column(name: str, s: pd.Series, p: readers.DateParse, cfg: SourceConfi
             f"local times in the daylight-saving change of {cfg.timezone}: a time that occurs twice was read as "
             f"the first, a time that does not exist was moved an hour on (at most an hour off). Export with a "
             f"time zone (2026-10-25T02:30+02:00) to avoid this.", name, p.dst)
+    if name in ("created_at", "first_response_at", "resolved_at") and _dates_only(p.values, cfg.timezone):
+        col.add("date_without_time", "warning",
+                "de kolom heeft alleen datums, geen tijden: reactie- en oplostijden tellen zo in hele dagen (0, 24, "
+                "48 uur) en de mediaan kan 0 uur zijn. Exporteer de kolom met tijden (2026-05-03 14:05).",
+                "the column holds dates only, no times: response and resolution times then count in whole days "
+                "(0, 24, 48 hours) and the median can be 0 hours. Export the column with times (2026-05-03 14:05).",
+                name)
     open_end = name == "end_date"
     far = _examples(s, p.out_of_range, col)
     col.add("date_out_of_range", "warning",
@@ -288,6 +295,24 @@ def _date_column(name: str, s: pd.Series, p: readers.DateParse, cfg: SourceConfi
             name, p.out_of_range, reject=critical, reason="date before 1900 or after 2199")
     reject = (bad | p.out_of_range | p.unread) if critical else None
     return p.values, reject
+
+
+_DATES_ONLY_MIN, _DATES_ONLY_SAMPLE = 10, 2000
+
+
+def _dates_only(values: pd.Series, timezone: str) -> bool:
+    """Whether a time column holds dates without times: at least :data:`_DATES_ONLY_MIN` values,
+    all at midnight where they were written (judged on up to :data:`_DATES_ONLY_SAMPLE` values
+    spread over the column, so millions of tickets cost nothing)."""
+    v = values.dropna()
+    if len(v) < _DATES_ONLY_MIN:
+        return False
+    if len(v) > _DATES_ONLY_SAMPLE:
+        v = v.iloc[np.linspace(0, len(v) - 1, _DATES_ONLY_SAMPLE).astype(int)]
+    v = pd.to_datetime(v)
+    if v.dt.tz is not None:
+        v = v.dt.tz_convert(timezone)
+    return bool((v == v.dt.normalize()).all())
 
 
 def _bools(s: pd.Series, spec: ColumnSpec, col: _Collector) -> pd.Series:
