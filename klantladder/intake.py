@@ -676,6 +676,7 @@ def _schema_findings(df: pd.DataFrame, source: str, model: Model, col: _Collecto
         cases = cases[~frame_level]
     reject = _duplicate_ids(df, source, col, reject)
     groups = cases.groupby(["column", "check"], dropna=False, sort=False) if cases is not None else ()
+    off_scale: dict[str, float] = {}  # item column -> its largest value off the answer scale
     for (column, check), group in groups:
         if column not in specs:
             continue
@@ -691,12 +692,40 @@ def _schema_findings(df: pd.DataFrame, source: str, model: Model, col: _Collecto
             what_en = f"outside the scale {spec.low:g}–{spec.high:g}"
             rule = "out_of_scale"
         ex = ", ".join(f"{v:g}" for v in df.loc[mask, column].drop_duplicates().head(3))
+        if rule == "out_of_scale" and spec.kind == "likert" and str(column) not in _OWN_SCALES:
+            off_scale[str(column)] = float(df.loc[mask, column].max())
         col.add(rule, _level(mask, present),
                 f"waarde {what_nl} ({ex}). Gebruikt het bestand een andere schaal? Deze cellen tellen als ontbrekend.",
                 f"value {what_en} ({ex}). Does the file use another scale? These cells count as missing.",
                 str(column), mask)
         df[column] = df[column].where(~mask)
+    _other_scale(df, specs, off_scale, col)
     return df[~reject.to_numpy()] if reject.any() else df
+
+
+_OWN_SCALES = ("nps", "csat", "ces")  # answer columns with a scale of their own, not the model's items
+
+
+def _other_scale(df: pd.DataFrame, specs: dict[str, ColumnSpec], off_scale: dict[str, float],
+                 col: _Collector) -> None:
+    """Rule ``other_scale``: answers off the model's scale in at least half of a survey's item
+    columns. Each column alone may be a warning (a few cells), but together they say the survey
+    used another scale (1–7, 1–10): scored on 1–5 with the high answers blanked, every dimension
+    would come out wrong."""
+    items = [c for c in df.columns if c in specs and specs[c].kind == "likert" and c not in _OWN_SCALES]
+    if len(items) < 2 or len(off_scale) * 2 < len(items):
+        return
+    spec = specs[next(iter(off_scale))]
+    top = max(off_scale.values())
+    col.add("other_scale", "error",
+            f"{len(off_scale)} van de {len(items)} antwoordkolommen hebben antwoorden buiten de schaal "
+            f"{spec.low:g}–{spec.high:g} (tot {top:g}): de enquête gebruikt vermoedelijk een andere schaal. Zet de "
+            f"antwoorden om naar {spec.low:g}–{spec.high:g} vóór het exporteren, of gebruik een model met deze schaal "
+            "(model: in client.yaml).",
+            f"{len(off_scale)} of the {len(items)} answer columns have answers outside the scale "
+            f"{spec.low:g}–{spec.high:g} (up to {top:g}): the survey probably used another scale. Convert the answers "
+            f"to {spec.low:g}–{spec.high:g} before exporting, or use a model with this scale (model: in client.yaml).",
+            ", ".join(sorted(off_scale)[:5]))
 
 
 _NAT = np.iinfo(np.int64).min  # a missing timestamp's integer

@@ -311,6 +311,9 @@ CASES = [
          lambda d: tickets(d, [ticket_row(i, created=f"2026-01-{i:02d}", first=f"2026-01-{i:02d}",
                                           resolved=f"2026-01-{i + 1:02d}") for i in range(1, 13)]),
          file="tickets.csv", column="created_at", says=("whole days", "with times")),
+    Case("other_scale", "error",  # a 1-7 survey: a 6 or 7 in a few rows of every item column
+         lambda d: survey(d, SURVEY_ROWS[:4] + ["R5,8,4,7,6,Particulier,", "R6,6,3,6,7,Zakelijk,"]),
+         file="customer_survey.csv", column="service_1, service_2", says=("up to 7", "another scale")),
     Case("missing_id", "warning", lambda d: tickets(d, with_ticket(2, tid="")),
          file="tickets.csv", column="ticket_id", rows="rows 3"),
     Case("missing_created_at", "warning",
