@@ -33,11 +33,12 @@ from .resampling import Units, UnitDraws, draw_normal, draw_ratios, quantile_dra
 from .scoring import (DimensionScore, RungResult, blocking_conditions, combine_views, kpi_view, respondent_scores,
                       rung_level, rung_levels)
 from .segments import segment_table
-from .waves import WaveSnapshot, chronological, compare_snapshots, wave_sort_key
+from .waves import (SURVEYS, WaveSnapshot, chronological, compare_snapshots, current_wave, survey_waves,
+                    wave_sort_key)
 
-__all__ = ["Assessment", "assess", "assess_folder", "assess_client_waves", "assess_with_history",
-           "compare_waves", "find_wave_folders", "split_waves", "mirror_gap_table", "segment_tables",
-           "DRAWS", "SCORES_KPIS", "ALPHA_FLAG"]
+__all__ = ["Assessment", "assess", "assess_folder", "assess_current_wave", "assess_client_waves",
+           "assess_with_history", "compare_waves", "find_wave_folders", "split_waves", "mirror_gap_table",
+           "segment_tables", "DRAWS", "SCORES_KPIS", "ALPHA_FLAG"]
 
 DRAWS = 2000
 SCORES_KPIS = ("nps", "csat", "ces", "first_response_hours_median", "resolution_hours_median", "fcr_rate",
@@ -748,6 +749,10 @@ def _assess(data: ClientData, draws: int, seed: int | None, previous: Sequence["
 def assess_folder(folder: str | Path, draws: int = DRAWS, key: bytes | None = None) -> Assessment:
     """Read, validate and score a client folder (raises InputError on bad input).
 
+    A folder whose surveys carry a ``wave`` column with several waves is scored as its current
+    wave (``wave`` in client.yaml, else the latest), with the earlier waves as ``history``
+    (:func:`assess_current_wave`): every command (score, report, batch) gives the same scores.
+
     The surveys are scored in a thread of their own as soon as they and the customer base are
     read, while the tickets (on a large client the bulk of the rows) are still being converted
     and then scored; with the reference date taken from the data, which the tickets help decide,
@@ -756,12 +761,14 @@ def assess_folder(folder: str | Path, draws: int = DRAWS, key: bytes | None = No
     early: list[Future] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         def score_surveys(config: ClientConfig, model: Model, frames: dict[str, pd.DataFrame]) -> None:
-            if config.reference_date is not None:
+            if config.reference_date is not None and len(survey_waves(frames)) <= 1:
                 early.append(pool.submit(_survey_part, frames, config, model, config.reference_date, draws,
                                          _seed(config)))
 
         data = read_client(folder, key=key, before_tickets=score_surveys)
-        return _assess(data, draws, None, (), early[0] if early else None)
+        if early:  # one wave: the surveys' part is under way
+            return _assess(data, draws, None, (), early[0])
+        return assess_current_wave(data, draws=draws)
 
 
 # -------------------------------------------------------------------------------------- waves
@@ -848,19 +855,15 @@ def split_waves(data: ClientData) -> list[ClientData]:
     dimension changes whose evidence differs as not comparable. Without a ``wave`` column, or
     with one value, ``[data]``.
     """
-    names: set[str] = set()
-    for src in ("customer_survey", "employee_survey"):
-        f = data.frames.get(src)
-        if f is not None and "wave" in f:
-            names |= set(f["wave"].dropna().astype(str))
+    names = survey_waves(data.frames)
     if len(names) <= 1:
         return [data]
-    own = data.config.wave if data.config.wave in names else max(names, key=wave_sort_key)
+    own = current_wave(data.config.wave, names)
     out = []
     for w in sorted(names, key=wave_sort_key):
         frames = {}
         for src, f in data.frames.items():
-            if src in ("customer_survey", "employee_survey"):
+            if src in SURVEYS:
                 if "wave" in f:
                     lab = f["wave"].astype("string").fillna(own)
                     f = f[(lab == w).to_numpy()].reset_index(drop=True)
@@ -870,6 +873,26 @@ def split_waves(data: ClientData) -> list[ClientData]:
         cfg = replace(data.config, wave=w, reference_date=data.config.reference_date if w == own else None)
         out.append(replace(data, config=cfg, frames={k: v for k, v in frames.items() if len(v)}))
     return out
+
+
+def assess_current_wave(data: ClientData, draws: int = DRAWS) -> Assessment:
+    """The assessment of one folder's own measurement, with the earlier waves of a ``wave``
+    column in its surveys as ``history``.
+
+    Without such a column (or with one wave) this is :func:`assess`. Otherwise the survey rows
+    are split by wave (:func:`split_waves`): the current wave
+    (:func:`klantladder.waves.current_wave`) is scored with the tickets and the customer base,
+    and each earlier wave, scored from its surveys alone, becomes a snapshot in ``history``. Rows
+    of a later wave are set aside at intake already; here they would be left out.
+    """
+    parts = split_waves(data)
+    if len(parts) == 1:
+        return assess(parts[0], draws=draws)
+    own = current_wave(data.config.wave, survey_waves(data.frames))
+    ordered = [parts[i] for i in chronological([(p.config.wave, p.config.reference_date) for p in parts])]
+    at = next(i for i, p in enumerate(ordered) if p.config.wave == own)
+    history = [assess(p, draws=draws).snapshot() for p in ordered[:at]]
+    return assess(ordered[at], draws=draws, previous=history)
 
 
 def assess_client_waves(folder: str | Path, draws: int = DRAWS, key: bytes | None = None) -> list[Assessment]:
@@ -903,11 +926,7 @@ def assess_with_history(folder: str | Path, draws: int = DRAWS, key: bytes | Non
     """
     waves = find_wave_folders(folder)
     if len(waves) <= 1:
-        data = read_client(folder, key=key)
-        parts = split_waves(data)
-        if len(parts) == 1:
-            return assess(data, draws=draws)
-        return assess_client_waves(folder, draws=draws, key=key)[-1]
+        return assess_folder(folder, draws=draws, key=key)  # a wave column: its earlier waves are the history
     target = Path(folder).resolve()
     result = assess_client_waves(folder, draws=draws, key=key)
     for a in result:

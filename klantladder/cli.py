@@ -22,6 +22,9 @@ __all__ = ["main", "build_parser"]
 MSG = {
     "valid": {"nl": "In orde: {name} kan worden gescoord ({rows} rijen gelezen, {rejected} apart gezet, {warnings} waarschuwingen).",
               "en": "OK: {name} can be scored ({rows} rows read, {rejected} set aside, {warnings} warnings)."},
+    "waves": {"nl": "Meting {current} wordt gescoord; de eerdere metingen in de kolom wave ({earlier}) vormen de "
+                    "trend.",
+              "en": "Wave {current} is scored; the earlier waves in the wave column ({earlier}) are the trend."},
     "scored": {"nl": "{name}: trede {level} ({rung}), totaalscore {score}. Geschreven: {path}",
                "en": "{name}: rung {level} ({rung}), overall score {score}. Written: {path}"},
     "report": {"nl": "Rapport voor {name} (trede {level}) staat in {path} ({seconds:.1f} s).",
@@ -145,11 +148,17 @@ def _run(args) -> int:
     if cmd == "validate":
         from .i18n import fmt_number
         from .intake import read_client
+        from .waves import current_wave, survey_waves, wave_sort_key
 
         lang = _lang(args, args.client_dir)
         data = read_client(args.client_dir)
         for f in data.warnings:
             print(f.text(lang))
+        waves = survey_waves(data.frames)
+        if len(waves) > 1:  # one folder, several waves: say what score and report will use
+            current = current_wave(data.config.wave, waves)
+            _say("waves", lang, current=current,
+                 earlier=", ".join(sorted(waves - {current}, key=wave_sort_key)))
         _say("valid", lang, name=data.config.name, rows=fmt_number(sum(data.rows_read.values()), lang),
              rejected=fmt_number(len(data.rejects), lang), warnings=fmt_number(len(data.warnings), lang))
         return 0

@@ -32,6 +32,7 @@ from .errors import Finding, InputError, ModelError
 from .i18n import fmt_number
 from .model import Model, load_model
 from .schema import REQUIRED, TIME_ORDER, UNIQUE_IDS, ColumnSpec, build_schema, source_columns
+from .waves import SURVEYS, current_wave, survey_waves, wave_sort_key
 
 __all__ = ["ClientData", "read_client", "read_source", "input_hash", "client_reference_date", "ERROR_SHARE",
            "FUTURE_DAYS", "STALE_REFERENCE_DAYS"]
@@ -925,8 +926,10 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
     if any(f.level == "error" for f in col.findings):  # e.g. no created_at could be read: that is the message
         return None, col, len(raw)
     named = {f.column for f in col.findings}  # a column whose cells could not be read is not "empty"
-    for c in df.columns:
-        if not c.startswith("_reject_") and c not in named and c not in REQUIRED[cfg.name] and df[c].isna().all():
+    empty = [c for c in df.columns if not c.startswith("_reject_") and c not in REQUIRED[cfg.name]
+             and df[c].isna().all()]
+    for c in empty:
+        if c not in named:
             col.add("empty_column", "warning", "kolom is helemaal leeg en telt niet mee.",
                     "column is completely empty and does not count.", c)
     reject_cols = [c for c in df.columns if c.startswith("_reject_")]
@@ -935,6 +938,10 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
         df = df[[c for c in df.columns if c not in reject_cols]]
         if bad.any():
             df = df[~bad]
+    if empty and len(df):
+        # It does not count: left out, so that nothing is computed from it (an empty resolved_at would
+        # otherwise make every ticket open) and the client scores as if the column were not there.
+        df = df.drop(columns=empty)
     if cfg.name == "tickets":
         df = _missing_rows(df, "ticket_id", col)
         df = _missing_rows(df, "created_at", col)
@@ -1043,7 +1050,9 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
     ``before_tickets`` (:data:`BeforeTickets`) gets the other sources' frames while the tickets,
     the largest file, are still being converted: work on them can start early. It is not called
     when there are no tickets or they are read alongside nothing; its frames are those the
-    returned :class:`ClientData` holds, unless the input turns out unusable (then this raises).
+    returned :class:`ClientData` holds, unless the input turns out unusable (then this raises) or
+    the surveys' ``wave`` column holds several waves (then rows may still be set aside, see
+    :func:`_wave_rules`).
     """
     config = load_client_config(folder)
     if model is None:
@@ -1069,6 +1078,7 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
         rows_read[name] = n
         if frame is not None:
             frames[name] = frame
+    _wave_rules(config, frames, findings, rejects)
     findings.extend(reference_findings(config, frames, folder_name))
     if not rows_read and not any(f.level == "error" for f in findings):
         findings.append(_no_input_files(config.folder))
@@ -1111,9 +1121,14 @@ def _client_model(config: ClientConfig, model: Model) -> Model:
 def _invited_findings(config: ClientConfig, survey: pd.DataFrame | None) -> list[Finding]:
     """Rule ``invited_below_responses``: fewer customers invited than answered the survey."""
     invited = config.customer_survey_invited
-    if survey is None or invited is None or len(survey) <= invited:
+    if survey is None or invited is None:
         return []
     n = len(survey)
+    if "wave" in survey and survey["wave"].nunique() > 1:  # the current wave's respondents were invited
+        own = current_wave(config.wave, survey_waves({"customer_survey": survey}))
+        n = int(survey["wave"].astype("string").fillna(own).eq(own).sum())
+    if n <= invited:
+        return []
     return [Finding("invited_below_responses", "warning", f"{config.folder.resolve().name}/client.yaml", {
         "nl": f"customer_survey_invited is {fmt_number(invited, 'nl')}, minder dan de {fmt_number(n, 'nl')} "
               "respondenten; de respons wordt niet berekend. Vul het aantal uitgenodigde klanten in.",
@@ -1213,6 +1228,75 @@ def reference_findings(config: ClientConfig, frames: dict[str, pd.DataFrame], fo
     if ref is not None and frames.get("customers") is not None:
         found += _future_customer_dates(config, frames["customers"], ref)
     return found
+
+def _wave_rules(config: ClientConfig, frames: dict[str, pd.DataFrame], findings: list[Finding],
+                rejects: list[pd.DataFrame]) -> None:
+    """Rules for surveys whose ``wave`` column holds several waves (one folder, several waves).
+
+    The folder measures its current wave (:func:`klantladder.waves.current_wave`: ``wave`` in
+    client.yaml, else the latest); survey rows without a wave belong to it. Rows of a wave *after*
+    it are set aside (``wave_after_current``): they are no history of this measurement, and
+    scoring them as the current one would contradict client.yaml. A wave with fewer respondents in
+    a survey than ``min_group_size`` does not count in that survey (``too_few_respondents``), as a
+    whole survey would not: its scores would show identifiable answers. Changes ``frames`` in place.
+    """
+    names = survey_waves(frames)
+    if len(names) <= 1:
+        return
+    own = current_wave(config.wave, names)
+    folder_name = config.folder.resolve().name
+    if config.wave and config.wave != own:
+        findings.append(Finding("wave_not_in_data", "warning", f"{folder_name}/client.yaml", {
+            "nl": f"wave '{config.wave}' komt niet voor in de kolom wave van de enquêtes "
+                  f"({', '.join(sorted(names, key=wave_sort_key))}); de laatste, '{own}', geldt als deze meting "
+                  "(de tickets en het klantenbestand horen erbij). Controleer wave in client.yaml.",
+            "en": f"wave '{config.wave}' does not occur in the surveys' wave column "
+                  f"({', '.join(sorted(names, key=wave_sort_key))}); the latest, '{own}', is taken as this "
+                  "measurement (the tickets and customer base go with it). Check wave in client.yaml."}, "wave"))
+    later = {w for w in names if wave_sort_key(w) > wave_sort_key(own)}
+    for src in SURVEYS:
+        f = frames.get(src)
+        if f is None or "wave" not in f:
+            continue
+        path = config.sources[src].path
+        file = f"{path.parent.name}/{path.name}" if path is not None else src
+        label = f["wave"].astype("string").fillna(own)
+        drop = np.zeros(len(f), dtype=bool)
+
+        def set_aside(rule: str, mask: np.ndarray, nl: str, en: str, src: str = src, file: str = file,
+                      lines: np.ndarray = f["_row"].to_numpy()) -> None:
+            findings.append(Finding(rule, "warning", file, {"nl": nl, "en": en}, "wave",
+                                    tuple(int(r) for r in lines[mask][:5]), int(mask.sum())))
+            rejects.append(pd.DataFrame({"source": src, "row": lines[mask], "rule": rule, "column": "wave",
+                                         "reason": en}))
+
+        if later:
+            mask = label.isin(later).to_numpy(dtype=bool)
+            if mask.any():
+                waves = ", ".join(sorted({str(w) for w in label[mask]}, key=wave_sort_key))
+                set_aside("wave_after_current", mask,
+                          f"meting {waves} valt na deze meting ('{own}', wave in client.yaml); deze rijen zijn "
+                          "apart gezet en tellen niet mee. Zet wave in client.yaml op de laatste meting, of haal "
+                          "deze rijen weg.",
+                          f"wave {waves} comes after this measurement ('{own}', wave in client.yaml); these rows "
+                          "were set aside and do not count. Set wave in client.yaml to the latest wave, or remove "
+                          "these rows.")
+                drop |= mask
+        for w, n in label[~drop].value_counts(sort=False).items():
+            if n < config.min_group_size:
+                mask = (label == w).to_numpy(dtype=bool) & ~drop
+                set_aside("too_few_respondents", mask,
+                          f"meting '{w}' heeft maar {n} respondent(en), minder dan {config.min_group_size}; die "
+                          "rijen tellen niet mee: de scores zouden de antwoorden van herkenbare personen tonen.",
+                          f"wave '{w}' has only {n} respondent(s), fewer than {config.min_group_size}; those rows "
+                          "do not count: their scores would show the answers of identifiable people.")
+                drop |= mask
+        if drop.any():
+            kept = f[~drop].reset_index(drop=True)
+            if len(kept):
+                frames[src] = kept
+            else:
+                del frames[src]
 
 
 def input_hash(folder: str | Path, extra: str = "") -> str:

@@ -218,6 +218,12 @@ class TicketColumns:
         return pd.DataFrame(cols, index=self.index, columns=self.columns, dtype="float64")
 
 
+def _filled(frame: pd.DataFrame, column: str) -> bool:
+    """Whether ``frame`` has ``column`` with at least one value: an entirely empty column does not
+    count (validation rule ``empty_column``), as if it were not there."""
+    return column in frame and bool(frame[column].notna().any())
+
+
 def _bool_array(x: pd.Series | np.ndarray) -> np.ndarray:
     """A boolean array with missing as False."""
     if isinstance(x, pd.Series):
@@ -349,7 +355,9 @@ def _ticket_columns(tickets: pd.DataFrame, sla: Mapping[str, float], ref: dt.dat
             with np.errstate(invalid="ignore"):
                 cols[key] = _indicator(h <= qvals[key], present[col])
     cols = {k: cols[k] for k in TICKET_QUANTILES if k in cols}
-    resolved = tickets["resolved_at"].notna().to_numpy() if "resolved_at" in tickets else None
+    # An entirely empty resolved_at is no column (validation: "does not count"): every ticket open
+    # would be a resolved rate of 0 computed from nothing.
+    resolved = tickets["resolved_at"].notna().to_numpy() if _filled(tickets, "resolved_at") else None
     if resolved is not None:
         cols["resolved_rate"] = _indicator(resolved)
     reopened = tickets["reopened"] if "reopened" in tickets else None
@@ -368,7 +376,7 @@ def _ticket_columns(tickets: pd.DataFrame, sla: Mapping[str, float], ref: dt.dat
         csat = tickets["csat"].to_numpy(dtype="float64", na_value=np.nan)
         cols["ticket_csat"] = _indicator(csat >= 4, ~np.isnan(csat))
     target_fr, target_res = sla.get("first_response_hours"), sla.get("resolution_hours")
-    if target_fr is not None and target_res is not None:
+    if target_fr is not None and target_res is not None and resolved is not None:  # no resolutions: no SLA
         response = np.where(np.isnan(fr), res, fr)
         with np.errstate(invalid="ignore"):
             met = (response <= target_fr) & (res <= target_res)
@@ -427,7 +435,9 @@ def ticket_kpis(tickets: pd.DataFrame | None, sla: Mapping[str, float],
     not followed by another contact of the same customer within 7 days (documented proxy).
     SLA: a ticket meets its targets when its first response and its resolution both came within
     the client's targets; an open ticket older than the resolution target at the reference date
-    counts as missed, a younger one is left out.
+    counts as missed, a younger one is left out. Without any resolution time (no ``resolved_at``
+    column, or an entirely empty one) there is no SLA and no closed share: every ticket would
+    count as open.
 
     Intervals: tickets of one customer are not independent, so each interval uses the effective
     sample size :math:`n / deff` with the design effect of the clustering by customer
@@ -467,7 +477,7 @@ def customer_columns(customers: pd.DataFrame | None, ref: dt.date | None) -> pd.
     if customers is None or len(customers) == 0:
         return pd.DataFrame(index=pd.RangeIndex(0))
     cols: dict[str, np.ndarray] = {}
-    if "segment" in customers:
+    if _filled(customers, "segment"):  # an entirely empty column is no column (it does not count)
         cols["segment_known_rate"] = _percent(customers["segment"].notna())
     if ref is not None and "start_date" in customers:
         ref_ts = pd.Timestamp(ref, tz="UTC")

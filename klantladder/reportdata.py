@@ -146,7 +146,7 @@ def service_by_channel(a) -> pd.DataFrame:
     sla = _sla(a)
     target_fr, target_res = sla.get("first_response_hours"), sla.get("resolution_hours")
     met = judged = None
-    if target_fr is not None and target_res is not None:
+    if target_fr is not None and target_res is not None and resolved.any():  # no resolutions at all: no SLA
         met = (fr.fillna(res) <= target_fr) & (res <= target_res)
         judged = res.notna()
         if a.reference_date is not None:

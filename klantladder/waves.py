@@ -10,14 +10,15 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
 from klantladder.intervals import Z95, Estimate
 
 __all__ = ["WAVE_COLUMNS", "COMPARE_COLUMNS", "WaveChange", "WaveSnapshot", "estimate_se", "wave_change",
-           "wave_table", "wave_sort_key", "chronological", "compare_snapshots"]
+           "wave_table", "wave_sort_key", "chronological", "compare_snapshots", "SURVEYS", "survey_waves",
+           "current_wave"]
 
 WAVE_COLUMNS: tuple[str, ...] = ("measure", "from_wave", "to_wave", "change", "ci_low", "ci_high", "significant")
 
@@ -186,6 +187,31 @@ def wave_sort_key(wave: str, reference_date: dt.date | None = None) -> tuple:
             period = float(num.group(1)) if num else 0.0
     date_key = reference_date.toordinal() if reference_date is not None else dt.date.max.toordinal()
     return (date_key, year, period, name)
+
+
+#: The sources that may carry a ``wave`` column (the tickets and the customer base carry none).
+SURVEYS: tuple[str, ...] = ("customer_survey", "employee_survey")
+
+
+def survey_waves(frames: Mapping[str, pd.DataFrame]) -> set[str]:
+    """The values of the ``wave`` column of the surveys (missing values left out)."""
+    names: set[str] = set()
+    for src in SURVEYS:
+        f = frames.get(src)
+        if f is not None and "wave" in f:
+            names |= set(f["wave"].dropna().astype(str))
+    return names
+
+
+def current_wave(configured: str, names: Iterable[str]) -> str:
+    """The wave a client folder measures: ``configured`` (``wave`` in ``client.yaml``) when the
+    surveys' ``wave`` column holds it, else the latest of ``names`` (:func:`wave_sort_key`).
+
+    Its survey rows are scored, the tickets and the customer base go with it, and the earlier
+    waves' rows are its history; rows of a later wave are set aside at intake.
+    """
+    names = list(names)
+    return configured if configured in names else max(names, key=wave_sort_key)
 
 
 def chronological(waves: list[tuple[str, dt.date | None]]) -> list[int]:

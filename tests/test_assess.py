@@ -396,3 +396,47 @@ def test_a_small_client_is_converted_in_one_thread_and_a_large_one_in_two_alike(
     for name, frame in alone.frames.items():
         pd.testing.assert_frame_equal(frame, side_by_side.frames[name])
     assert alone.rejects.equals(side_by_side.rejects)
+
+
+# ------------------------------------------------------- an entirely empty column is no column
+
+def _without(demo_root: Path, dest: Path, source: str, column: str, how: str) -> Path:
+    """retail with ``column`` of ``source`` emptied (the header kept, every cell blank) or removed."""
+    folder = _copy_client(demo_root, "retail", dest / how)
+    path = folder / f"{source}.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = frame.assign(**{column: ""}) if how == "emptied" else frame.drop(columns=[column])
+    frame.to_csv(path, index=False)
+    return folder
+
+
+def _scores(folder: Path) -> dict:
+    doc = assess_folder(folder, draws=100).to_dict()
+    doc.pop("data_quality")  # the emptied file says its column is empty; the rest must be equal
+    return doc
+
+
+@pytest.mark.parametrize("source,column,gone", [
+    ("tickets", "resolved_at", ("resolved_rate", "sla_rate", "fcr_rate", "resolution_hours_median")),
+    ("tickets", "first_response_at", ("first_response_hours_median", "first_response_hours_p90")),
+    ("tickets", "reopened", ("reopen_rate",)),
+    ("tickets", "csat", ("ticket_csat",)),
+    ("tickets", "channel", ()),
+    ("tickets", "customer_id", ("repeat_contact_rate",)),
+    ("customers", "start_date", ("retention_12m", "churn_12m")),
+    ("customers", "end_date", ()),
+    ("customers", "segment", ("segment_known_rate",)),
+])
+def test_an_emptied_column_scores_as_a_removed_one(demo_root, tmp_path, source, column, gone):
+    """Validation says an entirely empty column "does not count": nothing may be computed from it
+    (an empty resolved_at made every ticket open: a closed share and an SLA of 0 that lowered the
+    service and listening scores)."""
+    folder = _without(demo_root, tmp_path, source, column, "emptied")
+    emptied = _scores(folder)
+    removed = _scores(_without(demo_root, tmp_path, source, column, "removed"))
+    assert emptied == removed
+    for kpi in gone:
+        assert emptied["kpis"][kpi] is None, kpi
+    data = read_client(folder)
+    assert any(f.rule == "empty_column" and f.column == column for f in data.warnings)
+    assert column not in data.frames[source]

@@ -364,6 +364,26 @@ CASES = [
          file="customer_survey.csv", rows="rows 8", says=("without a single answer",)),
     Case("too_few_respondents", "warning", lambda d: (survey(d, SURVEY_ROWS[:4]), tickets(d)),
          file="customer_survey.csv", rows="rows 2, 3, 4, 5", count=None, says=("fewer than 5",)),
+    # --- one folder, several waves in a wave column
+    Case("too_few_respondents", "warning",
+         lambda d: (yaml(d, "wave: 2026-najaar\n"),
+                    survey(d, [r + ",2026-najaar" for r in SURVEY_ROWS] + ["R9,8,4,4,4,Particulier,,2025-voorjaar"],
+                           head=SURVEY_HEAD + ",wave")),
+         file="customer_survey.csv", column="wave", rows="rows 8", says=("wave '2025-voorjaar'", "fewer than 5"),
+         id="too_few_respondents-in-a-wave"),
+    Case("wave_after_current", "warning",
+         lambda d: (yaml(d, "wave: 2025-voorjaar\n"),
+                    survey(d, [r + ",2025-voorjaar" for r in SURVEY_ROWS] + [r.replace("R", "S") + ",2026-najaar"
+                                                                              for r in SURVEY_ROWS],
+                           head=SURVEY_HEAD + ",wave")),
+         file="customer_survey.csv", column="wave", rows="rows 8, 9, 10, 11, 12", count=6,
+         says=("wave 2026-najaar comes after", "set aside")),
+    Case("wave_not_in_data", "warning",
+         lambda d: (yaml(d, "wave: 2026-najaar\n"),
+                    survey(d, [r + ",2025-voorjaar" for r in SURVEY_ROWS] + [r.replace("R", "S") + ",2026-voorjaar"
+                                                                              for r in SURVEY_ROWS],
+                           head=SURVEY_HEAD + ",wave")),
+         file="client.yaml", column="wave", says=("'2026-najaar' does not occur", "the latest, '2026-voorjaar'")),
 ]
 
 

@@ -92,6 +92,27 @@ def test_retention_by_hand():
     assert k["segment_known_rate"].value == pytest.approx(60.0)
 
 
+def test_no_resolution_times_give_no_closed_share_and_no_sla():
+    """Without any resolved_at every ticket would count as open: a closed share and an SLA of 0
+    computed from nothing. An entirely empty column is the same as none."""
+    sla = {"first_response_hours": 3, "resolution_hours": 24}
+    for t in (tickets().drop(columns=["resolved_at"]), tickets().assign(resolved_at=pd.NaT)):
+        k = ticket_kpis(t, sla, dt.date(2026, 1, 31))
+        assert k["resolved_rate"] is None and k["sla_rate"] is None and k["fcr_rate"] is None
+        assert k["resolution_hours_median"] is None
+        assert k["first_response_hours_median"].value == pytest.approx(3.0)  # the rest still counts
+    mostly_open = tickets()
+    mostly_open.loc[:1, "resolved_at"] = pd.NaT  # one resolved ticket (c, after 30 h) is enough for both
+    k = ticket_kpis(mostly_open, sla, dt.date(2026, 1, 31))
+    assert k["resolved_rate"].value == pytest.approx(25.0)
+    assert k["sla_rate"].value == pytest.approx(0.0) and k["sla_rate"].n == 4  # c too slow, the open ones too old
+
+
+def test_an_empty_segment_column_is_no_segment_known_share():
+    c = pd.DataFrame({"customer_id": list("ab"), "segment": [None, None]})
+    assert customer_kpis(c, None)["segment_known_rate"] is None
+
+
 def test_missing_sources_give_none():
     assert all(v is None for v in survey_kpis(None).values())
     assert all(v is None for v in ticket_kpis(None, {}).values())

@@ -127,6 +127,80 @@ def test_a_wave_column_in_one_folder(wave_root, tmp_path):
     assert not table.loc["dimension.service", "comparable"]
 
 
+def _wave_column_folder(wave_root, folder):
+    """The two demo waves in one folder: the surveys stacked with a wave column, tickets and
+    customer base of the latest wave, client.yaml naming it (2026-najaar)."""
+    src = wave_root / "kinderopvang"
+    shutil.copytree(src / "2026-najaar", folder)
+    for name in ("customer_survey", "employee_survey"):
+        old = pd.read_csv(src / "2025-voorjaar" / f"{name}.csv").assign(wave="2025-voorjaar")
+        new = pd.read_csv(src / "2026-najaar" / f"{name}.csv").assign(wave="2026-najaar")
+        old["respondent_id"] = "V" + old["respondent_id"].astype(str)
+        pd.concat([new, old]).to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def test_score_report_and_batch_score_the_current_wave_of_a_wave_column(wave_root, tmp_path):
+    """One client folder gives one scores.json, whichever command makes it: ``score`` (used to pool
+    both waves), ``report`` and ``batch`` all score the current wave's rows with the earlier wave
+    as its history."""
+    import json
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from klantladder.batch import run_batch
+    from klantladder.cli import main
+    from klantladder.report import make_report
+
+    folder = _wave_column_folder(wave_root, tmp_path / "klanten" / "kinderopvang")
+    current = len(pd.read_csv(wave_root / "kinderopvang" / "2026-najaar" / "customer_survey.csv"))
+    nb = new_notebook(cells=[
+        new_code_cell('client_dir = "."\nassessment_file = None\nlanguage = None', metadata={"tags": ["parameters"]}),
+        new_code_cell("print('klein rapport')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    small = tmp_path / "small.ipynb"
+    nbformat.write(nb, str(small))
+
+    assert main(["score", str(folder), "--out", str(tmp_path / "score.json")]) == 0
+    make_report(folder, tmp_path / "report", pdf=False, notebook=small)  # what `klantladder report` runs
+    assert run_batch(tmp_path / "klanten", tmp_path / "batch", workers=1, notebook=small,
+                     portfolio=False).exit_code == 0
+    docs = {name: json.loads(path.read_text(encoding="utf-8")) for name, path in (
+        ("score", tmp_path / "score.json"), ("report", tmp_path / "report" / "scores.json"),
+        ("batch", tmp_path / "batch" / "kinderopvang" / "scores.json"))}
+    for name, doc in docs.items():
+        assert doc["wave"] == "2026-najaar", name
+        assert doc["kpis"]["nps"]["n"] == current, name  # the current wave's respondents, not both waves'
+        assert [h["wave"] for h in doc["waves"]["history"]] == ["2025-voorjaar"], name
+    assert docs["score"] == docs["report"] == docs["batch"]
+    alone = assess_with_history(wave_root / "kinderopvang" / "2026-najaar")  # the same wave in a folder of its own
+    assert docs["score"]["overall"]["score"] == pytest.approx(alone.overall.value, abs=0.005)
+
+
+def test_validate_says_which_wave_of_a_wave_column_is_scored(wave_root, tmp_path, capsys):
+    from klantladder.cli import main
+
+    folder = _wave_column_folder(wave_root, tmp_path / "kinderopvang")
+    assert main(["--lang", "en", "validate", str(folder)]) == 0
+    assert "Wave 2026-najaar is scored; the earlier waves in the wave column (2025-voorjaar) are the trend." \
+        in capsys.readouterr().out
+
+
+def test_rows_of_a_wave_after_the_folders_own_are_set_aside(wave_root, tmp_path):
+    folder = _wave_column_folder(wave_root, tmp_path / "kinderopvang")
+    text = (folder / "client.yaml").read_text(encoding="utf-8")
+    (folder / "client.yaml").write_text(text.replace('wave: "2026-najaar"', 'wave: "2025-voorjaar"'),
+                                        encoding="utf-8")
+    a = assess_folder(folder, draws=100)
+    earlier = len(pd.read_csv(wave_root / "kinderopvang" / "2025-voorjaar" / "customer_survey.csv"))
+    assert a.wave == "2025-voorjaar" and a.history == [] and a.kpis["nps"].n == earlier
+    rules = {f.rule for f in a.data.warnings}
+    assert "wave_after_current" in rules
+    assert set(a.data.rejects.loc[a.data.rejects["rule"] == "wave_after_current", "source"]) == {
+        "customer_survey", "employee_survey"}
+
+
 def test_profiles_of_the_wave_demo_share_a_client():
     (profiles,) = WAVE_DEMO_CLIENTS.values()
     assert len({p.name for p in profiles}) == 1 and len({p.wave for p in profiles}) == 2
