@@ -110,13 +110,7 @@ def test_a_wave_column_in_one_folder(wave_root, tmp_path):
     # One folder, the surveys of both waves stacked with a wave column; tickets and customer
     # base only of the latest wave (client.yaml says 2026-najaar).
     src = wave_root / "kinderopvang"
-    folder = tmp_path / "kinderopvang"
-    shutil.copytree(src / "2026-najaar", folder)
-    for name in ("customer_survey", "employee_survey"):
-        old = pd.read_csv(src / "2025-voorjaar" / f"{name}.csv").assign(wave="2025-voorjaar")
-        new = pd.read_csv(src / "2026-najaar" / f"{name}.csv").assign(wave="2026-najaar")
-        old["respondent_id"] = "V" + old["respondent_id"].astype(str)
-        pd.concat([new, old]).to_csv(folder / f"{name}.csv", index=False)
+    folder = _wave_column_folder(wave_root, tmp_path / "kinderopvang")
     result = assess_client_waves(folder, draws=200)
     assert [a.wave for a in result] == ["2025-voorjaar", "2026-najaar"]
     assert "tickets" not in result[0].data.frames and "tickets" in result[1].data.frames
