@@ -169,7 +169,8 @@ def _run(args) -> int:
 
         lang = _lang(args, args.client_dir)
         # the client id is the folder's safe name (config.load_client_config)
-        out = args.out or args.client_dir.parent / f"{safe_name(args.client_dir.resolve().name)}-scores.json"
+        client = args.client_dir.resolve()  # "." has no parent of its own: the resolved folder has
+        out = args.out or client.parent / f"{safe_name(client.name)}-scores.json"
         check_scores_target(out)  # before scoring: an input file is never overwritten
         a = assess_folder(args.client_dir).in_language(args.lang)
         out.parent.mkdir(parents=True, exist_ok=True)

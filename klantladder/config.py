@@ -393,6 +393,11 @@ def load_client_config(folder: str | Path) -> ClientConfig:
     has the wrong type.
     """
     folder = Path(folder)
+    if folder.is_file():
+        raise InputError({"nl": f"{folder} is een bestand; geef de map van de klant (die met client.yaml en de "
+                                f"exports): {folder.parent}",
+                          "en": f"{folder} is a file; give the client's folder (the one with client.yaml and the "
+                                f"exports): {folder.parent}"})
     if not folder.is_dir():
         raise InputError({"nl": f"Map niet gevonden: {folder}", "en": f"Folder not found: {folder}"})
     cfg_path = folder / "client.yaml"

@@ -176,3 +176,23 @@ def test_score_never_overwrites_an_input_file_but_does_its_own_scores(demo_root,
     first = out.read_bytes()
     assert main(["score", str(client), "--out", str(out)]) == 0  # its own earlier scores: replaced
     assert json.loads(out.read_bytes()) == json.loads(first)
+
+
+def test_score_from_inside_the_client_folder_writes_beside_it(demo_root, tmp_path, monkeypatch, capsys):
+    """``klantladder score .`` (typed in the client folder) writes ``<client>-scores.json`` in the
+    folder above, as the help says, not into the client's own folder among its inputs."""
+    client = tmp_path / "bouw"
+    shutil.copytree(demo_root / "bouw", client)
+    before = _snapshot(client)
+    monkeypatch.chdir(client)
+    assert main(["score", "."]) == 0
+    assert (tmp_path / "bouw-scores.json").is_file()
+    assert _snapshot(client) == before
+
+
+def test_a_file_given_for_the_client_folder_is_named_as_such(demo_root, tmp_path, capsys):
+    client = tmp_path / "bouw"
+    shutil.copytree(demo_root / "bouw", client)
+    assert main(["--lang", "en", "score", str(client / "tickets.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "is a file; give the client's folder" in err and str(client) in err
