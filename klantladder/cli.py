@@ -294,7 +294,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except OSError as exc:  # a path that cannot be read or written (a missing folder, a file in its place, rights)
-        print(MSG["os_error"][_lang(args)].format(path=exc.filename or "", msg=exc.strerror or type(exc).__name__),
+        where = Path(exc.filename) if exc.filename else None
+        if where is not None and where.name.startswith("."):  # a hidden temporary beside the target: its folder
+            where = where.parent
+        print(MSG["os_error"][_lang(args)].format(path=where or "", msg=exc.strerror or type(exc).__name__),
               file=sys.stderr)
         return 1
     except Exception as exc:  # last resort: a message, never a traceback

@@ -478,9 +478,42 @@ def _read_csv(path: Path, opts: ReadOptions) -> pd.DataFrame:
     header = _records(text, sep, 1)
     findings = _duplicate_warning(path, header[0]) if header else []
     df.columns = _clean_names(df.columns)
-    df = _drop_empty_rows(_drop_empty_unnamed(df))
-    df.attrs.update(encoding=encoding, sep=sep, decimal=decimal, findings=findings)
+    df, repeated = _drop_repeated_headers(_drop_empty_rows(_drop_empty_unnamed(df)), path)
+    df.attrs.update(encoding=encoding, sep=sep, decimal=decimal, findings=findings + repeated)
     return df
+
+
+def _drop_repeated_headers(df: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, list[Finding]]:
+    """Rows that repeat the header (two exports pasted one below the other) are no data: dropped,
+    with one warning naming them (rule ``repeated_header``) instead of a complaint per column.
+
+    A row repeats the header when at least two of its cells, and four in five of its filled ones,
+    hold their column's name (any case). Only rows whose first filled cell names its column are
+    looked at closely, so a long file costs one comparison of one column."""
+    if len(df.columns) < 2 or len(df) == 0:
+        return df, []
+    first = df.iloc[:, 0].astype("string").str.strip().str.casefold()
+    maybe = np.flatnonzero((first == str(df.columns[0]).casefold()).to_numpy(dtype=bool, na_value=False))
+    if maybe.size == 0:
+        return df, []
+    cand = df.iloc[maybe]
+    same = np.zeros(len(cand), dtype=int)
+    filled = np.zeros(len(cand), dtype=int)
+    for c in df.columns:
+        text = cand[c].astype("string").str.strip().str.casefold()
+        same += (text == str(c).split(".")[0].casefold()).to_numpy(dtype=bool, na_value=False)
+        filled += text.notna().to_numpy(dtype=bool)
+    repeat = (same >= 2) & (same * 5 >= filled * 4)
+    if not repeat.any():
+        return df, []
+    drop = cand.index[repeat]
+    rows = tuple(int(i) + 2 for i in drop)
+    f = _finding("repeated_header", path,
+                 "de kopregel staat nog eens tussen de gegevens (twee exports onder elkaar geplakt?); die rijen "
+                 "zijn geen gegevens en tellen niet mee.",
+                 "the header row occurs again among the data (two exports pasted one below the other?); those "
+                 "rows are no data and do not count.", level="warning")
+    return df.drop(index=drop), [Finding(**{**f.__dict__, "rows": rows[:5], "count": len(rows)})]
 
 
 def _drop_empty_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -586,10 +619,10 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
         columns[col] = pd.Series([_cell_text(v, date_only) for v in raw], dtype="str")
     df = pd.DataFrame(columns, index=pd.RangeIndex(len(body)))
     df.index = pd.RangeIndex(skipped, skipped + len(body))  # each row's place below the header row
-    df = _drop_empty_rows(_drop_empty_unnamed(df))
+    df, repeated = _drop_repeated_headers(_drop_empty_rows(_drop_empty_unnamed(df)), path)
     header_text = ["" if h is None else str(h) for h in header]
     df.attrs.update(sheet=name, other_sheets=[n for n in names if n != name], decimal=".",
-                    date_columns=date_columns, findings=_duplicate_warning(path, header_text))
+                    date_columns=date_columns, findings=_duplicate_warning(path, header_text) + repeated)
     return df
 
 

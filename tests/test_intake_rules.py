@@ -314,6 +314,9 @@ CASES = [
     Case("other_scale", "error",  # a 1-7 survey: a 6 or 7 in a few rows of every item column
          lambda d: survey(d, SURVEY_ROWS[:4] + ["R5,8,4,7,6,Particulier,", "R6,6,3,6,7,Zakelijk,"]),
          file="customer_survey.csv", column="service_1, service_2", says=("up to 7", "another scale")),
+    Case("repeated_header", "warning",  # two exports pasted one below the other
+         lambda d: tickets(d, TICKET_ROWS[:3] + [TICKET_HEAD.upper()] + TICKET_ROWS[3:]),
+         file="tickets.csv", rows="rows 5", says=("pasted",)),
     Case("missing_id", "warning", lambda d: tickets(d, with_ticket(2, tid="")),
          file="tickets.csv", column="ticket_id", rows="rows 3"),
     Case("missing_created_at", "warning",
