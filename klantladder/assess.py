@@ -23,7 +23,7 @@ from . import __version__, intake
 from .drivers import DriverResult, derived_importance, importance_performance, importance_weights
 from .config import ClientConfig
 from .intake import ClientData, read_client
-from .errors import KlantladderError
+from .errors import Finding, InputError, KlantladderError
 from .intervals import Estimate
 from .kpis import (TICKET_QUANTILES, TicketColumns, TicketEvidence, customer_columns, kpi_evidence,
                    survey_columns, survey_kpis, ticket_evidence)
@@ -904,11 +904,24 @@ def assess_client_waves(folder: str | Path, draws: int = DRAWS, key: bytes | Non
     name (:func:`klantladder.waves.wave_sort_key`).
     """
     datasets: list[ClientData] = []
+    target = Path(folder).resolve()
+    unreadable: list[tuple[Path, InputError]] = []
     for f in find_wave_folders(folder):
-        data = read_client(f, key=key)
+        try:
+            data = read_client(f, key=key)
+        except InputError as exc:
+            if Path(f).resolve() == target:
+                raise  # the wave asked for: its own errors stop it
+            unreadable.append((Path(f), exc))  # another wave: the trend leaves it out, and says so
+            continue
         if not data.config.wave:
             data = replace(data, config=replace(data.config, wave=Path(f).name))
         datasets.extend(split_waves(data))
+    if not datasets:
+        raise unreadable[0][1]
+    if unreadable:
+        notes = [_unreadable_wave(f, exc) for f, exc in unreadable]
+        datasets = [replace(d, findings=[*d.findings, *notes]) for d in datasets]
     scored = [assess(d, draws=draws) for d in datasets]
     scored = [scored[i] for i in chronological([(a.wave, a.reference_date) for a in scored])]
     out: list[Assessment] = []
@@ -916,6 +929,18 @@ def assess_client_waves(folder: str | Path, draws: int = DRAWS, key: bytes | Non
         a.history = [b.snapshot() for b in out]
         out.append(a)
     return out
+
+
+def _unreadable_wave(folder: Path, exc: InputError) -> Finding:
+    """Rule ``wave_unreadable``: another wave of the client cannot be read; the trend leaves it out."""
+    first = next((f.rule for f in exc.findings if f.level == "error"), "")
+    why_nl = f" (regel {first})" if first else ""
+    why_en = f" (rule {first})" if first else ""
+    return Finding("wave_unreadable", "warning", folder.name, {
+        "nl": f"de meting in map {folder.name} kan niet worden gelezen{why_nl}; de ontwikkeling laat haar weg. "
+              f"Controleer die map met 'klantladder validate {folder.name}'.",
+        "en": f"the wave in folder {folder.name} cannot be read{why_en}; the trend leaves it out. Check that "
+              f"folder with 'klantladder validate {folder.name}'."})
 
 
 def assess_with_history(folder: str | Path, draws: int = DRAWS, key: bytes | None = None) -> Assessment:

@@ -17,6 +17,7 @@ from scipy import stats
 from klantladder.assess import (assess_client_waves, assess_folder, assess_with_history, compare_waves,
                                 find_wave_folders)
 from klantladder.demo import WAVE_DEMO_CLIENTS, make_wave_demo_clients
+from klantladder.errors import InputError
 from klantladder.waves import COMPARE_COLUMNS, wave_sort_key
 
 
@@ -198,3 +199,17 @@ def test_rows_of_a_wave_after_the_folders_own_are_set_aside(wave_root, tmp_path)
 def test_profiles_of_the_wave_demo_share_a_client():
     (profiles,) = WAVE_DEMO_CLIENTS.values()
     assert len({p.name for p in profiles}) == 1 and len({p.wave for p in profiles}) == 2
+
+
+def test_an_unreadable_earlier_wave_leaves_the_trend_not_the_report(wave_root, tmp_path):
+    """A broken earlier wave folder does not stop the current wave's report: that wave is left out
+    of the trend, and the data-quality findings say so (rule wave_unreadable)."""
+    root = tmp_path / "kinderopvang"
+    shutil.copytree(wave_root / "kinderopvang", root)
+    (root / "2025-voorjaar" / "customer_survey.csv").write_text("respondent_id;nps\n", encoding="utf-8")
+    latest = assess_with_history(root / "2026-najaar", draws=100)
+    assert latest.history == []
+    notes = [f for f in latest.data.findings if f.rule == "wave_unreadable"]
+    assert len(notes) == 1 and notes[0].file == "2025-voorjaar" and "validate 2025-voorjaar" in notes[0].text("en")
+    with pytest.raises(InputError):  # the wave asked for still stops on its own errors
+        assess_with_history(root / "2025-voorjaar", draws=100)
