@@ -1087,7 +1087,7 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
             "nl": "na de controles is geen enkele bron bruikbaar (zie de waarschuwingen hierboven); er valt niets "
                   "te scoren.",
             "en": "after the checks no source is usable (see the warnings above); there is nothing to score."}))
-    findings += _invited_findings(config, frames.get("customer_survey"))
+    findings += _invited_findings(config, frames)
     errors = [f for f in findings if f.level == "error"]
     if errors:
         raise InputError({"nl": f"De invoer van {config.folder.name} kan niet worden gescoord.",
@@ -1118,14 +1118,16 @@ def _client_model(config: ClientConfig, model: Model) -> Model:
         raise InputError({"nl": "client.yaml klopt niet.", "en": "client.yaml is not right."}, [f]) from None
 
 
-def _invited_findings(config: ClientConfig, survey: pd.DataFrame | None) -> list[Finding]:
-    """Rule ``invited_below_responses``: fewer customers invited than answered the survey."""
-    invited = config.customer_survey_invited
+def _invited_findings(config: ClientConfig, frames: dict[str, pd.DataFrame]) -> list[Finding]:
+    """Rule ``invited_below_responses``: fewer customers invited than answered the survey (its
+    current wave, as :func:`klantladder.assess.split_waves` takes it, where it holds several)."""
+    invited, survey = config.customer_survey_invited, frames.get("customer_survey")
     if survey is None or invited is None:
         return []
     n = len(survey)
-    if "wave" in survey and survey["wave"].nunique() > 1:  # the current wave's respondents were invited
-        own = current_wave(config.wave, survey_waves({"customer_survey": survey}))
+    waves = survey_waves(frames)
+    if "wave" in survey and len(waves) > 1:  # the current wave's respondents were invited
+        own = current_wave(config.wave, waves)
         n = int(survey["wave"].astype("string").fillna(own).eq(own).sum())
     if n <= invited:
         return []
@@ -1136,13 +1138,18 @@ def _invited_findings(config: ClientConfig, survey: pd.DataFrame | None) -> list
               "respondents; the response rate is not computed. Give the number of customers invited."},
         column="customer_survey_invited")]
 
+
+def _zones(config: ClientConfig) -> dict[str, str]:
+    """Each source's time zone (``sources.<source>.timezone``), in which its dates were written."""
+    return {name: source.timezone for name, source in config.sources.items()}
+
+
 def client_reference_date(config: ClientConfig, frames: dict[str, pd.DataFrame],
                           today: dt.date | None = None) -> dt.date | None:
     """The client's reference date: ``reference_date`` from client.yaml, else the latest date on
     which something happened in its data (:func:`klantladder.kpis.reference_date`), each source's
     dates read in its own time zone."""
-    zones = {name: source.timezone for name, source in config.sources.items()}
-    return kpis.reference_date(frames, config.reference_date, today, zones)
+    return kpis.reference_date(frames, config.reference_date, today, _zones(config))
 
 
 def _reference_hint(config: ClientConfig) -> tuple[str, str]:
@@ -1202,7 +1209,7 @@ def _stale_reference(config: ClientConfig, frames: dict[str, pd.DataFrame], fold
     ref = config.reference_date
     if ref is None:
         return []
-    latest = kpis.latest_event_date(frames, today, {n: s.timezone for n, s in config.sources.items()})
+    latest = kpis.latest_event_date(frames, today, _zones(config))
     if latest is None or (ref - latest).days <= STALE_REFERENCE_DAYS:
         return []
     days = (ref - latest).days
