@@ -27,6 +27,8 @@ SOURCES = ("customer_survey", "employee_survey", "tickets", "customers")
 #: ``file_format`` and how to convert it, instead of being left out without a word.
 EXTENSIONS = (".csv", ".xlsx", ".parquet", ".sav", ".tsv", ".txt", ".xlsm", ".xls", ".pq", ".zsav")
 LANGUAGES = ("nl", "en")
+#: The time zone of a source whose own (``sources.<source>.timezone``) is not given.
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class SourceConfig:
     header_rows: int = 0
     columns: Mapping[str, str] = field(default_factory=dict)
     date_format: str | None = None
-    timezone: str = "Europe/Amsterdam"
+    timezone: str = DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -299,7 +301,7 @@ def _source_options(file: str, name: str, spec: Mapping[str, Any]) -> dict[str, 
                    f"'{date_format}' is geen datumpatroon; schrijf het met %-codes, zoals \"%d-%m-%Y %H:%M\".",
                    f"'{date_format}' is not a date pattern; write it with % codes, such as \"%m/%d/%Y %I:%M %p\".")
     opts["date_format"] = None if date_format is None else str(date_format)
-    timezone = str(spec.get("timezone", "Europe/Amsterdam"))
+    timezone = str(spec.get("timezone", DEFAULT_TIMEZONE))
     try:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -14,6 +14,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from .config import DEFAULT_TIMEZONE
 from .intervals import (Estimate, OrderStatistics, mean_estimate, nps_estimate, proportion_estimate,
                         quantile_estimates, top_box_estimate)
 from .native import _native  # the compiled loops (klantladder.native), None where not built
@@ -56,8 +57,6 @@ def _hours_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:
 #: them is the date the data describe. A customer's ``end_date`` is not among them: it may be a
 #: planned contract end.
 EVENT_DATES: dict[str, tuple[str, ...]] = {"tickets": ("created_at",), "customers": ("start_date",)}
-#: The time zone of a source whose own is not given (the default of ``client.yaml``).
-DEFAULT_TIMEZONE = "Europe/Amsterdam"
 
 
 def local_dates(s: pd.Series, timezone: str) -> pd.Series:
@@ -76,7 +75,7 @@ def latest_event_date(frames: Mapping[str, pd.DataFrame], today: dt.date | None 
     none after ``today`` (default: the date of the run): an event cannot have happened later, so
     a wrong year (2062) cannot move the date. Customers' end dates count only without any of
     those, and then also only up to ``today``. Each source's dates are read in its own time zone
-    (``timezones``, source → IANA name; default :data:`DEFAULT_TIMEZONE`), so a date-only
+    (``timezones``, source → IANA name; default :data:`klantladder.config.DEFAULT_TIMEZONE`), so a date-only
     ``start_date`` of 31 October stays 31 October.
     """
     limit = pd.Timestamp(today if today is not None else dt.date.today())
