@@ -21,7 +21,7 @@ from scipy import stats
 
 from . import __version__, intake
 from .drivers import DriverResult, derived_importance, importance_performance, importance_weights
-from .config import ClientConfig
+from .config import ClientConfig, is_client_folder
 from .intake import ClientData, read_client
 from .errors import Finding, InputError, KlantladderError
 from .intervals import Estimate
@@ -799,12 +799,6 @@ def compare_waves(assessments: Sequence["Assessment | WaveSnapshot"]) -> pd.Data
     return compare_snapshots([a.snapshot() if isinstance(a, Assessment) else a for a in assessments])
 
 
-def _is_client_folder(folder: Path) -> bool:
-    from .config import has_source_files
-
-    return (folder / "client.yaml").is_file() or has_source_files(folder)
-
-
 def find_wave_folders(folder: str | Path) -> list[Path]:
     """The wave folders of the client that ``folder`` belongs to (unordered).
 
@@ -822,19 +816,19 @@ def find_wave_folders(folder: str | Path) -> list[Path]:
     from .config import load_client_config
 
     folder = Path(folder)
-    subs = [p for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith(".") and _is_client_folder(p)]
-    if subs and not _is_client_folder(folder):
+    subs = [p for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith(".") and is_client_folder(p)]
+    if subs and not is_client_folder(folder):
         cfgs = [load_client_config(p) for p in subs]
         waves = [c.wave or p.name for c, p in zip(cfgs, subs)]
         if len({c.name for c in cfgs}) > 1 and len(set(waves)) < len(waves):
             raise ValueError(f"{folder} holds several clients, not the waves of one client")
         return subs
     cfg = load_client_config(folder)
-    if not cfg.wave or _is_client_folder(folder.parent):
+    if not cfg.wave or is_client_folder(folder.parent):
         return [folder]
     out = [folder]
     for sib in sorted(folder.parent.iterdir()):
-        if sib == folder or not sib.is_dir() or sib.name.startswith(".") or not _is_client_folder(sib):
+        if sib == folder or not sib.is_dir() or sib.name.startswith(".") or not is_client_folder(sib):
             continue
         try:
             other = load_client_config(sib)

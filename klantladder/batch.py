@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from . import __version__
-from .config import has_source_files, load_client_config, present_files, safe_name, source_of
+from .config import is_client_folder, load_client_config, present_files, safe_name, source_of
 from .errors import KlantladderError, UsageError
 from .memory import keep_freed_memory
 
@@ -84,10 +84,6 @@ def write_json(data: dict, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _is_client(folder: Path) -> bool:
-    return (folder / "client.yaml").is_file() or has_source_files(folder)
-
-
 def discover(root: str | Path, out: str | Path, only: Sequence[str] | None = None) -> list[Job]:
     """Every client (and wave) folder under ``root``, sorted; output paths come from folder names.
 
@@ -100,7 +96,7 @@ def discover(root: str | Path, out: str | Path, only: Sequence[str] | None = Non
         client = safe_name(folder.name)
         if folder.resolve() == out or out in folder.resolve().parents:
             continue  # the output folder inside the input root is not a client
-        waves = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and _is_client(p))
+        waves = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and is_client_folder(p))
         if waves:
             for w in waves:
                 key = f"{client}/{safe_name(w.name)}"
@@ -117,7 +113,7 @@ def discover(root: str | Path, out: str | Path, only: Sequence[str] | None = Non
                     f"{folder.name} has input files ({', '.join(loose)}) beside wave folders "
                     f"({', '.join(w.name for w in waves)}); those files would not count. Put them in a wave folder "
                     "of their own (named after the year, for example) or move the wave folders out.")))
-        elif _is_client(folder):
+        elif is_client_folder(folder):
             if wanted and not wanted & {folder.name, client}:
                 continue
             jobs.append(Job(client, folder, out / client))
@@ -469,7 +465,7 @@ def run_batch(root: str | Path, out: str | Path, *, workers: int = 1, only: Sequ
                                 f"{root / 'reports'}."})
     jobs = discover(root, out, only)
     if not only and not jobs:
-        itself = _is_client(root)
+        itself = is_client_folder(root)
         raise UsageError({"nl": f"Geen klantmappen gevonden in {root}. "
                                 + (f"Die map is zelf een klantmap: maak het rapport met 'klantladder report {root} --out "
                                    "MAP'." if itself else

@@ -19,7 +19,7 @@ from . import yamlfile
 from .errors import Finding, InputError
 
 __all__ = ["SOURCES", "EXTENSIONS", "SourceConfig", "ClientConfig", "load_client_config", "sector_terms", "sectors",
-           "safe_name", "source_of", "has_source_files", "present_files", "expected_names"]
+           "safe_name", "source_of", "has_source_files", "is_client_folder", "present_files", "expected_names"]
 
 SOURCES = ("customer_survey", "employee_survey", "tickets", "customers")
 #: The extensions (compared in lower case) of a source's file. ``.xls`` is among them although no
@@ -334,6 +334,12 @@ def present_files(folder: Path) -> list[Path]:
 def has_source_files(folder: Path) -> bool:
     """Whether ``folder`` holds a file of one of the :data:`SOURCES` (in any case)."""
     return any(source_of(p.name) for p in present_files(folder))
+
+
+def is_client_folder(folder: Path) -> bool:
+    """Whether ``folder`` is one client's (or one wave's) folder: it has a ``client.yaml`` or a
+    source file."""
+    return (folder / "client.yaml").is_file() or has_source_files(folder)
 
 
 def expected_names() -> tuple[str, str]:
