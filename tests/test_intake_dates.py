@@ -111,3 +111,32 @@ def test_index_is_kept():
     s = pd.Series(["2026-01-01", "kapot", "02-01-2026"], index=[10, 20, 30])
     r = to_datetime(s)
     assert list(r.values.index) == [10, 20, 30] and r.bad.tolist() == [False, True, False]
+
+
+def _times(n: int, filled: dict[int, str]) -> pd.Series:
+    values = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
+    for i, text in filled.items():
+        values.iloc[i] = pd.Timestamp(text)
+    return values.dt.tz_localize("UTC")
+
+
+@pytest.mark.parametrize("n", [30, 50_000])
+def test_dates_without_times_are_recognised_in_a_sparse_column(n):
+    """Rule date_without_time judges a column on a sample: in a long column with few filled cells
+    (first responses of a few tickets) those cells are the sample, not the blanks around them."""
+    from klantladder.intake import _dates_only
+
+    # Midnight in Amsterdam is 23:00 UTC in winter.
+    days = {i * (n // 15): f"2026-01-{i + 1:02d} 23:00" for i in range(12)}
+    assert _dates_only(_times(n, days), "Europe/Amsterdam")
+    with_time = {**days, n // 15: "2026-01-02 14:37"}
+    assert not _dates_only(_times(n, with_time), "Europe/Amsterdam")
+    assert not _dates_only(_times(n, dict(list(days.items())[:9])), "Europe/Amsterdam")  # too few to judge
+
+
+def test_a_long_column_is_judged_on_its_sample():
+    from klantladder.intake import _dates_only
+
+    values = pd.Series(pd.date_range("2020-01-01", periods=50_000, freq="D", tz="UTC"))
+    assert _dates_only(values, "UTC")
+    assert not _dates_only(values + pd.Timedelta(hours=9), "UTC")

@@ -5,9 +5,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
-from klantladder.kpis import customer_kpis, repeat_contacts, survey_kpis, ticket_kpis
+from klantladder.kpis import customer_kpis, hours_between, repeat_contacts, survey_kpis, ticket_kpis
 
 
 def ts(text: str) -> pd.Timestamp:
@@ -117,3 +119,32 @@ def test_missing_sources_give_none():
     assert all(v is None for v in survey_kpis(None).values())
     assert all(v is None for v in ticket_kpis(None, {}).values())
     assert customer_kpis(None, None)["retention_12m"] is None
+
+
+_MS = st.one_of(st.none(), st.integers(1_500_000_000_000, 1_900_000_000_000))  # 2017-2030, in milliseconds
+
+
+@settings(max_examples=60, deadline=None)
+@given(pairs=st.lists(st.tuples(_MS, _MS), min_size=1, max_size=30),
+       units=st.tuples(st.sampled_from(["s", "ms", "us", "ns"]), st.sampled_from(["s", "ms", "us", "ns"])),
+       zoned=st.booleans())
+def test_hours_between_equals_timedelta_arithmetic_in_any_unit(pairs, units, zoned):
+    """The integer shortcut gives what pandas' own subtraction gives, whatever unit each column
+    is stored in (Parquet and Excel give milliseconds or microseconds, text nanoseconds), with
+    NaN where either time is missing."""
+    def column(values, unit):
+        s = pd.Series(pd.to_datetime(pd.array(values, dtype="Int64"), unit="ms"))
+        s = s.dt.floor("s") if unit == "s" else s
+        s = s.dt.tz_localize("UTC").dt.tz_convert("Europe/Amsterdam") if zoned else s
+        return s.dt.as_unit(unit)
+
+    later = column([a for a, _ in pairs], units[0])
+    earlier = column([b for _, b in pairs], units[1])
+    expected = ((later - earlier) / pd.Timedelta(hours=1)).to_numpy(dtype=float, na_value=np.nan)
+    np.testing.assert_allclose(hours_between(later, earlier), expected, rtol=1e-12, atol=1e-9)
+
+
+def test_hours_between_text_times():
+    later = pd.Series(["2026-01-05 12:30", None])
+    earlier = pd.Series(["2026-01-05 09:00", "2026-01-05 09:00"])
+    np.testing.assert_array_equal(hours_between(later, earlier), [3.5, np.nan])
