@@ -915,7 +915,7 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
     empty = [c for c in df.columns if not c.startswith("_reject_") and c not in REQUIRED[cfg.name]
              and df[c].isna().all()]
     for c in empty:
-        if c not in named:
+        if c not in named and not (cfg.name == "customers" and c == "end_date"):  # that is rule no_end_dates
             col.add("empty_column", "warning", "kolom is helemaal leeg en telt niet mee.",
                     "column is completely empty and does not count.", c)
     reject_cols = [c for c in df.columns if c.startswith("_reject_")]
@@ -933,6 +933,16 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
         df = _missing_rows(df, "created_at", col)
     elif cfg.name == "customers":
         df = _missing_rows(df, "customer_id", col)
+        if "start_date" in df and "end_date" not in df:
+            col.add("no_end_dates", "warning",
+                    "geen einddatums (kolom end_date ontbreekt of is leeg): wie vertrok is niet te zien, dus "
+                    "retentie en churn worden niet gerapporteerd (ze zouden 100% en 0% lijken). Exporteer ook de "
+                    "einddatum van vertrokken klanten (leeg voor huidige klanten), of koppel die kolom onder "
+                    "sources.customers.columns in client.yaml.",
+                    "no end dates (column end_date missing or empty): who left cannot be seen, so retention and "
+                    "churn are not reported (they would look like 100% and 0%). Export the end date of customers "
+                    "who left as well (empty for current customers), or map that column under "
+                    "sources.customers.columns in client.yaml.", "end_date")
     df = _schema_findings(df, cfg.name, model, col)
     if cfg.name == "tickets" and "created_at" in df:
         df = _ticket_rules(df, col, reference)

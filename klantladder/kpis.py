@@ -488,7 +488,7 @@ def customer_columns(customers: pd.DataFrame | None, ref: dt.date | None) -> pd.
 
     ``retention_12m`` is 100 for a customer of the cohort (active 12 months before the
     reference date) who is still a customer at the reference date, 0 for one who left, NaN
-    outside the cohort; ``churn_12m`` is its complement; ``segment_known_rate`` 100 where the
+    outside the cohort (none without an ``end_date`` column: nobody could be seen to leave); ``churn_12m`` is its complement; ``segment_known_rate`` 100 where the
     segment is known.
     """
     if customers is None or len(customers) == 0:
@@ -496,11 +496,11 @@ def customer_columns(customers: pd.DataFrame | None, ref: dt.date | None) -> pd.
     cols: dict[str, np.ndarray] = {}
     if _filled(customers, "segment"):  # an entirely empty column is no column (it does not count)
         cols["segment_known_rate"] = _percent(customers["segment"].notna())
-    if ref is not None and "start_date" in customers:
+    if ref is not None and "start_date" in customers and "end_date" in customers:  # without end dates: unknown
         ref_ts = pd.Timestamp(ref, tz="UTC")
         start_window = ref_ts - pd.DateOffset(months=12)
         start = customers["start_date"]
-        end = customers["end_date"] if "end_date" in customers else pd.Series(pd.NaT, index=customers.index, dtype="datetime64[ns, UTC]")
+        end = customers["end_date"]
         active_then = (start <= start_window) & (end.isna() | (end > start_window))
         if active_then.any():
             kept = active_then & (end.isna() | (end > ref_ts))

@@ -100,14 +100,14 @@ def tenure_durations(customers: pd.DataFrame, ref: dt.date | None) -> tuple[np.n
     """Tenure in months and whether it ended (left before or on ``ref``), one pair per usable customer.
 
     Customers without a start date, starting after ``ref``, or ending before they started are left
-    out. An end date after ``ref`` counts as still a customer at ``ref`` (censored).
+    out. An end date after ``ref`` counts as still a customer at ``ref`` (censored). Without an
+    ``end_date`` column nobody can be seen to leave: no durations.
     """
-    if ref is None or "start_date" not in customers:
+    if ref is None or "start_date" not in customers or "end_date" not in customers:
         return np.zeros(0), np.zeros(0, dtype=bool)
     ref_ts = pd.Timestamp(ref, tz="UTC") + pd.Timedelta(days=1)
     start = _utc(customers["start_date"])
-    end = _utc(customers["end_date"]) if "end_date" in customers else pd.Series(pd.NaT, index=customers.index,
-                                                                                 dtype="datetime64[ns, UTC]")
+    end = _utc(customers["end_date"])
     left = end.notna() & (end < ref_ts)
     stop = end.where(left, ref_ts)
     days = (stop - start).dt.total_seconds() / 86400.0
@@ -158,7 +158,7 @@ def retention_curve(customers: pd.DataFrame | None, ref: dt.date | None, max_mon
     Returns
     -------
     RetentionCurve or None
-        None when there is no usable customer base (no start dates or no reference date).
+        None when there is no usable customer base (no start dates, no end dates or no reference date).
 
     Notes
     -----

@@ -424,7 +424,7 @@ def _scores(folder: Path) -> dict:
     ("tickets", "channel", ()),
     ("tickets", "customer_id", ("repeat_contact_rate",)),
     ("customers", "start_date", ("retention_12m", "churn_12m")),
-    ("customers", "end_date", ()),
+    ("customers", "end_date", ("retention_12m", "churn_12m")),  # nobody can be seen to leave (no_end_dates)
     ("customers", "segment", ("segment_known_rate",)),
 ])
 def test_an_emptied_column_scores_as_a_removed_one(demo_root, tmp_path, source, column, gone):
@@ -438,5 +438,6 @@ def test_an_emptied_column_scores_as_a_removed_one(demo_root, tmp_path, source, 
     for kpi in gone:
         assert emptied["kpis"][kpi] is None, kpi
     data = read_client(folder)
-    assert any(f.rule == "empty_column" and f.column == column for f in data.warnings)
+    rule = "no_end_dates" if column == "end_date" else "empty_column"
+    assert any(f.rule == rule and f.column == column for f in data.warnings)
     assert column not in data.frames[source]

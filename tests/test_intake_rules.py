@@ -329,6 +329,13 @@ CASES = [
                                           created=f"2026-01-0{i + 1} 09:00") for i in range(1, 7)]),
          file="tickets.csv", column="first_response_at", rows="rows 2, 3, 4, 5, 6", count=6,
          says=("swapped",), id="time_order-most-rows"),
+    Case("no_end_dates", "warning",  # an export of current customers only: retention would look like 100%
+         lambda d: (tickets(d), write(d, "customers.csv", "customer_id,segment,start_date",
+                                      [r.rsplit(",", 1)[0] for r in CUSTOMER_ROWS])),
+         file="customers.csv", column="end_date", says=("retention and churn are not reported",)),
+    Case("no_end_dates", "warning",
+         lambda d: (tickets(d), customers(d, [r.rsplit(",", 1)[0] + "," for r in CUSTOMER_ROWS])),
+         file="customers.csv", column="end_date", says=("missing or empty",), id="no_end_dates-empty"),
     Case("time_order", "warning",
          lambda d: (tickets(d), customers(d, CUSTOMER_ROWS[:2] + [swapped(CUSTOMER_ROWS[2])] + CUSTOMER_ROWS[3:])),
          file="customers.csv", column="end_date", rows="rows 4",
