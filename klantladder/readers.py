@@ -41,7 +41,7 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -380,9 +380,12 @@ def _sniff_sep(text: str) -> str:
     best, best_key = ",", (0.0, 0)
     for sep in _SEPARATORS:
         recs = [r for r in _records(text, sep, 50) if r]
-        if not recs or len(recs[0]) < 2:
+        if not recs:
             continue
-        n = len(recs[0])
+        # The most common number of fields: a title line above the header does not decide it.
+        n = Counter(len(r) for r in recs).most_common(1)[0][0]
+        if n < 2:
+            continue
         consistency = sum(len(r) == n for r in recs) / len(recs)
         key = (round(consistency, 2), n)
         if key > best_key:
@@ -444,6 +447,60 @@ def _duplicate_warning(path: Path, header: list[str]) -> list[Finding]:
                      level="warning", column=", ".join(dup))]
 
 
+#: A title block above the header is looked for in this many rows at most.
+_TITLE_MAX_ROWS = 20
+
+
+def _cells(row: Sequence[Any]) -> list[str]:
+    """The filled cells of a row, as text."""
+    return [str(v).strip() for v in row if v is not None and str(v).strip() != ""]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+def _title_rows(rows: Sequence[Sequence[Any]]) -> int:
+    """How many of the first ``rows`` are a title block above the header (0 when there is none).
+
+    Reports exported from survey and ticket tools often start with a title, a period or a
+    filter line ("Klanttevredenheid Q3 2026") and a blank line before the header. The header is
+    the first row with at least three filled cells, at least half as many as the fullest of
+    these rows, and names rather than numbers in most of them. Above it: at most
+    :data:`_TITLE_MAX_ROWS` rows of at most two filled cells each, not only numbers (not data),
+    at least one of them a single cell (a title). A table of one or two columns is never taken
+    to have a title.
+    """
+    cells = [_cells(r) for r in rows]
+    if not cells:
+        return 0
+    need = max(3, -(-max(len(c) for c in cells) // 2))
+    for k, row in enumerate(cells[:_TITLE_MAX_ROWS + 1]):
+        if len(row) >= need:
+            above = [c for c in cells[:k] if c]
+            names = sum(not _is_number(v) for v in row)
+            title = (k > 0 and any(len(c) == 1 for c in above) and names * 2 > len(row)
+                     and not any(all(_is_number(v) for v in c) for c in above))
+            return k if title else 0
+        if len(row) > 2:
+            return 0
+    return 0
+
+
+def _title_warning(path: Path, rows: Sequence[Sequence[Any]], k: int) -> Finding:
+    title = " / ".join(str(v).strip() for r in rows[:k] for v in r if v is not None and str(v).strip())
+    title = title if len(title) <= 80 else title[:77] + "..."
+    return _finding("title_rows", path,
+                    f"De kop staat op rij {k + 1}: de {k} rij(en) erboven ({title!r}) zijn als titel overgeslagen. "
+                    "Klopt dat niet, haal die rijen dan weg uit de export.",
+                    f"The header is on row {k + 1}: the {k} row(s) above it ({title!r}) were skipped as a title. "
+                    "If that is wrong, remove those rows from the export.", level="warning")
+
+
 def _drop_empty_unnamed(df: pd.DataFrame) -> pd.DataFrame:
     drop = [c for c in df.columns if str(c).startswith("Unnamed: ") and df[c].isna().all()]
     return df.drop(columns=drop) if drop else df
@@ -462,9 +519,16 @@ def _read_csv(path: Path, opts: ReadOptions) -> pd.DataFrame:
         raise _fail("empty_file", path, "Het bestand bevat alleen witruimte. Exporteer de gegevens opnieuw.",
                     "The file contains only white space. Export the data again.")
     sep = opts.sep or _sniff_sep(text)
+    head_records = _records(text, sep, 50)
+    multiline = any("\n" in v or "\r" in v for r in head_records[:_TITLE_MAX_ROWS + 1] for v in r)
+    title = 0 if multiline else _title_rows(head_records)  # each record a line: so many lines to skip
+    findings = [_title_warning(path, head_records, title)] if title else []
+    for _ in range(title):
+        text = text[text.find("\n") + 1:]
     decimal = opts.decimal or _sniff_decimal(text, sep)
     # Blank lines are read as empty rows and dropped below, so each row keeps its place in the file.
-    kwargs = dict(sep=sep, dtype=str, keep_default_na=False, na_values=[""], engine="c", skip_blank_lines=False)
+    kwargs = dict(sep=sep, dtype=str, keep_default_na=False, na_values=[""], engine="c", skip_blank_lines=False,
+                  skiprows=title)
     try:
         df = pd.read_csv(path, encoding=encoding, **kwargs)
     except UnicodeDecodeError:
@@ -476,8 +540,10 @@ def _read_csv(path: Path, opts: ReadOptions) -> pd.DataFrame:
         raise _fail("empty_file", path, "Het bestand heeft geen kop en geen gegevens. Exporteer het opnieuw.",
                     "The file has no header and no data. Export it again.") from None
     header = _records(text, sep, 1)
-    findings = _duplicate_warning(path, header[0]) if header else []
+    findings += _duplicate_warning(path, header[0]) if header else []
     df.columns = _clean_names(df.columns)
+    if title:  # each row's place below the header row, counted from the top of the file
+        df.index = pd.RangeIndex(title, title + len(df))
     df, repeated = _drop_repeated_headers(_drop_empty_rows(_drop_empty_unnamed(df)), path)
     df.attrs.update(encoding=encoding, sep=sep, decimal=decimal, findings=findings + repeated)
     return df
@@ -604,6 +670,9 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
     if not rows:
         raise _fail("empty_file", path, f"Werkblad '{name}' is leeg. Kies het goede werkblad of exporteer opnieuw.",
                     f"Sheet '{name}' is empty. Choose the right sheet or export again.")
+    title = _title_rows(rows[:50])
+    findings = [_title_warning(path, rows, title)] if title else []
+    rows, skipped = rows[title:], skipped + title
     width = max(len(r) for r in rows)
     header, body = rows[0] + [None] * (width - len(rows[0])), rows[1:]
     columns: dict[str, pd.Series] = {}
@@ -622,7 +691,7 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
     df, repeated = _drop_repeated_headers(_drop_empty_rows(_drop_empty_unnamed(df)), path)
     header_text = ["" if h is None else str(h) for h in header]
     df.attrs.update(sheet=name, other_sheets=[n for n in names if n != name], decimal=".",
-                    date_columns=date_columns, findings=_duplicate_warning(path, header_text) + repeated)
+                    date_columns=date_columns, findings=findings + _duplicate_warning(path, header_text) + repeated)
     return df
 
 

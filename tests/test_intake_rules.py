@@ -314,6 +314,10 @@ CASES = [
     Case("other_scale", "error",  # a 1-7 survey: a 6 or 7 in a few rows of every item column
          lambda d: survey(d, SURVEY_ROWS[:4] + ["R5,8,4,7,6,Particulier,", "R6,6,3,6,7,Zakelijk,"]),
          file="customer_survey.csv", column="service_1, service_2", says=("up to 7", "another scale")),
+    Case("title_rows", "warning",  # a report exported with its title and period above the table
+         lambda d: write(d, "tickets.csv", "Ticketrapport Klantenservice", ["Periode: januari 2026,,", "", TICKET_HEAD,
+                                                                           *TICKET_ROWS]),
+         file="tickets.csv", says=("header is on row 4", "'Ticketrapport Klantenservice / Periode: januari 2026'")),
     Case("repeated_header", "warning",  # two exports pasted one below the other
          lambda d: tickets(d, TICKET_ROWS[:3] + [TICKET_HEAD.upper()] + TICKET_ROWS[3:]),
          file="tickets.csv", rows="rows 5", says=("pasted",)),
@@ -510,6 +514,36 @@ def test_row_numbers_count_blank_lines_and_empty_rows_as_a_spreadsheet_does(tmp_
     (xlsx_client / "tickets.xlsx").write_bytes(xlsx_bytes("Tickets", table))  # header on row 3
     found = {f.rule: f.rows for f in read_client(xlsx_client).findings}
     assert found["bad_date"] == (5,)
+
+
+def test_a_title_above_the_header_is_skipped_and_rows_keep_their_place(tmp_path):
+    """Title, period and a blank line above the header (CSV and Excel alike): the table is read
+    from the real header, and a message names the row a spreadsheet shows."""
+    csv_client, xlsx_client = tmp_path / "csv", tmp_path / "xlsx"
+    csv_client.mkdir(), xlsx_client.mkdir()
+    rows = [ticket_row(1), ticket_row(2, created="kapot"), ticket_row(3)]
+    # A semicolon title line must not make the semicolon the separator.
+    write(csv_client, "tickets.csv", "Ticketrapport;;", ["Periode: januari 2026", "", TICKET_HEAD, *rows])
+    data = read_client(csv_client)
+    assert {f.rule: f.rows for f in data.findings}["bad_date"] == (6,)  # line 6 of the file
+    assert data.rows_read["tickets"] == 3 and data.frames["tickets"]["_row"].tolist() == [5, 7]
+    table = [["Ticketrapport"], [None, "Periode: januari 2026"], [], TICKET_HEAD.split(",")] + [r.split(",") for r in rows]
+    (xlsx_client / "tickets.xlsx").write_bytes(xlsx_bytes("Tickets", table))  # header on row 4
+    data = read_client(xlsx_client)
+    found = {f.rule: f for f in data.findings}
+    assert found["bad_date"].rows == (6,) and "row 4" in found["title_rows"].message["en"]
+    assert data.frames["tickets"]["_row"].tolist() == [5, 7]
+
+
+@pytest.mark.parametrize("head,rows", [
+    ("respondent_id,nps", ["R1,9", "R2,7", "R3,10", "R4,3", "R5,8"]),  # a narrow table: its header is its header
+    ("respondent_id,nps,,,csat", [f"R{i},8,x,y,4" for i in range(1, 6)]),  # a header with unnamed columns
+])
+def test_an_ordinary_header_is_never_taken_for_a_title(tmp_path, head, rows):
+    survey(tmp_path, rows, head=head)
+    data = read_client(tmp_path)
+    assert not [f for f in data.findings if f.rule == "title_rows"]
+    assert data.rows_read["customer_survey"] == len(rows)
 
 
 def test_an_unreadable_creation_date_is_the_message_not_other_columns_called_empty(tmp_path, capsys):

@@ -519,3 +519,27 @@ def test_local_times_converted_per_distinct_value_equal_the_direct_conversion(mo
     pd.testing.assert_series_equal(values, direct_values)
     pd.testing.assert_series_equal(dst, direct_dst)
     assert dst.any() and values.isna().any()  # the cases that matter were there
+
+
+@pytest.mark.parametrize("text,skipped,columns", [
+    # Excel's CSV pads a title line with separators; a blank line follows
+    (b"Klanttevredenheid Q3 2026,,\n,,\nrespondent_id,nps,csat\nR1,9,4\nR2,7,3\n", 2, ["respondent_id", "nps", "csat"]),
+    (b"Rapport\nFilter:;alle klanten\nrespondent_id;nps;csat\nR1;9;4\n", 2, ["respondent_id", "nps", "csat"]),
+    # no title: a narrow header above a wider data row, numbers above a header, a one-cell first row of data
+    (b"a,b\n1,2\n3,4\n5,6,7\n", 0, None),
+    (b"1\n2,3\nrespondent_id,nps,csat\nR1,9,4\n", 0, None),
+    (b"respondent_id,nps,csat\nR1,,\nR2,7,3\n", 0, ["respondent_id", "nps", "csat"]),
+])
+def test_a_title_block_is_told_from_a_table(tmp_path, text, skipped, columns):
+    path = write(tmp_path / "s.csv", text)
+    try:
+        df = read_table(path)
+    except InputError:  # the ragged file is refused, as before
+        assert skipped == 0
+        return
+    titles = [f for f in df.attrs["findings"] if f.rule == "title_rows"]
+    assert len(titles) == (1 if skipped else 0)
+    if skipped:
+        assert f"row {skipped + 1}" in titles[0].message["en"]
+    if columns:
+        assert list(df.columns) == columns
