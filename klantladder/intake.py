@@ -887,12 +887,13 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
     df.attrs.update(attrs)
     sheets = readers.sheet_hint(attrs, f"sources.{cfg.name}.sheet") if cfg.sheet is None else ("", "")
     missing = [c for c in REQUIRED[cfg.name] if c not in df.columns]
+    split = readers.separator_hint(list(raw.columns), attrs.get("sep"))
     if missing:
         col.add("missing_column", "error",
                 f"verplichte kolom ontbreekt: {missing}. Voeg hem toe of koppel de eigen kolomnaam onder "
-                f"sources.{cfg.name}.columns in client.yaml.{sheets[0]}",
+                f"sources.{cfg.name}.columns in client.yaml.{sheets[0]}{split[0]}",
                 f"required column missing: {missing}. Add it or map your own column name under "
-                f"sources.{cfg.name}.columns in client.yaml.{sheets[1]}", ", ".join(missing))
+                f"sources.{cfg.name}.columns in client.yaml.{sheets[1]}{split[1]}", ", ".join(missing))
     for c in REQUIRED[cfg.name]:
         if c in df.columns and _all_blank(df[c]):
             col.add("empty_column", "error",
@@ -903,9 +904,9 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
         if not usable:
             col.add("no_answer_columns", "error",
                     "geen enkele antwoordkolom gevonden (zoals nps, csat of service_1). Koppel de kolommen "
-                    f"in client.yaml.{sheets[0]}",
+                    f"in client.yaml.{sheets[0]}{split[0]}",
                     "no answer column found (such as nps, csat or service_1). Map the columns in client.yaml."
-                    f"{sheets[1]}")
+                    f"{sheets[1]}{split[1]}")
     if any(f.level == "error" for f in col.findings):
         return None, col, len(raw)
     df = _convert(df, specs, cfg, key, col)

@@ -54,6 +54,7 @@ __all__ = [
     "ReadOptions",
     "ReaderFunc",
     "READERS",
+    "separator_hint",
     "EXTENSIONS",
     "MAGIC",
     "MISSING_MARKERS",
@@ -277,6 +278,7 @@ def read_table(path: Path, *, fmt: str | None = None, sheet: str | int | None = 
     if path.stat().st_size == 0:
         raise _fail("empty_file", path, "Het bestand is leeg (0 bytes). Exporteer de gegevens opnieuw.",
                     "The file is empty (0 bytes). Export the data again.")
+    given_fmt = fmt is not None
     if fmt is None:
         fmt = detect_format(path)
     elif fmt not in READERS:
@@ -292,6 +294,9 @@ def read_table(path: Path, *, fmt: str | None = None, sheet: str | int | None = 
         raise
     except Exception as exc:  # any library error becomes a plain-words finding
         nl, en = _plain_reason(exc, fmt)
+        setting = _wrong_setting(path, exc, fmt if given_fmt else None, encoding)
+        if setting is not None:
+            raise _fail("unreadable_file", path, *setting) from exc
         line = re.search(r"in line (\d+),", str(exc))
         rows = (int(line.group(1)),) if line else ()
         raise _fail("unreadable_file", path, nl, en, rows) from exc
@@ -314,6 +319,44 @@ def read_table(path: Path, *, fmt: str | None = None, sheet: str | int | None = 
     attrs.update(format=fmt, file=path.name)
     df.attrs = attrs
     return df
+
+
+def separator_hint(columns: Sequence[object], sep: str | None) -> tuple[str, str]:
+    """A sentence (nl, en) for a CSV whose header was read as one column holding another
+    separator (a wrong ``sep`` in client.yaml), or empty strings."""
+    if sep is None or len(columns) != 1:
+        return "", ""
+    found = [s for s in _SEPARATORS if s != sep and s in str(columns[0])]
+    if not found:
+        return "", ""
+    name = {"\t": "\\t"}.get(found[0], found[0])
+    was = {"\t": "\\t"}.get(sep, sep)
+    return (f" De kop is als één kolom gelezen: het scheidingsteken is waarschijnlijk '{name}', niet '{was}'. "
+            f"Zet sep: \"{name}\" in client.yaml, of haal 'sep' weg (het wordt dan herkend).",
+            f" The header was read as one column: the separator is probably '{name}', not '{was}'. "
+            f"Set sep: \"{name}\" in client.yaml, or remove 'sep' (it is then recognised).")
+
+
+def _wrong_setting(path: Path, exc: Exception, fmt: str | None, encoding: str | None) -> tuple[str, str] | None:
+    """The message for a file that failed because of a ``format`` or ``encoding`` set in
+    client.yaml (the file is fine as it is), or None when no setting explains the failure."""
+    if fmt is not None:
+        try:
+            detected = detect_format(path)
+        except KlantladderError:
+            detected = None
+        if detected is not None and detected != fmt:
+            (set_nl, set_en), (is_nl, is_en) = _label(fmt), _label(detected)
+            return (f"'format: {fmt}' staat in client.yaml, maar het bestand is geen {set_nl.removeprefix('een ')}: "
+                    f"het is {is_nl}. Haal 'format' weg (het formaat wordt dan herkend) of zet 'format: {detected}'.",
+                    f"'format: {fmt}' is set in client.yaml, but the file is not {set_en}: it is {is_en}. Remove "
+                    f"'format' (the format is then recognised) or set 'format: {detected}'.")
+    if encoding is not None and isinstance(exc, UnicodeError):
+        return (f"Het bestand is niet te lezen in de tekenset '{encoding}' die in client.yaml staat ({exc}). Haal "
+                "'encoding' weg (de tekenset wordt dan herkend) of zet de juiste, zoals utf-8 of cp1252.",
+                f"The file cannot be read in the encoding '{encoding}' set in client.yaml ({exc}). Remove "
+                "'encoding' (the encoding is then recognised) or set the right one, such as utf-8 or cp1252.")
+    return None
 
 
 def _plain_reason(exc: Exception, fmt: str) -> tuple[str, str]:
