@@ -593,6 +593,20 @@ def _repeated_ids(ids: IdHashes, rows: np.ndarray | None) -> np.ndarray:
     return candidates[texts.duplicated(keep="first").to_numpy(dtype=bool)]
 
 
+def _within_waves(ids: IdHashes, wave: pd.Series) -> IdHashes:
+    """``ids`` made distinct per wave (``wave``: the rows still in play, indexed by file
+    position): the same respondent in two waves of a panel is no repeat, twice in one wave is."""
+    n = ids.hashes.size
+    codes = np.full(n, -1, dtype=np.int64)
+    codes[wave.index.to_numpy()] = pd.factorize(wave, use_na_sentinel=True)[0]
+    # Mixing the wave into the hash keeps ids of different waves apart; the texts, which decide
+    # among equal hashes, carry the wave too, so the result is exact.
+    mixed = ids.hashes ^ ((codes + 1).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    labels = pyarrow.array(codes.astype(str), type=ids.text.type)
+    text = pc.binary_join_element_wise(ids.text, labels, pyarrow.scalar("\x1f", type=ids.text.type))
+    return IdHashes(text, mixed, ids.missing)
+
+
 def _duplicate_ids(df: pd.DataFrame, source: str, col: _Collector, reject: pd.Series) -> pd.Series:
     """Rule ``duplicate_id``: repeats of an identifier that must be unique are set aside (the
     first row counts). Returns ``reject`` with them added."""
@@ -600,7 +614,10 @@ def _duplicate_ids(df: pd.DataFrame, source: str, col: _Collector, reject: pd.Se
         if name not in df or name not in col.id_hashes:
             continue
         ids, rows = col.id_hashes[name], df.index.to_numpy()
-        if ids.repeats is not None and (ids.repeats.size == 0 or rows.size == ids.hashes.size):
+        waves = source in SURVEYS and "wave" in df and df["wave"].nunique() > 1
+        if waves:  # a panel answers every wave: an id repeats only within a wave
+            ids = _within_waves(ids, df["wave"])
+        if not waves and ids.repeats is not None and (ids.repeats.size == 0 or rows.size == ids.hashes.size):
             repeats = ids.repeats  # none among all rows, or no row set aside since
         else:
             repeats = _repeated_ids(ids, rows)

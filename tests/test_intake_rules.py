@@ -528,6 +528,20 @@ def test_row_numbers_count_blank_lines_and_empty_rows_as_a_spreadsheet_does(tmp_
     assert found["bad_date"] == (5,)
 
 
+def test_a_panel_answers_every_wave_and_repeats_only_within_one(tmp_path):
+    """With a wave column the same respondent in two waves is a panel, not a duplicate; twice in
+    one wave still is (and only that row is set aside)."""
+    yaml(tmp_path, "wave: 2026-najaar\n")
+    rows = ([r + ",2025-voorjaar" for r in SURVEY_ROWS] + [r + ",2026-najaar" for r in SURVEY_ROWS]
+            + [SURVEY_ROWS[2] + ",2026-najaar"])  # R3 again in the current wave: line 14
+    survey(tmp_path, rows, head=SURVEY_HEAD + ",wave")
+    data = read_client(tmp_path)
+    repeats = [f for f in data.findings if f.rule == "duplicate_id"]
+    assert [f.rows for f in repeats] == [(14,)]
+    frame = data.frames["customer_survey"]
+    assert frame["wave"].value_counts().to_dict() == {"2025-voorjaar": 6, "2026-najaar": 6}
+
+
 def test_a_title_above_the_header_is_skipped_and_rows_keep_their_place(tmp_path):
     """Title, period and a blank line above the header (CSV and Excel alike): the table is read
     from the real header, and a message names the row a spreadsheet shows."""

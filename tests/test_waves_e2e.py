@@ -130,7 +130,6 @@ def _wave_column_folder(wave_root, folder):
     for name in ("customer_survey", "employee_survey"):
         old = pd.read_csv(src / "2025-voorjaar" / f"{name}.csv").assign(wave="2025-voorjaar")
         new = pd.read_csv(src / "2026-najaar" / f"{name}.csv").assign(wave="2026-najaar")
-        old["respondent_id"] = "V" + old["respondent_id"].astype(str)
         pd.concat([new, old]).to_csv(folder / f"{name}.csv", index=False)
     return folder
 
