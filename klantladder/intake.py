@@ -951,7 +951,7 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
         df = _missing_rows(df, "created_at", col)
     elif cfg.name == "customers":
         df = _missing_rows(df, "customer_id", col)
-        if "start_date" in df and "end_date" not in df:
+        if "start_date" in df and "end_date" not in df:  # nobody can be seen to leave
             col.add("no_end_dates", "warning",
                     "geen einddatums (kolom end_date ontbreekt of is leeg): wie vertrok is niet te zien, dus "
                     "retentie en churn worden niet gerapporteerd (ze zouden 100% en 0% lijken). Exporteer ook de "

@@ -488,8 +488,9 @@ def customer_columns(customers: pd.DataFrame | None, ref: dt.date | None) -> pd.
 
     ``retention_12m`` is 100 for a customer of the cohort (active 12 months before the
     reference date) who is still a customer at the reference date, 0 for one who left, NaN
-    outside the cohort (none without an ``end_date`` column: nobody could be seen to leave); ``churn_12m`` is its complement; ``segment_known_rate`` 100 where the
-    segment is known.
+    outside the cohort; ``churn_12m`` is its complement (neither without an ``end_date``
+    column: nobody could be seen to leave); ``segment_known_rate`` 100 where the segment is
+    known.
     """
     if customers is None or len(customers) == 0:
         return pd.DataFrame(index=pd.RangeIndex(0))

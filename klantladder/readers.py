@@ -535,7 +535,9 @@ def _title_rows(rows: Sequence[Sequence[Any]]) -> int:
 
 
 def _title_warning(path: Path, rows: Sequence[Sequence[Any]], k: int) -> Finding:
-    title = " / ".join(str(v).strip() for r in rows[:k] for v in r if v is not None and str(v).strip())
+    from .privacy import mask_text  # a title may name a person: "Rapport voor J. Jansen, 06-12345678"
+
+    title = mask_text(" / ".join(str(v).strip() for r in rows[:k] for v in r if v is not None and str(v).strip()))
     title = title if len(title) <= 80 else title[:77] + "..."
     return _finding("title_rows", path,
                     f"De kop staat op rij {k + 1}: de {k} rij(en) erboven ({title!r}) zijn als titel overgeslagen. "

@@ -543,3 +543,10 @@ def test_a_title_block_is_told_from_a_table(tmp_path, text, skipped, columns):
         assert f"row {skipped + 1}" in titles[0].message["en"]
     if columns:
         assert list(df.columns) == columns
+
+
+def test_a_title_naming_a_person_is_masked_in_the_message(tmp_path):
+    path = write(tmp_path / "s.csv", b"\"Rapport voor j.jansen@example.nl, 06-12345678\"\nrespondent_id,nps,csat\nR1,9,4\n")
+    (title,) = [f for f in read_table(path).attrs["findings"] if f.rule == "title_rows"]
+    for text in title.message.values():
+        assert "jansen" not in text and "12345678" not in text and "[e-mail]" in text
