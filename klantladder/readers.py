@@ -1145,12 +1145,18 @@ def to_datetime(series: pd.Series, *, date_format: str | None = None, timezone: 
         if iso.any():
             aware = iso & _np(pc.match_substring_regex(arr, _OFFSET_RE))
             local = iso & ~aware
+            iso_text = text
+            if _np(pc.match_substring(arr, ",")).any():  # ISO 8601 allows a comma before the fraction
+                iso_text = pd.Series(pc.replace_substring_regex(arr, r"(:[0-9]{2}),([0-9])", r"\1.\2"), index=idx,
+                                     dtype="str")
             if aware.any():
-                ok = put(aware, pd.to_datetime(sub(aware), format="ISO8601", utc=True, errors="coerce"))
+                ok = put(aware, pd.to_datetime(iso_text if aware.all() else iso_text[aware], format="ISO8601",
+                                               utc=True, errors="coerce"))
                 forms["iso_offset"] = _mask(idx, ok)
                 todo &= ~ok
             if local.any():
-                ok = put(local, pd.to_datetime(sub(local), format="ISO8601", errors="coerce"))
+                ok = put(local, pd.to_datetime(iso_text if local.all() else iso_text[local], format="ISO8601",
+                                               errors="coerce"))
                 forms["iso_local"] = _mask(idx, ok)
                 todo &= ~ok
     day_first = month_first = none

@@ -140,3 +140,12 @@ def test_a_long_column_is_judged_on_its_sample():
     values = pd.Series(pd.date_range("2020-01-01", periods=50_000, freq="D", tz="UTC"))
     assert _dates_only(values, "UTC")
     assert not _dates_only(values + pd.Timedelta(hours=9), "UTC")
+
+
+def test_iso_times_with_a_comma_before_the_fraction():
+    """ISO 8601 allows 10:00:00,5 as well as 10:00:00.5 (European systems write the comma)."""
+    r = to_datetime(pd.Series(["2026-03-01 10:00:00,5", "2026-03-01T10:00:00,25+01:00", "2026-03-01 10:00:00.5"]))
+    assert [v.isoformat() for v in r.values] == ["2026-03-01T09:00:00.500000+00:00",
+                                                 "2026-03-01T09:00:00.250000+00:00",
+                                                 "2026-03-01T09:00:00.500000+00:00"]
+    assert not r.bad.any()
