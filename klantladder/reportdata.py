@@ -21,7 +21,7 @@ import pandas as pd
 
 from .i18n import recommendation_texts
 from .intervals import Estimate
-from .kpis import repeat_contacts, ticket_hours
+from .kpis import customer_columns, repeat_contacts, ticket_hours
 from .retention import RetentionCurve, retention_curve
 from .segments import UNKNOWN_GROUP, group_summary
 
@@ -241,16 +241,15 @@ def _own_segment_tables(a) -> list[SegmentTable]:
 
 
 def _base_retention_table(a) -> SegmentTable | None:
+    """12-month retention per segment of the customer base: the per-customer indicator behind
+    the retention KPI (:func:`klantladder.kpis.customer_columns`), so none without end dates."""
     base = a.data.frames.get("customers")
-    if base is None or "segment" not in base or not base["segment"].notna().any() or a.reference_date is None \
-            or "start_date" not in base:
+    if base is None or "segment" not in base or not base["segment"].notna().any():
         return None
-    ref = pd.Timestamp(a.reference_date, tz="UTC")
-    start_window = ref - pd.DateOffset(months=12)
-    end = base["end_date"] if "end_date" in base else pd.Series(pd.NaT, index=base.index)
-    active = (base["start_date"] <= start_window) & (end.isna() | (end > start_window))
-    kept = (end.isna() | (end > ref)).astype(float) * 100.0
-    frame = pd.DataFrame({"segment": base["segment"].astype(object), "retention": kept.where(active)})
+    kept = customer_columns(base, a.reference_date)
+    if "retention_12m" not in kept:
+        return None
+    frame = pd.DataFrame({"segment": base["segment"].astype(object), "retention": kept["retention_12m"]})
     return SegmentTable("customer_base", *_SEGMENT_KINDS["customer_base"], ("retention",),
                         _summary(frame, "segment", ["retention"], min_group_size(a)))
 

@@ -440,4 +440,14 @@ def test_an_emptied_column_scores_as_a_removed_one(demo_root, tmp_path, source, 
     data = read_client(folder)
     rule = "no_end_dates" if column == "end_date" else "empty_column"
     assert any(f.rule == rule and f.column == column for f in data.warnings)
+    # The report's sections and the workbook are made from what is left (a customer base without
+    # end dates made the retention-per-segment table fail).
+    from klantladder import sections
+    from klantladder.outputs import write_workbook
+
+    a = assess_folder(folder, draws=100)
+    write_workbook(a, tmp_path / "scores.xlsx")
+    for section in (sections.summary, sections.profile, sections.service, sections.loyalty, sections.segments,
+                    sections.route, sections.appendix):
+        assert section(a)
     assert column not in data.frames[source]
