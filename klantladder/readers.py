@@ -662,6 +662,38 @@ def _cell_text(v: Any, date_only: bool) -> str | None:
     return str(v)
 
 
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_HIDDEN = re.compile(rb"""\bhidden=["'](?:1|true)["']""")
+_ROW_NUMBER = re.compile(rb"""\br=["'](\d+)["']""")
+
+
+def _hidden_rows(path: Path, sheet_xml: str | None) -> list[int]:
+    """The numbers (as Excel shows them) of the rows a sheet hides, by a filter or by hand.
+
+    openpyxl's streaming reader gives every row's values but not whether it is hidden, so the
+    sheet's XML is searched for hidden rows; a sheet without any costs one pass of decompression.
+    """
+    if not sheet_xml:
+        return []
+    found: list[int] = []
+    tail = b""
+    try:
+        with zipfile.ZipFile(path) as z, z.open(sheet_xml.lstrip("/")) as xml:
+            while chunk := xml.read(1 << 22):
+                data = tail + chunk
+                cut = data.rfind(b"<")  # a tag split by the chunk boundary is searched with the next chunk
+                cut = cut if cut > 0 else len(data)
+                if b"hidden" in data[:cut]:
+                    for m in _ROW_TAG.finditer(data, 0, cut):
+                        number = _ROW_NUMBER.search(m.group(1))
+                        if _HIDDEN.search(m.group(1)) and number:
+                            found.append(int(number.group(1)))
+                tail = data[cut:]
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return []
+    return found
+
+
 def sheet_hint(attrs: Mapping[str, Any], setting: str) -> tuple[str, str]:
     """A hint (nl, en) for a workbook read from its first sheet while it has others (``attrs`` of
     :func:`read_table`): exports often open with a sheet of explanations. ``setting`` names the
@@ -703,6 +735,7 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        hidden = _hidden_rows(path, getattr(ws, "_worksheet_path", None))
     finally:
         wb.close()
         fh.close()
@@ -718,6 +751,17 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
     title = _title_rows(rows[:50])
     findings = [_title_warning(path, rows, title)] if title else []
     rows, skipped = rows[title:], skipped + title
+    hidden = [r for r in hidden if skipped + 1 < r <= skipped + len(rows)]  # data rows (the header is row skipped + 1)
+    if hidden:
+        findings.append(Finding(
+            "hidden_rows", "warning", path.name, {
+                "nl": f"{len(hidden)} rij(en) zijn in Excel verborgen (door een filter of met 'Verbergen'); ze zijn "
+                      "gelezen en tellen mee zoals de andere. Horen ze er niet bij (testantwoorden, een andere "
+                      "periode), verwijder ze dan uit het werkblad.",
+                "en": f"{len(hidden)} row(s) are hidden in Excel (by a filter or with 'Hide'); they were read and "
+                      "count like the others. If they do not belong (test responses, another period), delete them "
+                      "from the sheet."},
+            rows=tuple(hidden[:5]), count=len(hidden)))
     width = max(len(r) for r in rows)
     header, body = rows[0] + [None] * (width - len(rows[0])), rows[1:]
     columns: dict[str, pd.Series] = {}

@@ -96,6 +96,20 @@ def xlsx_bytes(sheet: str, rows: list[list]) -> bytes:
     return buf.getvalue()
 
 
+def xlsx_with_hidden_rows(rows: list[list], hidden: tuple[int, ...]) -> bytes:
+    """A workbook whose sheet rows ``hidden`` (as Excel numbers them) are hidden by a filter."""
+    wb = Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(r)
+    for r in hidden:
+        ws.row_dimensions[r].hidden = True
+    ws.auto_filter.ref = f"A1:G{len(rows)}"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 def survey_table() -> list[list]:
     return [SURVEY_HEAD.split(",")] + [[v or None for v in r.split(",")] for r in SURVEY_ROWS]
 
@@ -330,6 +344,9 @@ CASES = [
          lambda d: write(d, "tickets.csv", "Ticketrapport Klantenservice", ["Periode: januari 2026,,", "", TICKET_HEAD,
                                                                            *TICKET_ROWS]),
          file="tickets.csv", says=("header is on row 4", "'Ticketrapport Klantenservice / Periode: januari 2026'")),
+    Case("hidden_rows", "warning",  # test responses hidden by a filter still count: said so
+         lambda d: (d / "customer_survey.xlsx").write_bytes(xlsx_with_hidden_rows(survey_table(), (3, 6))),
+         file="customer_survey.xlsx", rows="rows 3, 6", says=("hidden in Excel", "count like the others")),
     Case("repeated_header", "warning",  # two exports pasted one below the other
          lambda d: tickets(d, TICKET_ROWS[:3] + [TICKET_HEAD.upper()] + TICKET_ROWS[3:]),
          file="tickets.csv", rows="rows 5", says=("pasted",)),

@@ -550,3 +550,27 @@ def test_a_title_naming_a_person_is_masked_in_the_message(tmp_path):
     (title,) = [f for f in read_table(path).attrs["findings"] if f.rule == "title_rows"]
     for text in title.message.values():
         assert "jansen" not in text and "12345678" not in text and "[e-mail]" in text
+
+
+def test_hidden_rows_are_listed_by_their_excel_number_and_only_among_the_data(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["Rapport klanttevredenheid"], [], ["respondent_id", "nps", "csat"], ["R1", 9, 4], ["R2", 7, 3],
+                ["TEST", 10, 5], ["R3", 8, 4]):
+        ws.append(row)
+    for r in (1, 6):  # the title and a test response
+        ws.row_dimensions[r].hidden = True
+    wb.save(tmp_path / "s.xlsx")
+    df = read_table(tmp_path / "s.xlsx")
+    (hidden,) = [f for f in df.attrs["findings"] if f.rule == "hidden_rows"]
+    assert hidden.rows == (6,) and hidden.count == 1
+    assert len(df) == 4  # read and counted all the same
+
+
+def test_a_workbook_without_hidden_rows_says_nothing(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["respondent_id", "nps", "csat"])
+    ws.append(["R1", 9, 4])
+    wb.save(tmp_path / "s.xlsx")
+    assert not [f for f in read_table(tmp_path / "s.xlsx").attrs["findings"] if f.rule == "hidden_rows"]
