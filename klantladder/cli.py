@@ -20,8 +20,8 @@ from .memory import keep_freed_memory
 __all__ = ["main", "build_parser"]
 
 MSG = {
-    "valid": {"nl": "In orde: {name} kan worden gescoord ({rows} rijen gelezen, {rejected} apart gezet, {warnings} waarschuwingen).",
-              "en": "OK: {name} can be scored ({rows} rows read, {rejected} set aside, {warnings} warnings)."},
+    "valid": {"nl": "In orde: {name} kan worden gescoord ({rows} rijen gelezen, {rejected} apart gezet, {warnings}).",
+              "en": "OK: {name} can be scored ({rows} rows read, {rejected} set aside, {warnings})."},
     "waves": {"nl": "Meting {current} wordt gescoord; de eerdere metingen in de kolom wave ({earlier}) vormen de "
                     "trend.",
               "en": "Wave {current} is scored; the earlier waves in the wave column ({earlier}) are the trend."},
@@ -51,6 +51,17 @@ MSG = {
 
 def _say(key: str, lang: str, **values) -> None:
     print(MSG[key][lang].format(**values))
+
+
+_WORDS = {"warning": {"nl": ("waarschuwing", "waarschuwingen"), "en": ("warning", "warnings")}}
+
+
+def _count(n: int, word: str, lang: str) -> str:
+    """``n`` with ``word`` in the singular or plural: "1 warning", "3 warnings"."""
+    from .i18n import fmt_number
+
+    one, many = _WORDS[word][lang]
+    return f"{fmt_number(n, lang)} {one if n == 1 else many}"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -160,7 +171,7 @@ def _run(args) -> int:
             _say("waves", lang, current=current,
                  earlier=", ".join(sorted(waves - {current}, key=wave_sort_key)))
         _say("valid", lang, name=data.config.name, rows=fmt_number(sum(data.rows_read.values()), lang),
-             rejected=fmt_number(len(data.rejects), lang), warnings=fmt_number(len(data.warnings), lang))
+             rejected=fmt_number(len(data.rejects), lang), warnings=_count(len(data.warnings), "warning", lang))
         return 0
     if cmd == "score":
         from .assess import assess_folder

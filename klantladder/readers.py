@@ -667,15 +667,19 @@ _HIDDEN = re.compile(rb"""\bhidden=["'](?:1|true)["']""")
 _ROW_NUMBER = re.compile(rb"""\br=["'](\d+)["']""")
 
 
-def _hidden_rows(path: Path, sheet_xml: str | None) -> list[int]:
-    """The numbers (as Excel shows them) of the rows a sheet hides, by a filter or by hand.
+_UNSAVED_FORMULA = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
 
-    openpyxl's streaming reader gives every row's values but not whether it is hidden, so the
-    sheet's XML is searched for hidden rows; a sheet without any costs one pass of decompression.
+
+def _sheet_facts(path: Path, sheet_xml: str | None) -> tuple[list[int], bool]:
+    """What openpyxl's streaming reader does not tell about a sheet, from the sheet's XML: the
+    numbers (as Excel shows them) of the rows it hides (by a filter or by hand), and whether it
+    holds formulas whose results were never saved (a file written by a program, not by Excel:
+    such cells read as empty). A sheet without either costs one pass of decompression.
     """
     if not sheet_xml:
-        return []
+        return [], False
     found: list[int] = []
+    unsaved = False
     tail = b""
     try:
         with zipfile.ZipFile(path) as z, z.open(sheet_xml.lstrip("/")) as xml:
@@ -688,10 +692,11 @@ def _hidden_rows(path: Path, sheet_xml: str | None) -> list[int]:
                         number = _ROW_NUMBER.search(m.group(1))
                         if _HIDDEN.search(m.group(1)) and number:
                             found.append(int(number.group(1)))
+                unsaved = unsaved or _UNSAVED_FORMULA.search(data, 0, cut) is not None
                 tail = data[cut:]
     except (KeyError, OSError, zipfile.BadZipFile):
-        return []
-    return found
+        return [], False
+    return found, unsaved
 
 
 def sheet_hint(attrs: Mapping[str, Any], setting: str) -> tuple[str, str]:
@@ -735,7 +740,7 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        hidden = _hidden_rows(path, getattr(ws, "_worksheet_path", None))
+        hidden, unsaved = _sheet_facts(path, getattr(ws, "_worksheet_path", None))
     finally:
         wb.close()
         fh.close()
@@ -775,6 +780,17 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
             date_columns.append(col)
         date_only = bool(stamps) and all(v.time() == dt.time(0) for v in stamps)
         columns[col] = pd.Series([_cell_text(v, date_only) for v in raw], dtype="str")
+    empty = [c for c, values in columns.items() if not c.startswith("Unnamed: ") and values.isna().all()]
+    if unsaved and empty:
+        shown = ", ".join(repr(c) for c in empty[:5])
+        findings.append(_finding(
+            "formulas_without_values", path,
+            f"Het werkblad bevat formules waarvan de uitkomst niet in het bestand is opgeslagen (het is door een "
+            f"programma gemaakt, niet door Excel bewaard); kolom(men) {shown} zijn daardoor leeg. Open het bestand "
+            f"in Excel of LibreOffice, sla het op en probeer opnieuw.",
+            f"The sheet holds formulas whose results were never saved in the file (it was made by a program, not "
+            f"saved by Excel), so column(s) {shown} read as empty. Open the file in Excel or LibreOffice, save it "
+            f"and try again.", level="warning", column=", ".join(empty)))
     df = pd.DataFrame(columns, index=pd.RangeIndex(len(body)))
     df.index = pd.RangeIndex(skipped, skipped + len(body))  # each row's place below the header row
     df, repeated = _drop_repeated_headers(_drop_empty_rows(_drop_empty_unnamed(df)), path)

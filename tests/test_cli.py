@@ -57,6 +57,20 @@ def test_validate_good_client_exits_0(demo_root, capsys):
     assert "In orde" in capsys.readouterr().out
 
 
+def test_validate_counts_its_warnings_in_words(tmp_path, capsys):
+    client = tmp_path / "klant"
+    client.mkdir()
+    rows = [f"T{i},K{i},2026-01-0{i} 09:00,2026-01-0{i} 10:00,2026-01-0{i} 11:00" for i in range(1, 7)]
+    head = "ticket_id,customer_id,created_at,first_response_at,resolved_at"
+    (client / "tickets.csv").write_text("\n".join([head, *rows]) + "\n", encoding="utf-8")
+    assert main(["--lang", "en", "validate", str(client)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("0 set aside, 0 warnings).")
+    (client / "tickets.csv").write_text("\n".join([head, *rows[:5], rows[5].replace(",2026-01-06 11:00", ",")]) + "\n",
+                                        encoding="utf-8")
+    assert main(["validate", str(client)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("0 apart gezet, 1 waarschuwing).")
+
+
 def test_validate_bad_client_exits_1_with_a_message_not_a_traceback(tmp_path, capsys):
     client = tmp_path / "kapot"
     client.mkdir()

@@ -110,6 +110,19 @@ def xlsx_with_hidden_rows(rows: list[list], hidden: tuple[int, ...]) -> bytes:
     return buf.getvalue()
 
 
+def xlsx_with_formulas() -> bytes:
+    """The survey as a workbook written by a program: service_2 as formulas without saved results."""
+    wb = Workbook()
+    ws = wb.active
+    table = survey_table()
+    col = table[0].index("service_2")
+    for i, row in enumerate(table):
+        ws.append(row if i == 0 else row[:col] + [f"=C{i + 1}"] + row[col + 1:])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 def survey_table() -> list[list]:
     return [SURVEY_HEAD.split(",")] + [[v or None for v in r.split(",")] for r in SURVEY_ROWS]
 
@@ -347,6 +360,9 @@ CASES = [
     Case("hidden_rows", "warning",  # test responses hidden by a filter still count: said so
          lambda d: (d / "customer_survey.xlsx").write_bytes(xlsx_with_hidden_rows(survey_table(), (3, 6))),
          file="customer_survey.xlsx", rows="rows 3, 6", says=("hidden in Excel", "count like the others")),
+    Case("formulas_without_values", "warning",
+         lambda d: (d / "customer_survey.xlsx").write_bytes(xlsx_with_formulas()),
+         file="customer_survey.xlsx", column="service_2", says=("results were never saved", "LibreOffice")),
     Case("repeated_header", "warning",  # two exports pasted one below the other
          lambda d: tickets(d, TICKET_ROWS[:3] + [TICKET_HEAD.upper()] + TICKET_ROWS[3:]),
          file="tickets.csv", rows="rows 5", says=("pasted",)),

@@ -574,3 +574,30 @@ def test_a_workbook_without_hidden_rows_says_nothing(tmp_path):
     ws.append(["R1", 9, 4])
     wb.save(tmp_path / "s.xlsx")
     assert not [f for f in read_table(tmp_path / "s.xlsx").attrs["findings"] if f.rule == "hidden_rows"]
+
+
+def _with_formulas(path: Path, cached: bool) -> Path:
+    """A workbook whose last column holds formulas, with (as Excel saves them) or without their results."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["respondent_id", "service_1", "nps", "service_2"])
+    for i in range(2, 8):
+        ws.append([f"R{i}", 4, 8, f"=B{i}"])
+    wb.save(path)
+    if cached:  # what Excel or LibreOffice add on saving: the result after each formula
+        with zipfile.ZipFile(path) as z:
+            parts = {n: z.read(n) for n in z.namelist()}
+        parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b"</f><v /></c>", b"</f><v>4</v></c>")
+        with zipfile.ZipFile(path, "w") as z:
+            for n, data in parts.items():
+                z.writestr(n, data)
+    return path
+
+
+def test_formulas_without_saved_results_are_named_not_just_an_empty_column(tmp_path):
+    df = read_table(_with_formulas(tmp_path / "a.xlsx", cached=False))
+    (f,) = [f for f in df.attrs["findings"] if f.rule == "formulas_without_values"]
+    assert f.column == "service_2" and "save it" in f.message["en"]
+    df = read_table(_with_formulas(tmp_path / "b.xlsx", cached=True))
+    assert df["service_2"].tolist() == ["4"] * 6
+    assert not [f for f in df.attrs["findings"] if f.rule == "formulas_without_values"]
