@@ -53,15 +53,12 @@ def _say(key: str, lang: str, **values) -> None:
     print(MSG[key][lang].format(**values))
 
 
-_WORDS = {"warning": {"nl": ("waarschuwing", "waarschuwingen"), "en": ("warning", "warnings")}}
-
-
-def _count(n: int, word: str, lang: str) -> str:
-    """``n`` with ``word`` in the singular or plural: "1 warning", "3 warnings"."""
+def _warning_count(n: int, lang: str) -> str:
+    """``n`` warnings in words: "1 warning", "3 warnings" ("1 waarschuwing", "3 waarschuwingen")."""
     from .i18n import fmt_number
 
-    one, many = _WORDS[word][lang]
-    return f"{fmt_number(n, lang)} {one if n == 1 else many}"
+    word = {"nl": ("waarschuwing", "waarschuwingen"), "en": ("warning", "warnings")}[lang][n != 1]
+    return f"{fmt_number(n, lang)} {word}"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -171,7 +168,7 @@ def _run(args) -> int:
             _say("waves", lang, current=current,
                  earlier=", ".join(sorted(waves - {current}, key=wave_sort_key)))
         _say("valid", lang, name=data.config.name, rows=fmt_number(sum(data.rows_read.values()), lang),
-             rejected=fmt_number(len(data.rejects), lang), warnings=_count(len(data.warnings), "warning", lang))
+             rejected=fmt_number(len(data.rejects), lang), warnings=_warning_count(len(data.warnings), lang))
         return 0
     if cmd == "score":
         from .assess import assess_folder
