@@ -654,7 +654,9 @@ def _cell_text(v: Any, date_only: bool) -> str | None:
         return str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v)
     if isinstance(v, dt.datetime):
         return v.date().isoformat() if date_only else v.isoformat(sep=" ")
-    if isinstance(v, (dt.date, dt.time)):
+    if isinstance(v, dt.date):  # a date cell; among dates with times it is their midnight
+        return v.isoformat() if date_only else f"{v.isoformat()} 00:00:00"
+    if isinstance(v, dt.time):
         return v.isoformat()
     if isinstance(v, dt.timedelta):
         secs = int(round(v.total_seconds()))
@@ -668,17 +670,28 @@ _ROW_NUMBER = re.compile(rb"""\br=["'](\d+)["']""")
 
 
 _UNSAVED_FORMULA = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+_ERROR_CELL = re.compile(rb"""<(?:\w+:)?c\b(?=[^>]*\bt=["']e["'])[^>]*\br=["'][A-Z]+(\d+)["']""")
 
 
-def _sheet_facts(path: Path, sheet_xml: str | None) -> tuple[list[int], bool]:
-    """What openpyxl's streaming reader does not tell about a sheet, from the sheet's XML: the
-    numbers (as Excel shows them) of the rows it hides (by a filter or by hand), and whether it
-    holds formulas whose results were never saved (a file written by a program, not by Excel:
-    such cells read as empty). A sheet without either costs one pass of decompression.
+@dataclass(frozen=True)
+class _SheetFacts:
+    """What the cell values do not tell about a sheet (see :func:`_sheet_facts`)."""
+
+    hidden: tuple[int, ...] = ()  # rows hidden by a filter or by hand, as Excel numbers them
+    errors: tuple[int, ...] = ()  # rows with an error cell (#DIV/0!, #VALUE!, ...), one entry per cell
+    unsaved: bool = False  # formulas whose results were never saved
+
+
+def _sheet_facts(path: Path, sheet_xml: str | None) -> _SheetFacts:
+    """From the sheet's XML: its hidden rows, its error cells (the cell reader gives both as
+    ordinary or empty cells) and whether it holds formulas whose results were never saved (a file
+    written by a program, not by Excel: such cells read as empty). A sheet without any of these
+    costs one pass of decompression.
     """
     if not sheet_xml:
-        return [], False
-    found: list[int] = []
+        return _SheetFacts()
+    hidden: list[int] = []
+    errors: list[int] = []
     unsaved = False
     tail = b""
     try:
@@ -691,12 +704,35 @@ def _sheet_facts(path: Path, sheet_xml: str | None) -> tuple[list[int], bool]:
                     for m in _ROW_TAG.finditer(data, 0, cut):
                         number = _ROW_NUMBER.search(m.group(1))
                         if _HIDDEN.search(m.group(1)) and number:
-                            found.append(int(number.group(1)))
+                            hidden.append(int(number.group(1)))
+                errors.extend(int(m.group(1)) for m in _ERROR_CELL.finditer(data, 0, cut))
                 unsaved = unsaved or _UNSAVED_FORMULA.search(data, 0, cut) is not None
                 tail = data[cut:]
     except (KeyError, OSError, zipfile.BadZipFile):
-        return [], False
-    return found, unsaved
+        return _SheetFacts()
+    return _SheetFacts(tuple(hidden), tuple(errors), unsaved)
+
+
+def _sheet_paths(path: Path) -> dict[str, str]:
+    """Each sheet's name and the path of its XML inside the workbook (from ``xl/workbook.xml``
+    and its relationships); empty when the workbook does not say."""
+    import xml.etree.ElementTree as ET
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    try:
+        with zipfile.ZipFile(path) as z:
+            book = ET.fromstring(z.read("xl/workbook.xml"))
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, OSError, zipfile.BadZipFile, ET.ParseError):
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    out = {}
+    for sheet in book.iter(f"{main}sheet"):
+        target = targets.get(sheet.get(f"{rel}id"), "")
+        if target:
+            out[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return out
 
 
 def sheet_hint(attrs: Mapping[str, Any], setting: str) -> tuple[str, str]:
@@ -713,37 +749,38 @@ def sheet_hint(attrs: Mapping[str, Any], setting: str) -> tuple[str, str]:
             f"there, put its name under {setting} in client.yaml.")
 
 
-def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
-    import openpyxl
+def _sheet_name(path: Path, names: list[str], sheet: str | int | None) -> str:
+    """The sheet to read: ``sheet`` (a name, in any capitals, or a 0-based index) or the first."""
+    if sheet is None:
+        name = names[0] if names else None
+    elif isinstance(sheet, int) and not isinstance(sheet, bool):
+        name = names[sheet] if 0 <= sheet < len(names) else None
+    else:
+        match = [n for n in names if n.strip().lower() == str(sheet).strip().lower()]
+        name = match[0] if match else None
+    if name is None:
+        listed = ", ".join(repr(n) for n in names)
+        raise InputError({"nl": f"{path.name}: werkblad niet gevonden.", "en": f"{path.name}: sheet not found."},
+                         [_finding("missing_sheet", path,
+                                   f"Werkblad {sheet!r} bestaat niet. Dit bestand heeft: {listed}. Zet de "
+                                   f"juiste naam bij 'sheet' in client.yaml.",
+                                   f"Sheet {sheet!r} does not exist. This file has: {listed}. Put the right "
+                                   f"name under 'sheet' in client.yaml.")])
+    return name
 
-    fh = open(path, "rb")  # a file object: openpyxl refuses names not ending in .xlsx
-    wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
-    try:
-        names = wb.sheetnames
-        sheet = opts.sheet
-        if sheet is None:
-            name = names[0]
-        elif isinstance(sheet, int) and not isinstance(sheet, bool):
-            name = names[sheet] if 0 <= sheet < len(names) else None
-        else:
-            match = [n for n in names if n.strip().lower() == str(sheet).strip().lower()]
-            name = match[0] if match else None
-        if name is None:
-            listed = ", ".join(repr(n) for n in names)
-            raise InputError({"nl": f"{path.name}: werkblad niet gevonden.", "en": f"{path.name}: sheet not found."},
-                             [_finding("missing_sheet", path,
-                                       f"Werkblad {sheet!r} bestaat niet. Dit bestand heeft: {listed}. Zet de "
-                                       f"juiste naam bij 'sheet' in client.yaml.",
-                                       f"Sheet {sheet!r} does not exist. This file has: {listed}. Put the right "
-                                       f"name under 'sheet' in client.yaml.")])
-        ws = wb[name]
-        if hasattr(ws, "reset_dimensions"):
-            ws.reset_dimensions()
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        hidden, unsaved = _sheet_facts(path, getattr(ws, "_worksheet_path", None))
-    finally:
-        wb.close()
-        fh.close()
+
+def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
+    """An Excel workbook's sheet, read with calamine (compiled: a sheet of 100,000 rows in about
+    a second, twenty times faster than a streaming reader in Python), from cell A1 on, so that
+    rows keep the numbers Excel shows."""
+    from python_calamine import CalamineWorkbook
+
+    with open(path, "rb") as fh:  # a file object: the format is taken from the content, not the name
+        wb = CalamineWorkbook.from_filelike(fh)
+        names = list(wb.sheet_names)
+        name = _sheet_name(path, names, opts.sheet)
+        rows = [list(r) for r in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+    facts = _sheet_facts(path, _sheet_paths(path).get(name))
     while rows and all(v is None or v == "" for v in rows[-1]):
         rows.pop()
     skipped = 0  # empty rows above the header
@@ -756,7 +793,17 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
     title = _title_rows(rows[:50])
     findings = [_title_warning(path, rows, title)] if title else []
     rows, skipped = rows[title:], skipped + title
-    hidden = [r for r in hidden if skipped + 1 < r <= skipped + len(rows)]  # data rows (the header is row skipped + 1)
+    hidden = [r for r in facts.hidden if skipped + 1 < r <= skipped + len(rows)]  # data rows (header: skipped + 1)
+    errors = [r for r in facts.errors if skipped + 1 < r <= skipped + len(rows)]
+    if errors:
+        rows_with = sorted(set(errors))
+        findings.append(Finding(
+            "excel_errors", "warning", path.name, {
+                "nl": f"{len(errors)} cel(len) bevatten een Excel-fout (zoals #DEEL/0!, #WAARDE!, #N/B): ze tellen als "
+                      "ontbrekend. Herstel de formules in het werkblad als die antwoorden mee moeten tellen.",
+                "en": f"{len(errors)} cell(s) hold an Excel error (such as #DIV/0!, #VALUE!, #N/A): they count as "
+                      "missing. Mend the formulas in the sheet if those answers should count."},
+            rows=tuple(rows_with[:5]), count=len(rows_with)))
     if hidden:
         findings.append(Finding(
             "hidden_rows", "warning", path.name, {
@@ -775,13 +822,13 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
     date_columns = []
     for i, col in enumerate(names_out):
         raw = [r[i] if i < len(r) else None for r in body]
-        stamps = [v for v in raw if isinstance(v, dt.datetime)]
+        stamps = [v for v in raw if isinstance(v, dt.date)]  # a date cell (dt.date) or a date and time
         if stamps:
             date_columns.append(col)
-        date_only = bool(stamps) and all(v.time() == dt.time(0) for v in stamps)
+        date_only = bool(stamps) and all(not isinstance(v, dt.datetime) or v.time() == dt.time(0) for v in stamps)
         columns[col] = pd.Series([_cell_text(v, date_only) for v in raw], dtype="str")
     empty = [c for c, values in columns.items() if not c.startswith("Unnamed: ") and values.isna().all()]
-    if unsaved and empty:
+    if facts.unsaved and empty:
         shown = ", ".join(repr(c) for c in empty[:5])
         findings.append(_finding(
             "formulas_without_values", path,

@@ -360,6 +360,10 @@ CASES = [
     Case("hidden_rows", "warning",  # test responses hidden by a filter still count: said so
          lambda d: (d / "customer_survey.xlsx").write_bytes(xlsx_with_hidden_rows(survey_table(), (3, 6))),
          file="customer_survey.xlsx", rows="rows 3, 6", says=("hidden in Excel", "count like the others")),
+    Case("excel_errors", "warning",  # formulas that failed: Excel shows #DIV/0!, the file holds an error cell
+         lambda d: (d / "customer_survey.xlsx").write_bytes(xlsx_bytes("Blad1", [
+             r if i not in (2, 4) else r[:4] + ["#DIV/0!"] + r[5:] for i, r in enumerate(survey_table())])),
+         file="customer_survey.xlsx", rows="rows 3, 5", says=("Excel error", "count as missing")),
     Case("formulas_without_values", "warning",
          lambda d: (d / "customer_survey.xlsx").write_bytes(xlsx_with_formulas()),
          file="customer_survey.xlsx", column="service_2", says=("results were never saved", "LibreOffice")),

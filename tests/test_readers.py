@@ -601,3 +601,16 @@ def test_formulas_without_saved_results_are_named_not_just_an_empty_column(tmp_p
     df = read_table(_with_formulas(tmp_path / "b.xlsx", cached=True))
     assert df["service_2"].tolist() == ["4"] * 6
     assert not [f for f in df.attrs["findings"] if f.rule == "formulas_without_values"]
+
+
+def test_excel_error_cells_count_as_missing_and_are_named(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([])  # an empty first row: rows keep their Excel numbers
+    for row in (["respondent_id", "service_1", "nps"], ["R1", 4, "#DIV/0!"], ["R2", "#VALUE!", 9], ["R3", 5, 8]):
+        ws.append(row)
+    wb.save(tmp_path / "s.xlsx")
+    df = read_table(tmp_path / "s.xlsx")
+    assert df["nps"].tolist()[1:] == ["9", "8"] and pd.isna(df.loc[1, "nps"]) and pd.isna(df.loc[2, "service_1"])
+    (errors,) = [f for f in df.attrs["findings"] if f.rule == "excel_errors"]
+    assert errors.rows == (3, 4) and "2 cell(s)" in errors.message["en"]
