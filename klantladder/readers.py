@@ -537,7 +537,7 @@ def _title_rows(rows: Sequence[Sequence[Any]]) -> int:
 def _title_warning(path: Path, rows: Sequence[Sequence[Any]], k: int) -> Finding:
     from .privacy import mask_text  # a title may name a person: "Rapport voor J. Jansen, 06-12345678"
 
-    title = mask_text(" / ".join(str(v).strip() for r in rows[:k] for v in r if v is not None and str(v).strip()))
+    title = mask_text(" / ".join(v for r in rows[:k] for v in _cells(r)))
     title = title if len(title) <= 80 else title[:77] + "..."
     return _finding("title_rows", path,
                     f"De kop staat op rij {k + 1}: de {k} rij(en) erboven ({title!r}) zijn als titel overgeslagen. "
@@ -682,49 +682,51 @@ class _SheetFacts:
     unsaved: bool = False  # formulas whose results were never saved
 
 
-def _sheet_facts(path: Path, sheet_xml: str | None) -> _SheetFacts:
-    """From the sheet's XML: its hidden rows, its error cells (the cell reader gives both as
-    ordinary or empty cells) and whether it holds formulas whose results were never saved (a file
-    written by a program, not by Excel: such cells read as empty). A sheet without any of these
-    costs one pass of decompression.
+def _sheet_facts(path: Path, sheet: str) -> _SheetFacts:
+    """From the XML of the sheet named ``sheet``: its hidden rows, its error cells (the cell
+    reader gives both as ordinary or empty cells) and whether it holds formulas whose results were
+    never saved (a file written by a program, not by Excel: such cells read as empty). A sheet
+    without any of these costs one pass of decompression.
     """
-    if not sheet_xml:
-        return _SheetFacts()
     hidden: list[int] = []
     errors: list[int] = []
     unsaved = False
     tail = b""
     try:
-        with zipfile.ZipFile(path) as z, z.open(sheet_xml.lstrip("/")) as xml:
-            while chunk := xml.read(1 << 22):
-                data = tail + chunk
-                cut = data.rfind(b"<")  # a tag split by the chunk boundary is searched with the next chunk
-                cut = cut if cut > 0 else len(data)
-                if b"hidden" in data[:cut]:
-                    for m in _ROW_TAG.finditer(data, 0, cut):
-                        number = _ROW_NUMBER.search(m.group(1))
-                        if _HIDDEN.search(m.group(1)) and number:
-                            hidden.append(int(number.group(1)))
-                errors.extend(int(m.group(1)) for m in _ERROR_CELL.finditer(data, 0, cut))
-                unsaved = unsaved or _UNSAVED_FORMULA.search(data, 0, cut) is not None
-                tail = data[cut:]
+        with zipfile.ZipFile(path) as z:
+            sheet_xml = _sheet_paths(z).get(sheet)
+            if not sheet_xml:
+                return _SheetFacts()
+            xml = z.open(sheet_xml)
+            with xml:
+                while chunk := xml.read(1 << 22):
+                    data = tail + chunk
+                    cut = data.rfind(b"<")  # a tag split by the chunk boundary is searched with the next chunk
+                    cut = cut if cut > 0 else len(data)
+                    if b"hidden" in data[:cut]:
+                        for m in _ROW_TAG.finditer(data, 0, cut):
+                            number = _ROW_NUMBER.search(m.group(1))
+                            if _HIDDEN.search(m.group(1)) and number:
+                                hidden.append(int(number.group(1)))
+                    errors.extend(int(m.group(1)) for m in _ERROR_CELL.finditer(data, 0, cut))
+                    unsaved = unsaved or _UNSAVED_FORMULA.search(data, 0, cut) is not None
+                    tail = data[cut:]
     except (KeyError, OSError, zipfile.BadZipFile):
         return _SheetFacts()
     return _SheetFacts(tuple(hidden), tuple(errors), unsaved)
 
 
-def _sheet_paths(path: Path) -> dict[str, str]:
-    """Each sheet's name and the path of its XML inside the workbook (from ``xl/workbook.xml``
-    and its relationships); empty when the workbook does not say."""
+def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's name and the path of its XML inside the workbook ``z`` (from
+    ``xl/workbook.xml`` and its relationships); empty when the workbook does not say."""
     import xml.etree.ElementTree as ET
 
     main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
     try:
-        with zipfile.ZipFile(path) as z:
-            book = ET.fromstring(z.read("xl/workbook.xml"))
-            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, OSError, zipfile.BadZipFile, ET.ParseError):
+        book = ET.fromstring(z.read("xl/workbook.xml"))
+        rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ET.ParseError):
         return {}
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     out = {}
@@ -747,6 +749,46 @@ def sheet_hint(attrs: Mapping[str, Any], setting: str) -> tuple[str, str]:
             f"gegevens daar, zet dan de naam bij {setting} in client.yaml.",
             f" The first sheet, {attrs.get('sheet')!r}, was read; the workbook also has {listed}. If the data are "
             f"there, put its name under {setting} in client.yaml.")
+
+
+def _sheet_findings(path: Path, facts: _SheetFacts, header_row: int, last_row: int,
+                    empty: list[str]) -> list[Finding]:
+    """Rules ``excel_errors``, ``hidden_rows`` and ``formulas_without_values`` for a sheet whose
+    header is on ``header_row`` and data end on ``last_row`` (Excel numbers); ``empty``: the named
+    columns without a single value."""
+    findings: list[Finding] = []
+    hidden = [r for r in facts.hidden if header_row < r <= last_row]
+    errors = [r for r in facts.errors if header_row < r <= last_row]
+    if errors:
+        rows_with = sorted(set(errors))
+        findings.append(Finding(
+            "excel_errors", "warning", path.name, {
+                "nl": f"{len(errors)} cel(len) bevatten een Excel-fout (zoals #DEEL/0!, #WAARDE!, #N/B): ze tellen als "
+                      "ontbrekend. Herstel de formules in het werkblad als die antwoorden mee moeten tellen.",
+                "en": f"{len(errors)} cell(s) hold an Excel error (such as #DIV/0!, #VALUE!, #N/A): they count as "
+                      "missing. Mend the formulas in the sheet if those answers should count."},
+            rows=tuple(rows_with[:5]), count=len(rows_with)))
+    if hidden:
+        findings.append(Finding(
+            "hidden_rows", "warning", path.name, {
+                "nl": f"{len(hidden)} rij(en) zijn in Excel verborgen (door een filter of met 'Verbergen'); ze zijn "
+                      "gelezen en tellen mee zoals de andere. Horen ze er niet bij (testantwoorden, een andere "
+                      "periode), verwijder ze dan uit het werkblad.",
+                "en": f"{len(hidden)} row(s) are hidden in Excel (by a filter or with 'Hide'); they were read and "
+                      "count like the others. If they do not belong (test responses, another period), delete them "
+                      "from the sheet."},
+            rows=tuple(hidden[:5]), count=len(hidden)))
+    if facts.unsaved and empty:
+        shown = ", ".join(repr(c) for c in empty[:5])
+        findings.append(_finding(
+            "formulas_without_values", path,
+            f"Het werkblad bevat formules waarvan de uitkomst niet in het bestand is opgeslagen (het is door een "
+            f"programma gemaakt, niet door Excel bewaard); kolom(men) {shown} zijn daardoor leeg. Open het bestand "
+            f"in Excel of LibreOffice, sla het op en probeer opnieuw.",
+            f"The sheet holds formulas whose results were never saved in the file (it was made by a program, not "
+            f"saved by Excel), so column(s) {shown} read as empty. Open the file in Excel or LibreOffice, save it "
+            f"and try again.", level="warning", column=", ".join(empty)))
+    return findings
 
 
 def _sheet_name(path: Path, names: list[str], sheet: str | int | None) -> str:
@@ -780,7 +822,7 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
         names = list(wb.sheet_names)
         name = _sheet_name(path, names, opts.sheet)
         rows = [list(r) for r in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)]
-    facts = _sheet_facts(path, _sheet_paths(path).get(name))
+    facts = _sheet_facts(path, name)
     while rows and all(v is None or v == "" for v in rows[-1]):
         rows.pop()
     skipped = 0  # empty rows above the header
@@ -793,27 +835,6 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
     title = _title_rows(rows[:50])
     findings = [_title_warning(path, rows, title)] if title else []
     rows, skipped = rows[title:], skipped + title
-    hidden = [r for r in facts.hidden if skipped + 1 < r <= skipped + len(rows)]  # data rows (header: skipped + 1)
-    errors = [r for r in facts.errors if skipped + 1 < r <= skipped + len(rows)]
-    if errors:
-        rows_with = sorted(set(errors))
-        findings.append(Finding(
-            "excel_errors", "warning", path.name, {
-                "nl": f"{len(errors)} cel(len) bevatten een Excel-fout (zoals #DEEL/0!, #WAARDE!, #N/B): ze tellen als "
-                      "ontbrekend. Herstel de formules in het werkblad als die antwoorden mee moeten tellen.",
-                "en": f"{len(errors)} cell(s) hold an Excel error (such as #DIV/0!, #VALUE!, #N/A): they count as "
-                      "missing. Mend the formulas in the sheet if those answers should count."},
-            rows=tuple(rows_with[:5]), count=len(rows_with)))
-    if hidden:
-        findings.append(Finding(
-            "hidden_rows", "warning", path.name, {
-                "nl": f"{len(hidden)} rij(en) zijn in Excel verborgen (door een filter of met 'Verbergen'); ze zijn "
-                      "gelezen en tellen mee zoals de andere. Horen ze er niet bij (testantwoorden, een andere "
-                      "periode), verwijder ze dan uit het werkblad.",
-                "en": f"{len(hidden)} row(s) are hidden in Excel (by a filter or with 'Hide'); they were read and "
-                      "count like the others. If they do not belong (test responses, another period), delete them "
-                      "from the sheet."},
-            rows=tuple(hidden[:5]), count=len(hidden)))
     width = max(len(r) for r in rows)
     header, body = rows[0] + [None] * (width - len(rows[0])), rows[1:]
     columns: dict[str, pd.Series] = {}
@@ -828,16 +849,7 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
         date_only = bool(stamps) and all(not isinstance(v, dt.datetime) or v.time() == dt.time(0) for v in stamps)
         columns[col] = pd.Series([_cell_text(v, date_only) for v in raw], dtype="str")
     empty = [c for c, values in columns.items() if not c.startswith("Unnamed: ") and values.isna().all()]
-    if facts.unsaved and empty:
-        shown = ", ".join(repr(c) for c in empty[:5])
-        findings.append(_finding(
-            "formulas_without_values", path,
-            f"Het werkblad bevat formules waarvan de uitkomst niet in het bestand is opgeslagen (het is door een "
-            f"programma gemaakt, niet door Excel bewaard); kolom(men) {shown} zijn daardoor leeg. Open het bestand "
-            f"in Excel of LibreOffice, sla het op en probeer opnieuw.",
-            f"The sheet holds formulas whose results were never saved in the file (it was made by a program, not "
-            f"saved by Excel), so column(s) {shown} read as empty. Open the file in Excel or LibreOffice, save it "
-            f"and try again.", level="warning", column=", ".join(empty)))
+    findings += _sheet_findings(path, facts, skipped + 1, skipped + len(rows), empty)
     df = pd.DataFrame(columns, index=pd.RangeIndex(len(body)))
     df.index = pd.RangeIndex(skipped, skipped + len(body))  # each row's place below the header row
     df, repeated = _drop_repeated_headers(_drop_empty_rows(_drop_empty_unnamed(df)), path)
