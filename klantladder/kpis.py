@@ -55,12 +55,8 @@ def hours_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     tickets an order of magnitude faster than subtracting timestamp Series (or than converting
     them to nanoseconds first).
     """
-    if not (pd.api.types.is_datetime64_any_dtype(later.dtype) and pd.api.types.is_datetime64_any_dtype(earlier.dtype)):
-        a, a_na = _epoch_ns(later)
-        b, b_na = _epoch_ns(earlier)
-        out = (a - b) / _NS_PER_HOUR
-        out[a_na | b_na] = np.nan
-        return out
+    later, earlier = (s if pd.api.types.is_datetime64_any_dtype(s.dtype) else pd.to_datetime(s, utc=True)
+                      for s in (later, earlier))
     x, y = later.array, earlier.array
     if x.unit != y.unit:  # one unit for both; else each stays a view of its integers
         x, y = x.as_unit("ns"), y.as_unit("ns")
