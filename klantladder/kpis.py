@@ -28,23 +28,23 @@ __all__ = ["REPEAT_WINDOW_DAYS", "TICKET_QUANTILES", "TICKET_KPIS", "reference_d
 REPEAT_WINDOW_DAYS = 7
 
 
-_NS_PER_HOUR = 3_600 * 10**9
+_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}  # counts per second of each unit
 
 
-def _epoch_ns(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Timestamps as int64 nanoseconds since 1970 (UTC) and a mask of the missing ones.
+def _epoch(s: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Timestamps as the int64 counts since 1970 (UTC) they are stored as, a mask of the missing
+    ones, and how many counts make a second (the unit: 1 for seconds ... 10**9 for nanoseconds).
 
     Integer arithmetic on the underlying array: on five million tickets an order of magnitude
-    faster than subtracting timestamp Series.
+    faster than subtracting timestamp Series, and no conversion to another unit first.
     """
     missing = s.isna().to_numpy()
     if not (pd.api.types.is_datetime64_any_dtype(s.dtype)):
         s = pd.to_datetime(s, utc=True)
-    ns = np.asarray(s.dt.as_unit("ns").array.asi8, dtype=np.int64)
-    return ns, missing
+    array = s.array
+    return np.asarray(array.asi8, dtype=np.int64), missing, _PER_SECOND[array.unit]
 
 
-_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 _NAT = np.iinfo(np.int64).min  # a missing timestamp's integer
 
 
@@ -277,14 +277,15 @@ def _customer_codes(tickets: pd.DataFrame) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def _by_customer_then_time(c: np.ndarray, t: np.ndarray) -> np.ndarray:
+def _by_customer_then_time(c: np.ndarray, t: np.ndarray, per_second: int = 10**9) -> np.ndarray:
     """The order of ``np.lexsort((t, c))``: by customer, then time, ties in row order.
 
     Exports usually list tickets in time order: then the row number is the time order and a
     stable sort by customer gives the order: a counting sort in the compiled part where it is
     built, else one sort of the integer key ``c << bits | row`` (a plain sort, not an argsort).
     Otherwise, when the times are whole seconds or milliseconds, one stable sort of the combined
-    key ``c * span + t``. Both give exactly the lexsort's order, in a fraction of its time.
+    key ``c * span + t`` (``per_second``: counts of ``t`` per second). Both give exactly the
+    lexsort's order, in a fraction of its time.
     """
     n = c.size
     if n == 0:
@@ -298,7 +299,7 @@ def _by_customer_then_time(c: np.ndarray, t: np.ndarray) -> np.ndarray:
         keys = (c.astype(np.int64) << shift) | np.arange(n, dtype=np.int64)
         keys.sort()
         return keys & ((1 << shift) - 1)
-    for unit in (10**9, 10**6):
+    for unit in sorted({per_second, max(1, per_second // 1000)}, reverse=True):  # seconds, milliseconds
         if not (t % unit == 0).all():
             continue
         tu = (t - t.min()) // unit
@@ -312,18 +313,18 @@ def _repeat_flags(codes: np.ndarray, created: pd.Series, window_days: int) -> np
     """Per ticket: 1 if the same customer opens another ticket within ``window_days`` after it,
     0 if not, -1 where the customer or the time is unknown."""
     out = np.full(codes.shape[0], -1, dtype=np.int8)
-    t, t_na = _epoch_ns(created)
+    t, t_na, per_second = _epoch(created)
     known = (codes >= 0) & ~t_na
     if known.all():
         c, tt = codes, t
     else:
         idx = np.flatnonzero(known)
         c, tt = codes[idx], t[idx]
-    order = _by_customer_then_time(c, tt)
+    order = _by_customer_then_time(c, tt, per_second)
     c_sorted, t_sorted = c[order], tt[order]
     again = np.zeros(c.size, dtype=bool)  # in sorted order: the customer's next ticket comes within the window
     np.equal(c_sorted[1:], c_sorted[:-1], out=again[:-1])
-    again[:-1] &= np.subtract(t_sorted[1:], t_sorted[:-1]) <= window_days * 86400 * 10**9
+    again[:-1] &= np.subtract(t_sorted[1:], t_sorted[:-1]) <= window_days * 86400 * per_second
     rep = np.empty(c.size, dtype=np.int8)
     rep[order] = again
     if known.all():
@@ -396,8 +397,8 @@ def _ticket_columns(tickets: pd.DataFrame, sla: Mapping[str, float], ref: dt.dat
         judged = ~np.isnan(res)
         if ref is not None and "created_at" in tickets:
             end = pd.Timestamp(ref, tz="UTC") + pd.Timedelta(days=1)
-            created, missing = _epoch_ns(tickets["created_at"])
-            age = (end.value - created) / _NS_PER_HOUR
+            created, missing, per_second = _epoch(tickets["created_at"])
+            age = (end.value // (10**9 // per_second) - created) / (3600 * per_second)
             judged = judged | (np.isnan(res) & ~missing & (age > target_res))
         if judged.any():
             cols["sla_rate"] = _indicator(met & judged, judged)

@@ -1013,7 +1013,8 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 class DateParse:
     """What :func:`to_datetime` made of a column.
 
-    ``values`` are UTC timestamps (``datetime64[ns, UTC]``), NaT where empty or unreadable.
+    ``values`` are UTC timestamps (``datetime64[ns, UTC]``; a column that already was of a datetime
+    type keeps its unit, such as Parquet's milliseconds), NaT where empty or unreadable.
     ``bad``: non-empty cells that are no date in any accepted form. ``forms``: per form in
     :data:`DATE_FORMS`, the cells read in that form. ``dst``: local times that fall in a
     daylight-saving change (an hour that does not exist is moved forward, one that occurs twice is
@@ -1221,7 +1222,7 @@ def to_datetime(series: pd.Series, *, date_format: str | None = None, timezone: 
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         far = _out_of_range(series)
         values, dst = _to_utc_part(series.where(~far) if far.any() else series, timezone)
-        return DateParse(values.astype("datetime64[ns, UTC]"), none, forms, dst, far, none, none, None)
+        return DateParse(values, none, forms, dst, far, none, none, None)  # in the unit stored
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         num = series.astype("float64")
         text = pd.Series(np.where(num.notna(), num.map(lambda v: f"{v:.10g}"), None), index=idx, dtype="str")

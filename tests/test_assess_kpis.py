@@ -22,6 +22,8 @@ def test_combined_sort_key_equals_lexsort(pairs, unit):
     c = np.array([p[0] for p in pairs], dtype=np.int64)
     t = np.array([p[1] for p in pairs], dtype=np.int64) * unit + 1_700_000_000 * 10**9
     assert (_by_customer_then_time(c, t) == np.lexsort((t, c))).all()
+    for per_second in (10**3, 1):  # times stored in milliseconds or seconds
+        assert (_by_customer_then_time(c, t // 10**6, per_second) == np.lexsort((t // 10**6, c))).all()
 
 
 @settings(max_examples=80, deadline=None)
@@ -83,6 +85,33 @@ def test_ticket_columns_are_the_kpi_definitions():
     # 8 h resolution counts as response: missed (8 > 3).
     assert v["sla_rate"].tolist() == [100, 100, 0, 0]
     assert tc.clusters[0] == tc.clusters[1] != tc.clusters[2]
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+def test_ticket_columns_do_not_depend_on_the_unit_the_times_are_stored_in(unit):
+    # Parquet exports store milliseconds and intake keeps them; text is parsed to nanoseconds.
+    rng = np.random.default_rng(7)
+    n = 400
+    base = pd.Timestamp("2026-01-05 09:00", tz="UTC")
+    created = base + pd.to_timedelta(np.sort(rng.integers(0, 40 * 86400, n)), unit="s")
+    created = pd.Series(created).where(rng.random(n) > 0.05)  # some unknown times
+    created[3], created[4] = base, base + pd.Timedelta(days=7)  # the same customer exactly 7 days apart
+    resolved = created + pd.to_timedelta(rng.exponential(30 * 3600, n).round(), unit="s")
+    resolved[rng.random(n) < 0.2] = pd.NaT  # open tickets: old ones miss the SLA
+    t = pd.DataFrame({"ticket_id": [f"t{i}" for i in range(n)],
+                      "customer_id": [f"k{i}" for i in rng.integers(0, 60, n)],
+                      "created_at": created, "first_response_at": created + pd.Timedelta(hours=2),
+                      "resolved_at": resolved})
+    t.loc[4, "customer_id"] = t.loc[3, "customer_id"]
+    sla, ref = {"first_response_hours": 4, "resolution_hours": 24}, dt.date(2026, 2, 20)
+    in_ns = ticket_columns(t, sla, ref)
+    stored = t.copy()
+    for c in ("created_at", "first_response_at", "resolved_at"):
+        stored[c] = stored[c].dt.as_unit(unit)
+    in_unit = ticket_columns(stored, sla, ref)
+    assert in_unit.values["repeat_contact_rate"].iloc[3] == 100  # 7 days counts, in any unit
+    assert 0 < np.nanmean(in_unit.values["sla_rate"]) < 100
+    pd.testing.assert_frame_equal(in_unit.values, in_ns.values)
 
 
 def test_survey_columns_code_nps_csat_ces():
