@@ -80,6 +80,9 @@ def _prepare(items: pd.DataFrame, missing: Missing) -> tuple[pd.DataFrame, int]:
     return data, n
 
 
+_BLOCK_ROWS = 16_384  # rows per block of the moments' matrix product
+
+
 def _pairwise_moments(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Pairwise-complete covariance and correlation matrices (as ``DataFrame.cov``/``corr``).
 
@@ -91,11 +94,18 @@ def _pairwise_moments(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """
     x = data.to_numpy(dtype=float)
     k = x.shape[1]
-    present = ~np.isnan(x)
-    x0 = np.where(present, x, 0.0)
-    # One matrix product for all four: [X0, P, X0^2]' [X0, P].
-    stacked = np.hstack([x0, present.astype(float), x0 * x0])
-    m = stacked.T @ stacked[:, :2 * k]
+    # One matrix product for all four, [X0, P, X0^2]' [X0, P], summed over blocks of rows: a block
+    # stays in the processor's caches, and no array of the answers' size is made three times over.
+    m = np.zeros((3 * k, 2 * k))
+    block = np.empty((min(len(x), _BLOCK_ROWS), 3 * k))
+    for start in range(0, len(x), _BLOCK_ROWS):
+        rows = x[start:start + _BLOCK_ROWS]
+        b = block[:len(rows)]
+        present = ~np.isnan(rows)
+        np.copyto(b[:, :k], np.where(present, rows, 0.0))
+        b[:, k:2 * k] = present
+        np.multiply(b[:, :k], b[:, :k], out=b[:, 2 * k:])
+        m += b.T @ b[:, :2 * k]
     cross, s, n, q = m[:k, :k], m[:k, k:], m[k:2 * k, k:], m[2 * k:, k:]  # s[i, j]: item i where j present
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = np.where(n > 1, (cross - s * s.T / n) / (n - 1), np.nan)

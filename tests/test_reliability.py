@@ -192,3 +192,17 @@ def test_moments_computed_once_give_the_same_alpha_and_item_statistics():
         assert np.isclose(shared.alpha, direct.alpha) and np.isclose(shared.alpha_std, direct.alpha_std)
         pd.testing.assert_frame_equal(item_rest_correlations(items[cols], moments=moments),
                                       item_rest_correlations(items[cols]))
+
+
+def test_pairwise_moments_over_many_blocks_of_rows_equal_pandas_pairwise_cov_and_corr():
+    from klantladder.reliability import _BLOCK_ROWS, pairwise_moments
+
+    rng = np.random.default_rng(5)
+    n = 2 * _BLOCK_ROWS + 123  # three blocks, the last one short
+    trait = rng.normal(size=n)
+    items = pd.DataFrame({f"i{j}": np.round(3 + trait + rng.normal(size=n)).clip(1, 5) for j in range(6)})
+    items = items.mask(rng.random(items.shape) < np.linspace(0.02, 0.4, 6))  # pairwise missing, unequally
+    items.loc[: _BLOCK_ROWS, "i5"] = np.nan  # an item answered only in the later blocks
+    moments = pairwise_moments(items)
+    np.testing.assert_allclose(moments.cov, items.cov().to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(moments.corr, items.corr().to_numpy(), rtol=1e-10)
