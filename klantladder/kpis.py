@@ -299,7 +299,7 @@ def _by_customer_then_time(c: np.ndarray, t: np.ndarray, per_second: int = 10**9
         keys = (c.astype(np.int64) << shift) | np.arange(n, dtype=np.int64)
         keys.sort()
         return keys & ((1 << shift) - 1)
-    for unit in sorted({per_second, max(1, per_second // 1000)}, reverse=True):  # seconds, milliseconds
+    for unit in dict.fromkeys((per_second, max(1, per_second // 1000))):  # whole seconds, whole milliseconds
         if not (t % unit == 0).all():
             continue
         tu = (t - t.min()) // unit

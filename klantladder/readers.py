@@ -131,18 +131,17 @@ _HEAD_BYTES = 1 << 20
 _SEPARATORS = (",", ";", "\t", "|")
 
 
-def _finding(rule: str, path: Path, nl: str, en: str, level: str = "error",
-             column: str | None = None) -> Finding:
+def _finding(rule: str, path: Path, nl: str, en: str, level: str = "error", column: str | None = None,
+             rows: tuple[int, ...] = (), count: int | None = None) -> Finding:
+    """A finding about the file ``path``; ``rows``: the first rows it names, ``count``: how many
+    rows in all (default: as many as ``rows``)."""
     return Finding(rule=rule, level=level, file=path.name, message={"nl": nl, "en": en},  # type: ignore[arg-type]
-                   column=column)
+                   column=column, rows=rows, count=len(rows) if count is None else count)
 
 
 def _fail(rule: str, path: Path, nl: str, en: str, rows: tuple[int, ...] = ()) -> InputError:
-    finding = _finding(rule, path, nl, en)
-    if rows:
-        finding = Finding(**{**finding.__dict__, "rows": rows, "count": len(rows)})
     return InputError({"nl": f"{path.name} kan niet gelezen worden.", "en": f"{path.name} cannot be read."},
-                      [finding])
+                      [_finding(rule, path, nl, en, rows=rows)])
 
 
 def register_reader(name: str, func: ReaderFunc, extensions: Iterable[str],
@@ -667,8 +666,6 @@ def _cell_text(v: Any, date_only: bool) -> str | None:
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
 _HIDDEN = re.compile(rb"""\bhidden=["'](?:1|true)["']""")
 _ROW_NUMBER = re.compile(rb"""\br=["'](\d+)["']""")
-
-
 _UNSAVED_FORMULA = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
 _ERROR_CELL = re.compile(rb"""<(?:\w+:)?c\b(?=[^>]*\bt=["']e["'])[^>]*\br=["'][A-Z]+(\d+)["']""")
 
@@ -703,7 +700,7 @@ def _sheet_facts(path: Path, sheet: str) -> _SheetFacts:
                     data = tail + chunk
                     cut = data.rfind(b"<")  # a tag split by the chunk boundary is searched with the next chunk
                     cut = cut if cut > 0 else len(data)
-                    if b"hidden" in data[:cut]:
+                    if data.find(b"hidden", 0, cut) >= 0:
                         for m in _ROW_TAG.finditer(data, 0, cut):
                             number = _ROW_NUMBER.search(m.group(1))
                             if _HIDDEN.search(m.group(1)) and number:
@@ -761,23 +758,23 @@ def _sheet_findings(path: Path, facts: _SheetFacts, header_row: int, last_row: i
     errors = [r for r in facts.errors if header_row < r <= last_row]
     if errors:
         rows_with = sorted(set(errors))
-        findings.append(Finding(
-            "excel_errors", "warning", path.name, {
-                "nl": f"{len(errors)} cel(len) bevatten een Excel-fout (zoals #DEEL/0!, #WAARDE!, #N/B): ze tellen als "
-                      "ontbrekend. Herstel de formules in het werkblad als die antwoorden mee moeten tellen.",
-                "en": f"{len(errors)} cell(s) hold an Excel error (such as #DIV/0!, #VALUE!, #N/A): they count as "
-                      "missing. Mend the formulas in the sheet if those answers should count."},
-            rows=tuple(rows_with[:5]), count=len(rows_with)))
+        findings.append(_finding(
+            "excel_errors", path,
+            f"{len(errors)} cel(len) bevatten een Excel-fout (zoals #DEEL/0!, #WAARDE!, #N/B): ze tellen als "
+            "ontbrekend. Herstel de formules in het werkblad als die antwoorden mee moeten tellen.",
+            f"{len(errors)} cell(s) hold an Excel error (such as #DIV/0!, #VALUE!, #N/A): they count as "
+            "missing. Mend the formulas in the sheet if those answers should count.",
+            level="warning", rows=tuple(rows_with[:5]), count=len(rows_with)))
     if hidden:
-        findings.append(Finding(
-            "hidden_rows", "warning", path.name, {
-                "nl": f"{len(hidden)} rij(en) zijn in Excel verborgen (door een filter of met 'Verbergen'); ze zijn "
-                      "gelezen en tellen mee zoals de andere. Horen ze er niet bij (testantwoorden, een andere "
-                      "periode), verwijder ze dan uit het werkblad.",
-                "en": f"{len(hidden)} row(s) are hidden in Excel (by a filter or with 'Hide'); they were read and "
-                      "count like the others. If they do not belong (test responses, another period), delete them "
-                      "from the sheet."},
-            rows=tuple(hidden[:5]), count=len(hidden)))
+        findings.append(_finding(
+            "hidden_rows", path,
+            f"{len(hidden)} rij(en) zijn in Excel verborgen (door een filter of met 'Verbergen'); ze zijn "
+            "gelezen en tellen mee zoals de andere. Horen ze er niet bij (testantwoorden, een andere "
+            "periode), verwijder ze dan uit het werkblad.",
+            f"{len(hidden)} row(s) are hidden in Excel (by a filter or with 'Hide'); they were read and "
+            "count like the others. If they do not belong (test responses, another period), delete them "
+            "from the sheet.",
+            level="warning", rows=tuple(hidden[:5]), count=len(hidden)))
     if facts.unsaved and empty:
         shown = ", ".join(repr(c) for c in empty[:5])
         findings.append(_finding(

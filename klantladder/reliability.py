@@ -102,7 +102,7 @@ def _pairwise_moments(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         rows = x[start:start + _BLOCK_ROWS]
         b = block[:len(rows)]
         present = ~np.isnan(rows)
-        np.copyto(b[:, :k], np.where(present, rows, 0.0))
+        b[:, :k] = np.where(present, rows, 0.0)
         b[:, k:2 * k] = present
         np.multiply(b[:, :k], b[:, :k], out=b[:, 2 * k:])
         m += b.T @ b[:, :2 * k]
