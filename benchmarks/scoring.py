@@ -45,7 +45,15 @@ if str(ROOT) not in sys.path:
 MAX_RATIO = 3.0
 MAX_BYTES = 4 * 1024**3
 
-_READ = """
+#: Processor seconds (user, system) and minor page faults (fresh pages touched) of the child so far.
+_USAGE = """
+import resource
+def usage():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime, r.ru_stime, r.ru_minflt
+"""
+
+_READ = _USAGE + """
 import json, os, resource, sys, time
 from pathlib import Path
 import pyarrow as pa
@@ -57,9 +65,6 @@ if os.environ.get("KL_READ_POOL") == "arrow":
 from klantladder.config import load_client_config
 from klantladder.readers import read_table
 cfg = load_client_config(sys.argv[1])
-def usage():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime, r.ru_stime, r.ru_minflt
 u0, start = usage(), time.perf_counter()
 rows = 0
 for source in cfg.sources.values():
@@ -72,7 +77,7 @@ print(json.dumps({"seconds": seconds, "rows": rows, "cpu": u1[0] + u1[1] - u0[0]
                   "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 """
 
-_SCORE = """
+_SCORE = _USAGE + """
 import json, os, resource, sys, time
 from klantladder.memory import keep_freed_memory
 keep_freed_memory()
@@ -82,9 +87,6 @@ if profile:
     import cProfile, pstats
     prof = cProfile.Profile()
     prof.enable()
-def usage():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime, r.ru_stime, r.ru_minflt
 u0, start = usage(), time.perf_counter()
 a = assess_folder(sys.argv[1])
 seconds, u1 = time.perf_counter() - start, usage()
@@ -92,7 +94,8 @@ cpu_seconds = u1[0] + u1[1] - u0[0] - u0[1]
 if profile:
     prof.disable()
     pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
-print(json.dumps({"seconds": seconds, "cpu": cpu_seconds, "system": u1[1] - u0[1], "pages": u1[2] - u0[2], "rung": a.rung.level, "regimes": a.regimes,
+print(json.dumps({"seconds": seconds, "cpu": cpu_seconds, "system": u1[1] - u0[1], "pages": u1[2] - u0[2],
+                  "rung": a.rung.level, "regimes": a.regimes,
                   "overall": [a.overall.value, a.overall.ci_low, a.overall.ci_high],
                   "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 """
