@@ -45,16 +45,20 @@ if str(ROOT) not in sys.path:
 MAX_RATIO = 3.0
 MAX_BYTES = 4 * 1024**3
 
-#: Processor seconds (user, system) and minor page faults (fresh pages touched) of the child so far.
+#: What the child has used since ``u0 = usage()``: processor seconds (all, and the operating
+#: system's), minor page faults (fresh pages touched) and its peak resident memory.
 _USAGE = """
 import resource
 def usage():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime, r.ru_stime, r.ru_minflt
+    return resource.getrusage(resource.RUSAGE_SELF)
+def spent(u0):
+    u1 = usage()
+    return {"cpu": u1.ru_utime + u1.ru_stime - u0.ru_utime - u0.ru_stime, "system": u1.ru_stime - u0.ru_stime,
+            "pages": u1.ru_minflt - u0.ru_minflt, "maxrss": u1.ru_maxrss * 1024}
 """
 
 _READ = _USAGE + """
-import json, os, resource, sys, time
+import json, os, sys, time
 from pathlib import Path
 import pyarrow as pa
 arrow_pool = pa.default_memory_pool()
@@ -70,15 +74,12 @@ rows = 0
 for source in cfg.sources.values():
     if source.path is not None:
         rows += len(read_table(source.path))
-seconds = time.perf_counter() - start
-u1 = usage()
-print(json.dumps({"seconds": seconds, "rows": rows, "cpu": u1[0] + u1[1] - u0[0] - u0[1],
-                  "system": u1[1] - u0[1], "pages": u1[2] - u0[2],
-                  "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+seconds, used = time.perf_counter() - start, spent(u0)
+print(json.dumps({"seconds": seconds, "rows": rows, **used}))
 """
 
 _SCORE = _USAGE + """
-import json, os, resource, sys, time
+import json, os, sys, time
 from klantladder.memory import keep_freed_memory
 keep_freed_memory()
 from klantladder.assess import assess_folder
@@ -89,15 +90,12 @@ if profile:
     prof.enable()
 u0, start = usage(), time.perf_counter()
 a = assess_folder(sys.argv[1])
-seconds, u1 = time.perf_counter() - start, usage()
-cpu_seconds = u1[0] + u1[1] - u0[0] - u0[1]
+seconds, used = time.perf_counter() - start, spent(u0)
 if profile:
     prof.disable()
     pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
-print(json.dumps({"seconds": seconds, "cpu": cpu_seconds, "system": u1[1] - u0[1], "pages": u1[2] - u0[2],
-                  "rung": a.rung.level, "regimes": a.regimes,
-                  "overall": [a.overall.value, a.overall.ci_low, a.overall.ci_high],
-                  "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+print(json.dumps({"seconds": seconds, **used, "rung": a.rung.level, "regimes": a.regimes,
+                  "overall": [a.overall.value, a.overall.ci_low, a.overall.ci_high]}))
 """
 
 
@@ -130,12 +128,8 @@ def run(folder: Path, repeat: int, profile: bool = False) -> dict:
     score_s = statistics.median(s["seconds"] for s in scores if not (profile and s is scores[0])) \
         if repeat > 1 or not profile else scores[0]["seconds"]
     return {"read_seconds": read_s, "score_seconds": score_s, "ratio": score_s / read_s,
-            "read_cpu": statistics.median(r["cpu"] for r in reads),
-            "score_cpu": statistics.median(s["cpu"] for s in scores),
-            "read_system": statistics.median(r["system"] for r in reads),
-            "score_system": statistics.median(s["system"] for s in scores),
-            "read_pages": statistics.median(r["pages"] for r in reads),
-            "score_pages": statistics.median(s["pages"] for s in scores),
+            **{f"{side}_{k}": statistics.median(x[k] for x in runs)
+               for side, runs in (("read", reads), ("score", scores)) for k in ("cpu", "system", "pages")},
             "score_maxrss": max(s["maxrss"] for s in scores), "read_maxrss": max(r["maxrss"] for r in reads),
             "rows": reads[0]["rows"], "read_pool": pool, "runs": {"read": [r["seconds"] for r in reads],
                                                 "score": [s["seconds"] for s in scores]},
