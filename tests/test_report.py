@@ -158,3 +158,28 @@ def test_pdfs_rendered_with_the_kept_font_configuration_equal_fresh_ones(tmp_pat
     assert in_thread[0] is not kept  # another thread, its own configuration, rendering the same
     assert (tmp_path / "after.pdf").read_bytes() == (tmp_path / "fresh.pdf").read_bytes()
     assert "Leiderschap" in "".join(p.extract_text() for p in PdfReader(tmp_path / "after.pdf").pages)
+
+
+def test_pdf_text_is_the_same_whichever_library_subsets_the_fonts(tmp_path, monkeypatch):
+    """WeasyPrint subsets fonts with HarfBuzz where libharfbuzz-subset0 is installed, else with
+    fontTools: a consultant's PDF must read the same either way (same pages, same text)."""
+    import weasyprint.pdf.fonts as fonts
+
+    from klantladder import report
+
+    if getattr(fonts, "harfbuzz_subset", None) is None:
+        pytest.skip("HarfBuzz's subsetter is not installed here: only fontTools can run")
+    html = ("<html><body><h1>Klantgerichtheid – één overzicht</h1><p>Score <b>71,2</b> (95%-interval 68,0–74,1), "
+            "n = 312; <i>NPS</i> −12 ≥ drempel</p><table><tr><th>Dimensie</th><th>Score</th></tr>"
+            "<tr><td>Leiderschap</td><td>60</td></tr></table>"
+            '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="40"><text x="4" y="20">Trede 3 · 48%</text>'
+            "</svg></body></html>")
+    report.export_pdf(html, tmp_path / "harfbuzz.pdf")
+    monkeypatch.setattr(fonts, "harfbuzz_subset", None)
+    report.export_pdf(html, tmp_path / "fonttools.pdf")
+
+    def pages(name: str) -> list[str]:
+        return [p.extract_text() for p in PdfReader(tmp_path / name).pages]
+
+    assert pages("harfbuzz.pdf") == pages("fonttools.pdf")
+    assert "één overzicht" in pages("harfbuzz.pdf")[0] and "71,2" in pages("harfbuzz.pdf")[0]
