@@ -73,3 +73,68 @@ def test_retention_curve_in_percent_by_month():
     assert s == pytest.approx(50.0, abs=0.01) and lo < s < hi  # half left within 30 months, half stay
     assert curve.n == n and curve.events == n // 2
     assert retention_curve(None, ref) is None
+
+
+# --- real data: IBM's telco customer base -------------------------------------------------------
+
+TELCO = "WA_Fn-UseC_-Telco-Customer-Churn.csv"
+REF = dt.date(2026, 10, 31)
+
+
+def _telco(real_data) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The telco export as a customer base: a customer with ``tenure`` t months started t months
+    before the reference date; one who churned (in the last month, as the export's ``Churn`` says)
+    left 15 days before it. Returns the export and the base (``start_date``, ``end_date``)."""
+    raw = pd.read_csv(real_data / TELCO)
+    ref = pd.Timestamp(REF, tz="UTC")
+    start = pd.Series([ref - pd.DateOffset(months=int(t)) for t in raw["tenure"]], dtype="datetime64[ns, UTC]")
+    end = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
+    end[raw["Churn"].eq("Yes")] = ref - pd.Timedelta(days=15)
+    return raw, pd.DataFrame({"start_date": start, "end_date": end, "segment": raw["Contract"]})
+
+
+def test_telco_churn_by_contract_as_published(real_data):
+    """The departures the retention curve counts are the export's churn: 26.54% overall,
+    month-to-month 42.7%, one year 11.3%, two year 2.8% (the published figures)."""
+    _, base = _telco(real_data)
+    curve = retention_curve(base, REF)
+    assert curve.n == 7043 and 100 * curve.events / curve.n == pytest.approx(26.54, abs=0.005)
+    for contract, churn in {"Month-to-month": 42.7, "One year": 11.3, "Two year": 2.8}.items():
+        part = retention_curve(base[base["segment"] == contract], REF)
+        assert 100 * part.events / part.n == pytest.approx(churn, abs=0.05), contract
+
+
+def test_telco_retention_curve_agrees_with_statsmodels(real_data):
+    """Kaplan–Meier over the telco base equals statsmodels' estimate on the export's own tenure
+    (a churned customer leaving half a month before the end of its last month)."""
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    raw, base = _telco(real_data)
+    left = raw["Churn"].eq("Yes").to_numpy()
+    months = raw["tenure"].to_numpy(dtype=float) - np.where(left, 0.5, 0.0)
+    sm = SurvfuncRight(months, left.astype(int))
+    curve = retention_curve(base, REF)
+    for month in (1, 6, 12, 24, 36, 48, 60, 71):
+        expected = 100 * sm.surv_prob[np.searchsorted(sm.surv_times, month, side="right") - 1]
+        value, low, high = curve.at(month)
+        assert value == pytest.approx(expected, abs=1e-9), month
+        assert low < value < high
+
+
+def test_telco_twelve_month_retention_with_its_wilson_interval(real_data):
+    """Retention over twelve months: of the customers who were customers a year ago (tenure of at
+    least 12 months), the share still with the telco; interval as statsmodels' Wilson interval."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    from klantladder.kpis import customer_kpis
+
+    raw, base = _telco(real_data)
+    cohort = raw[raw["tenure"] >= 12]
+    stayed = int(cohort["Churn"].eq("No").sum())
+    k = customer_kpis(base, REF)
+    low, high = proportion_confint(stayed, len(cohort), method="wilson")
+    assert k["retention_12m"].n == len(cohort)
+    assert k["retention_12m"].value == pytest.approx(100 * stayed / len(cohort))
+    assert (k["retention_12m"].ci_low, k["retention_12m"].ci_high) == pytest.approx((100 * low, 100 * high))
+    assert k["churn_12m"].value == pytest.approx(100 - k["retention_12m"].value)
+    assert k["segment_known_rate"].value == 100
