@@ -165,7 +165,7 @@ def klantladder(root: Path, out: Path, workers: int, pdf: bool, extra: list[str]
 
 def font_subsetter() -> str:
     """Which library WeasyPrint subsets the PDF's fonts with here: HarfBuzz (``libharfbuzz-subset0``,
-    fast) or, without it, fontTools (a fifth to a third more time per PDF; ``benchmarks/pdf.py``)."""
+    fast) or, without it, fontTools (a sixth to a third more time per PDF; ``benchmarks/pdf.py``)."""
     from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
 
     return "HarfBuzz" if harfbuzz_subset and harfbuzz.hb_version_atleast(4, 1, 0) else "fontTools"

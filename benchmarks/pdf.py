@@ -55,11 +55,13 @@ def main() -> None:
     args = ap.parse_args()
 
     import weasyprint.pdf.fonts as fonts
+    from batch import font_subsetter
 
+    from klantladder.batch import lean_imports
     from klantladder.report import export_pdf
 
     harfbuzz = getattr(fonts, "harfbuzz_subset", None)
-    if harfbuzz is None:
+    if harfbuzz is None or font_subsetter() != "HarfBuzz":
         sys.exit("HarfBuzz's subsetter is not available here (install libharfbuzz-subset0); nothing to compare.")
 
     with tempfile.TemporaryDirectory(prefix="kl-pdf-") as tmp:
@@ -71,9 +73,9 @@ def main() -> None:
         if not htmls:
             sys.exit(f"No report.html found under {args.reports}.")
         export_pdf(htmls[0], work / "warm.pdf")  # first use: fonts, CSS, imports
+        lean_imports()  # a batch worker's collector thresholds, and its frozen heap
         gc.collect()
         gc.freeze()
-        gc.set_threshold(50_000, 50, 100)  # as klantladder.batch sets up a worker
 
         seconds: dict[str, list[float]] = {"HarfBuzz": [], "fontTools": []}
         try:
@@ -87,9 +89,9 @@ def main() -> None:
         finally:
             fonts.harfbuzz_subset = harfbuzz
 
-        same = all(pdf_text(work / f"HarfBuzz-{i}.pdf") == pdf_text(work / f"fontTools-{i}.pdf")
-                   for i in range(len(htmls)))
-        pages = statistics.median(len(pdf_text(work / f"HarfBuzz-{i}.pdf")) for i in range(len(htmls)))
+        texts = {name: [pdf_text(work / f"{name}-{i}.pdf") for i in range(len(htmls))] for name in seconds}
+    same = texts["HarfBuzz"] == texts["fontTools"]
+    pages = statistics.median(len(text) for text in texts["HarfBuzz"])
 
     hb, ft = (statistics.median(seconds[k]) for k in ("HarfBuzz", "fontTools"))
     print(f"{len(htmls)} reports (median {pages:g} pages) x {args.rounds} rounds, processor seconds per PDF (median)")
