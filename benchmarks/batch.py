@@ -19,7 +19,8 @@ so every client has its own data) in a temporary folder, then measures, on this 
    what the kernel strategy alone is worth, before HTML/PDF export and scoring, which both
    sides pay alike, dilute it (``--no-kernel-only`` skips this part).
 
-and prints reports per minute and the ratios. With ``--repeat`` each measurement is repeated
+and prints reports per minute and the ratios (what the papermill runs' kernels print, a warning
+about unencrypted TCP at every start, goes to ``kernels.log`` in the work folder). With ``--repeat`` each measurement is repeated
 (interleaved, so background load hits all of them alike) and the median is reported.
 Wall-clock times on a shared machine vary; the ratios are what the SPEC asks for (section 7):
 klantladder with 2 workers at least 3x the floor, and 2 workers at least 1.7x 1 worker.
@@ -101,11 +102,26 @@ def _floor_one(client: str, out: str, pdf: bool) -> int:
 FLOOR_CLASHES: list[int] = []
 
 
-def floor(clients: list[Path], out: Path, workers: int, pdf: bool) -> float:
+def _kernel_messages_to(log: str) -> None:
+    """Pool initializer: the standard error of this worker and of the kernels it starts (papermill's
+    kernels warn about unencrypted TCP at every start) goes to ``log``, not the benchmark's
+    output; errors still reach the benchmark as exceptions."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def _pool(workers: int, log: Path) -> cf.ProcessPoolExecutor:
+    """Spawned worker processes for the papermill runs, their kernels' messages in ``log``."""
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                  initializer=_kernel_messages_to, initargs=(str(log),))
+
+
+def floor(clients: list[Path], out: Path, workers: int, pdf: bool, log: Path) -> float:
     """Plain papermill; a kernel that dies of a port clash (papermill issue 511, which this
     set-up does meet) is started again, as any batch script around papermill would have to."""
     start = time.perf_counter()
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+    with _pool(workers, log) as pool:
         FLOOR_CLASHES.append(sum(pool.map(_floor_one, [str(c) for c in clients], [str(out)] * len(clients),
                                           [pdf] * len(clients))))
     return time.perf_counter() - start
@@ -142,10 +158,10 @@ def _kernel_only(notebook: str, out: str, i: int, engine_name: str | None) -> No
                         progress_bar=False)
 
 
-def kernels_only(notebook: Path, out: Path, n: int, engine_name: str | None) -> float:
+def kernels_only(notebook: Path, out: Path, n: int, engine_name: str | None, log: Path) -> float:
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with cf.ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("spawn")) as pool:
+    with _pool(2, log) as pool:
         list(pool.map(_kernel_only, [str(notebook)] * n, [str(out)] * n, range(n), [engine_name] * n))
     return time.perf_counter() - start
 
@@ -185,6 +201,7 @@ def main() -> None:
     work = Path(args.keep or tempfile.mkdtemp(prefix="kl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     root = work / "clients"
+    log = work / "kernels.log"  # what the papermill runs' kernels print (kept with --keep)
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir()
     clients = make_clients(root, args.clients)
@@ -210,7 +227,7 @@ def main() -> None:
         print(f"round {r + 1}", flush=True)
         for d in ("floor", "kl1", "kl2", "fresh"):
             shutil.rmtree(work / d, ignore_errors=True)
-        run("floor: papermill, fresh kernels, 2w", lambda: floor(clients, work / "floor", 2, pdf))
+        run("floor: papermill, fresh kernels, 2w", lambda: floor(clients, work / "floor", 2, pdf, log))
         run("klantladder, 2 workers", lambda: klantladder(root, work / "kl2", 2, pdf))
         run("klantladder, 1 worker", lambda: klantladder(root, work / "kl1", 1, pdf))
         if args.fresh:
@@ -222,8 +239,8 @@ def main() -> None:
         if not args.no_kernel_only:
             ref = reference_notebook(work / "reference.ipynb")
             shutil.rmtree(work / "ref", ignore_errors=True)
-            run("kernels only: papermill, 2w", lambda: kernels_only(ref, work / "ref" / "pm", n, None))
-            run("kernels only: klantladder engine, 2w", lambda: kernels_only(ref, work / "ref" / "kl", n, "klantladder"))
+            run("kernels only: papermill, 2w", lambda: kernels_only(ref, work / "ref" / "pm", n, None, log))
+            run("kernels only: klantladder engine, 2w", lambda: kernels_only(ref, work / "ref" / "kl", n, "klantladder", log))
 
     med = {k: statistics.median(v) for k, v in times.items()}
     cpu_med = {k: statistics.median(v) for k, v in cpu.items()}
@@ -252,7 +269,9 @@ def main() -> None:
     if steps:
         print("Where a report's time goes (klantladder, 1 worker; median seconds per report): "
               + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
-    if not args.keep:
+    if args.keep:
+        print(f"Messages of the papermill runs' kernels: {log}")
+    else:
         shutil.rmtree(work, ignore_errors=True)
 
 
