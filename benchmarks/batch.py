@@ -20,8 +20,9 @@ so every client has its own data) in a temporary folder, then measures, on this 
    sides pay alike, dilute it (``--no-kernel-only`` skips this part).
 
 and prints reports per minute and the ratios (what the papermill runs' kernels print, a warning
-about unencrypted TCP at every start, goes to ``kernels.log`` in the work folder). With ``--repeat`` each measurement is repeated
-(interleaved, so background load hits all of them alike) and the median is reported.
+about unencrypted TCP at every start, goes to ``kernels.log`` in the work folder). With
+``--repeat`` each measurement is repeated (interleaved, so background load hits all of them alike)
+and the median is reported.
 Wall-clock times on a shared machine vary; the ratios are what the SPEC asks for (section 7):
 klantladder with 2 workers at least 3x the floor, and 2 workers at least 1.7x 1 worker.
 """
