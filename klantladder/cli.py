@@ -16,6 +16,7 @@ from typing import Sequence
 from . import __version__
 from .errors import KlantladderError, UsageError
 from .memory import keep_freed_memory
+from .threads import one_thread_per_library
 
 __all__ = ["main", "build_parser"]
 
@@ -292,8 +293,10 @@ class _BatchBar:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``klantladder`` console script."""
     warnings.filterwarnings("ignore")
-    keep_freed_memory()  # this process is klantladder's own: large clients score with less page zeroing
     args = build_parser().parse_args(argv)
+    if getattr(args, "command", None) in ("batch", "demo"):
+        one_thread_per_library()  # one report per core already: before NumPy is loaded (see threads)
+    keep_freed_memory()  # this process is klantladder's own: large clients score with less page zeroing
     try:
         return _run(args)
     except KlantladderError as exc:
