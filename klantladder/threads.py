@@ -3,9 +3,9 @@
 A batch runs one report per core: its worker processes and their Jupyter kernels already keep
 every core busy. NumPy's BLAS (OpenBLAS in the PyPI wheels) would add a pool of threads per
 process on top, one per core, that spin while they wait for the next matrix product: on the
-2-core development machine scoring a demo client took 0.51 CPU seconds with them and 0.39 without
-(0.35 s and 0.39 s of wall time), and in a batch of 20 clients on 2 workers the spinning threads
-took processor time from the other worker and both kernels.
+2-core development machine scoring a demo client took 0.55 CPU seconds with them and 0.41 without
+(0.39 s and 0.41 s of wall time; ``benchmarks/threads.py``), and in a batch the spinning threads
+take processor time from the other worker and the kernels.
 
 :func:`one_thread_per_library` sets the usual variables to 1 (as Dask's nanny does for its
 workers), unless the user has set them. The libraries read them once, when they are loaded: the
