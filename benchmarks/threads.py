@@ -17,10 +17,8 @@ other workers lose.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -44,13 +42,6 @@ print(json.dumps({"cpu": cpu / len(clients), "wall": (t1 - t0) / len(clients)}))
 """
 
 
-def _child(folder: Path, env: dict[str, str]) -> dict:
-    out = subprocess.run([sys.executable, "-c", _SCORE, str(folder)], capture_output=True, text=True, env=env)
-    if out.returncode != 0:
-        raise SystemExit(out.stderr[-2000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     from klantladder.threads import THREAD_VARIABLES, one_thread_per_library
 
@@ -59,6 +50,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     from batch import make_clients  # benchmarks/batch.py: the same demo clients
+    from scoring import _child  # benchmarks/scoring.py: run a measuring child, read its JSON
 
     base = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
     base["PYTHONPATH"] = str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")
@@ -73,8 +65,8 @@ def main() -> None:
         make_clients(folder, args.clients)
         print(f"{args.clients} demo clients; {os.cpu_count()} CPUs; repeat {args.repeat}")
         for _ in range(args.repeat):
-            runs["default pools"].append(_child(folder, base))
-            runs["one thread each"].append(_child(folder, one))
+            runs["default pools"].append(_child(_SCORE, folder, base))
+            runs["one thread each"].append(_child(_SCORE, folder, one))
     med = {k: {m: statistics.median(r[m] for r in v) for m in ("cpu", "wall")} for k, v in runs.items()}
     for k, v in med.items():
         print(f"  {k:<16} {v['cpu']:.3f} CPU-s per client  {v['wall']:.3f} s wall")

@@ -294,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``klantladder`` console script."""
     warnings.filterwarnings("ignore")
     args = build_parser().parse_args(argv)
-    if getattr(args, "command", None) in ("batch", "demo"):
+    if args.command in ("batch", "demo"):
         one_thread_per_library()  # one report per core already: before NumPy is loaded (see threads)
     keep_freed_memory()  # this process is klantladder's own: large clients score with less page zeroing
     try:

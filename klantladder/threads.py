@@ -10,12 +10,14 @@ take processor time from the other worker and the kernels.
 :func:`one_thread_per_library` sets the usual variables to 1 (as Dask's nanny does for its
 workers), unless the user has set them. The libraries read them once, when they are loaded: the
 command line calls it before it imports NumPy, so its forked workers have it too, and the
-kernels they start inherit the environment.
+kernels they start inherit the environment. Arrow's pool follows ``OMP_NUM_THREADS`` too: a
+worker reads its client's Parquet files on one thread, beside the other workers.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import MutableMapping
 
 __all__ = ["THREAD_VARIABLES", "one_thread_per_library"]
 
@@ -25,7 +27,7 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "NUMEXPR_NUM_THREADS")
 
 
-def one_thread_per_library(environ: "os._Environ[str] | dict[str, str] | None" = None) -> list[str]:
+def one_thread_per_library(environ: MutableMapping[str, str] | None = None) -> list[str]:
     """Set each of :data:`THREAD_VARIABLES` that is not set yet to ``"1"`` in ``environ`` (by
     default this process's environment). Returns the names it set. A library already loaded in
     this process keeps its pool; processes started afterwards get the setting."""
