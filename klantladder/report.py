@@ -42,8 +42,9 @@ REMOVE_TAGS = ("remove_cell", "parameters", "injected-parameters", "setup")
 FAILED_DIR = "failed"
 #: What a report folder may hold (patterns, folders end in "/"): the outputs, and what
 #: :func:`_failed` keeps of a failed attempt. A folder holding anything else is never replaced.
-_OURS = (*OUTPUT_FILES, f"{FAILED_DIR}/", f"{FAILED_DIR}/assessment.ipynb",
-         f".{FAILED_DIR}.tmp-*/", f".{FAILED_DIR}.tmp-*/assessment.ipynb")
+_FAILED_FILES = ("assessment.ipynb", "error.txt")
+_OURS = (*OUTPUT_FILES, f"{FAILED_DIR}/", *(f"{FAILED_DIR}/{f}" for f in _FAILED_FILES),
+         f".{FAILED_DIR}.tmp-*/", *(f".{FAILED_DIR}.tmp-*/{f}" for f in _FAILED_FILES))
 
 
 class ReportError(KlantladderError):

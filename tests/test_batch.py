@@ -121,6 +121,8 @@ def test_an_unchanged_rerun_is_skipped_and_changes_are_redone(failing_batch):
     again = run_batch(root, out, workers=1, notebook=nb, portfolio=False)
     assert sorted(again.skipped) == ["advocatuur", "bouw"]
     assert sorted(again.failed) == ["kapot-invoer", "kapot-notebook", "kapotte-datum"]  # always retried
+    # ... and retried for real: what the failed attempt left (failed/) does not block the next one.
+    assert "opzettelijke fout" in again.manifest["clients"]["kapot-notebook"]["error"]
     assert again.done == [] and again.exit_code == 1
     assert report.stat().st_mtime_ns == stamp
 
@@ -146,6 +148,22 @@ def test_an_unchanged_rerun_is_skipped_and_changes_are_redone(failing_batch):
     # Another report parameter (no PDF) is another report.
     r = run_batch(root, out, workers=1, notebook=nb, portfolio=False, only=["advocatuur"], params={"pdf": False})
     assert r.done == ["advocatuur"]
+
+
+@pytest.mark.slow
+def test_a_client_that_failed_succeeds_into_the_same_folder_once_repaired(demo_root, tmp_path):
+    root = _clients(demo_root, tmp_path / "c", {"kapot-notebook": "advocatuur"})
+    out = tmp_path / "out"
+    nb = _small_notebook(tmp_path / "small.ipynb")
+    assert run_batch(root, out, workers=1, notebook=nb, portfolio=False, params={"pdf": False}).failed
+    assert {p.name for p in (out / "kapot-notebook" / "failed").iterdir()} == {"assessment.ipynb", "error.txt"}
+    repaired = nbformat.read(str(nb), as_version=4)
+    repaired.cells = [c for c in repaired.cells if "raise" not in c.source]
+    nbformat.write(repaired, str(nb))
+    r = run_batch(root, out, workers=1, notebook=nb, portfolio=False, params={"pdf": False})
+    assert r.done == ["kapot-notebook"] and r.exit_code == 0
+    assert (out / "kapot-notebook" / "report.html").is_file()
+    assert not (out / "kapot-notebook" / "failed").exists()  # gone once the client succeeds
 
 
 def test_hashing_is_cheap_no_notebook_or_model_machinery(demo_root, tmp_path):
