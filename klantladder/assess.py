@@ -183,7 +183,8 @@ class Assessment:
             "item_statistics": {s: {k: _records(t) for k, t in dims.items()} for s, dims in self.item_statistics.items()},
             "drivers": _drivers_dict(self.drivers, self.importance),
             "mirror_gaps": _records(self.mirror_gaps),
-            "segments": {k: _segment_dict(t, cfg.min_group_size) for k, t in self.segments.items()},
+            "segments": {k: _segment_dict(t, self.model.group_minimum(cfg.min_group_size))
+                         for k, t in self.segments.items()},
             "waves": _waves_dict(self) if self.history else None,
             "data_quality": {
                 "rows_read": int(sum(self.data.rows_read.values())),
@@ -389,8 +390,8 @@ def segment_tables(frames: Mapping[str, pd.DataFrame], internal: pd.DataFrame, c
     ``customer_segment`` and ``customer_channel``: the customers' dimension scores (0–100,
     columns ``dim_<key>``) and NPS (``nps``) per customer segment and per contact channel;
     ``department``: the employees' dimension scores per department. A table is left out when
-    its grouping column is absent or empty. ``min_n`` is the client's ``min_group_size``, never
-    below 5. Each table is :func:`klantladder.segments.segment_table` (cells hidden within a
+    its grouping column is absent or empty. ``min_n`` is :meth:`klantladder.model.Model.group_minimum`,
+    never below 5. Each table is :func:`klantladder.segments.segment_table` (cells hidden within a
     shown group are listed in ``attrs["suppressed_values"]``).
     """
     min_n = max(5, int(min_n))
@@ -698,7 +699,7 @@ def _survey_part(frames: Mapping[str, pd.DataFrame], cfg: ClientConfig, model: M
                    "customer": _reliability(survey, model, "customer", moments["customer"])}
     items = {"employee": _item_statistics(employee, model, "employee", moments["employee"]),
              "customer": _item_statistics(survey, model, "customer", moments["customer"])}
-    segments = segment_tables(frames, internal, customer, survey_cols, cfg.min_group_size,
+    segments = segment_tables(frames, internal, customer, survey_cols, model.group_minimum(cfg.min_group_size),
                               "Totaal" if cfg.language == "nl" else "Total")
     mirror = mirror_gap_table(employee, survey, model)
     return _SurveyPart(internal, customer, d, drivers, importance, reliability, items, segments, mirror)

@@ -1015,7 +1015,7 @@ def _read_sources(config: ClientConfig, model: Model, key: bytes, before_tickets
             return raw
         try:
             return read_source(config.sources[name], model, key, reference=config.reference_date,
-                               min_respondents=config.min_group_size, raw=raw)
+                               min_respondents=model.group_minimum(config.min_group_size), raw=raw)
         except InputError as exc:
             return exc
 
@@ -1092,7 +1092,7 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
         rows_read[name] = n
         if frame is not None:
             frames[name] = frame
-    _wave_rules(config, frames, findings, rejects)
+    _wave_rules(config, frames, findings, rejects, model.group_minimum(config.min_group_size))
     findings.extend(reference_findings(config, frames, folder_name))
     if not rows_read and not any(f.level == "error" for f in findings):
         findings.append(_no_input_files(config.folder))
@@ -1251,15 +1251,16 @@ def reference_findings(config: ClientConfig, frames: dict[str, pd.DataFrame], fo
     return found
 
 def _wave_rules(config: ClientConfig, frames: dict[str, pd.DataFrame], findings: list[Finding],
-                rejects: list[pd.DataFrame]) -> None:
+                rejects: list[pd.DataFrame], min_n: int) -> None:
     """Rules for surveys whose ``wave`` column holds several waves (one folder, several waves).
 
     The folder measures its current wave (:func:`klantladder.waves.current_wave`: ``wave`` in
     client.yaml, else the latest); survey rows without a wave belong to it. Rows of a wave *after*
     it are set aside (``wave_after_current``): they are no history of this measurement, and
     scoring them as the current one would contradict client.yaml. A wave with fewer respondents in
-    a survey than ``min_group_size`` does not count in that survey (``too_few_respondents``), as a
-    whole survey would not: its scores would show identifiable answers. Changes ``frames`` in place.
+    a survey than ``min_n`` (:meth:`klantladder.model.Model.group_minimum`) does not count in that
+    survey (``too_few_respondents``), as a whole survey would not: its scores would show
+    identifiable answers. Changes ``frames`` in place.
     """
     names = survey_waves(frames)
     if len(names) <= 1:
@@ -1304,12 +1305,12 @@ def _wave_rules(config: ClientConfig, frames: dict[str, pd.DataFrame], findings:
                           "these rows.")
                 drop |= mask
         for w, n in label[~drop].value_counts(sort=False).items():
-            if n < config.min_group_size:
+            if n < min_n:
                 mask = (label == w).to_numpy(dtype=bool) & ~drop
                 set_aside("too_few_respondents", mask,
-                          f"meting '{w}' heeft maar {n} respondent(en), minder dan {config.min_group_size}; die "
+                          f"meting '{w}' heeft maar {n} respondent(en), minder dan {min_n}; die "
                           "rijen tellen niet mee: de scores zouden de antwoorden van herkenbare personen tonen.",
-                          f"wave '{w}' has only {n} respondent(s), fewer than {config.min_group_size}; those rows "
+                          f"wave '{w}' has only {n} respondent(s), fewer than {min_n}; those rows "
                           "do not count: their scores would show the answers of identifiable people.")
                 drop |= mask
         if drop.any():

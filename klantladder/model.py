@@ -109,6 +109,11 @@ class Model:
     def rung(self, level: int) -> Rung:
         return self.rungs[level - 1]
 
+    def group_minimum(self, client_minimum: int) -> int:
+        """The smallest group that may count or be shown anywhere (a survey, a wave, a breakdown):
+        the client's ``min_group_size``, never below the model's nor below 5 (privacy)."""
+        return max(int(client_minimum), int(self.min_group_size), 5)
+
     def with_kpi_scales(self, overrides: Mapping[str, Any]) -> "Model":
         """A copy whose KPI scales are replaced by ``overrides`` (from a client.yaml)."""
         if not overrides:

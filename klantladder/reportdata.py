@@ -68,7 +68,7 @@ def _memo(fn):
 
 def min_group_size(a) -> int:
     """The smallest group a breakdown may show: the client's setting, never below the model's."""
-    return max(int(a.config.min_group_size), int(a.model.min_group_size), 5)
+    return a.model.group_minimum(a.config.min_group_size)
 
 
 def strongest_weakest(a, n: int = 3) -> tuple[list[str], list[str]]:

@@ -451,3 +451,21 @@ def test_an_emptied_column_scores_as_a_removed_one(demo_root, tmp_path, source, 
                     sections.route, sections.appendix):
         assert section(a)
     assert column not in data.frames[source]
+
+
+def test_min_group_size_of_the_model_holds_when_the_client_sets_none(demo_root, tmp_path):
+    from klantladder.model import default_model
+
+    model = yaml.safe_load(Path(default_model().path).read_text(encoding="utf-8"))
+    model["min_group_size"] = 12
+    model_file = tmp_path / "strict-model.yaml"
+    model_file.write_text(yaml.safe_dump(model, allow_unicode=True), encoding="utf-8")
+    folder = _copy_client(demo_root, "retail", tmp_path)
+    _yaml(folder, model=str(model_file))
+    doc = assess_folder(folder, draws=100).to_dict()
+    employees = pd.read_csv(folder / "employee_survey.csv")["department"].value_counts()
+    assert (employees < 12).any() and (employees >= 5).any()  # the setting decides something here
+    rows = {r["group"]: r for r in doc["segments"]["department"]["rows"]}
+    for label, n in employees.items():
+        assert rows[label]["suppressed"] == (n < 12)
+    assert doc["segments"]["department"]["min_group_size"] == 12
