@@ -27,7 +27,7 @@ unit: $(STAMP)
 notebooks: $(STAMP)
 	$(PY) -m pytest -q -o addopts="" -p no:cacheprovider --nbval-lax --nbval-current-env notebooks/
 
-## make lab: JupyterLab (kept out of the batch runtime) in the workshop folder
+## make lab: JupyterLab (never imported by the batch runtime) in the workshop folder
 lab: $(STAMP)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev,lab]'
 	cd notebooks/workshop && ../../$(VENV)/bin/jupyter lab
@@ -36,6 +36,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/scoring.py
 	$(PY) benchmarks/coverage.py
 	$(PY) benchmarks/batch.py
+	$(PY) benchmarks/pdf.py
+	$(PY) benchmarks/threads.py
 
 clean:
 	rm -rf reports/demo .pytest_cache

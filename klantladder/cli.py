@@ -242,7 +242,8 @@ def _batch(args) -> int:
     if result.portfolio_error:
         print(MSG["portfolio_failed"][lang].format(error=result.portfolio_error), file=sys.stderr)
     if args.command == "demo":
-        _say("demo", lang, n=len(made), data=root, out=out)
+        clients = {Path(p).resolve().relative_to(Path(root).resolve()).parts[0] for p in made}  # waves: one client
+        _say("demo", lang, n=len(clients), data=root, out=out)
     if result.portfolio is not None and not args.quiet:
         _say("portfolio", lang, path=result.portfolio)
     _say("batch", lang, ok=len(result.done), failed=len(result.failed), skipped=len(result.skipped),
