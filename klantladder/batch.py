@@ -575,7 +575,8 @@ def _process_context():
 def _run_processes(workers: int, todo, params, record) -> None:
     pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=_process_context(),
                                   initializer=_init_local_worker, initargs=(params, os.getpid()))
-    futures = {}
+    futures: dict[cf.Future, Job] = {}
+    recorded: set[cf.Future] = set()
     try:
         futures = {pool.submit(_worker_job, job, params, h, mv, inputs): job for job, (h, mv, inputs) in todo}
         for fut in cf.as_completed(futures):
@@ -584,10 +585,16 @@ def _run_processes(workers: int, todo, params, record) -> None:
                 entry = fut.result()
             except Exception as exc:  # the worker process died (e.g. out of memory)
                 entry = _lost(job, params, exc)
+            recorded.add(fut)
             record(job, entry)
-    except BaseException:
+    except BaseException:  # Ctrl-C or a kill: keep what is finished, stop the workers now
+        processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
+        for fut, job in futures.items():
+            if fut not in recorded and fut.done() and not fut.cancelled() and fut.exception() is None:
+                with contextlib.suppress(Exception):
+                    record(job, fut.result())
         pool.shutdown(wait=False, cancel_futures=True)
-        for p in list(getattr(pool, "_processes", {}).values()):
+        for p in processes:
             with contextlib.suppress(Exception):
                 p.terminate()
         raise

@@ -7,6 +7,7 @@ Messages speak the user's language (``--taal``/``--lang`` or ``KLANTLADDER_LANG`
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import warnings
@@ -41,6 +42,8 @@ MSG = {
                     "en": "{n} client(s) failed (details and partly executed notebooks: see {manifest}):"},
     "portfolio": {"nl": "Portfolio-overzicht: {path}", "en": "Portfolio overview: {path}"},
     "portfolio_failed": {"nl": "Portfolio-overzicht mislukt: {error}", "en": "Portfolio overview failed: {error}"},
+    "interrupted": {"nl": "Onderbroken. Wat klaar was, is bewaard; hetzelfde commando opnieuw maakt de rest.",
+                    "en": "Interrupted. What was finished is kept; the same command again makes the rest."},
     "os_error": {"nl": "Kan '{path}' niet lezen of schrijven ({msg}). Controleer of de map bestaat, geen bestand is "
                        "en of u er mag schrijven.",
                  "en": "Cannot read or write '{path}' ({msg}). Check that the folder exists, is not a file and "
@@ -304,6 +307,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc.text(_lang(args)), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        # The notebook run that was cut off leaves an unfinished task whose "never retrieved" report
+        # asyncio would print at exit: after an interruption that is noise, not news.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        print(MSG["interrupted"][_lang(args)], file=sys.stderr)
         return 130
     except OSError as exc:  # a path that cannot be read or written (a missing folder, a file in its place, rights)
         where = Path(exc.filename) if exc.filename else None

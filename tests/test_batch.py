@@ -319,6 +319,45 @@ def test_kill_9_during_a_batch_then_a_rerun_completes_it(demo_root, tmp_path):
 
 
 @pytest.mark.slow
+def test_ctrl_c_during_a_batch_stops_it_keeps_what_is_finished_and_says_so(demo_root, tmp_path):
+    names = {f"klant-{i:02d}": "advocatuur" if i % 2 else "bouw" for i in range(8)}
+    root = _clients(demo_root, tmp_path / "clients", names)
+    nb = _small_notebook(tmp_path / "small.ipynb")
+    out = tmp_path / "out"
+    exe = Path(sys.executable).with_name("klantladder")
+    cmd = [str(exe), "batch", str(root), "--out", str(out), "--workers", "2", "--notebook", str(nb), "--quiet",
+           "--no-portfolio", "--no-pdf"]
+
+    def done_count() -> int:
+        try:
+            return sum(e["status"] == "ok" for e in _manifest(out)["clients"].values())
+        except (OSError, ValueError, KeyError):
+            return 0
+
+    # A process started in the background of a shell inherits SIGINT ignored: give it the default.
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert _wait_for(lambda: done_count() >= 1, 120), "the batch made no report in time"
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C sends (the workers ignore it; the batch decides)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and "Onderbroken" in err and "Onverwachte" not in err
+    assert _wait_for(lambda: not _group_alive(proc.pid), 15, 0.2), "worker processes outlived the batch"
+    # Every report that reached its folder is in the manifest: nothing finished is redone.
+    made = {d.name for d in out.iterdir() if d.is_dir() and not d.name.startswith(".")}
+    recorded = {k for k, e in _manifest(out)["clients"].items() if e["status"] == "ok"}
+    assert made == recorded and 1 <= len(made) < len(names)
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    m = _manifest(out)
+    assert m["summary"]["skipped"] == len(made) and m["summary"]["ok"] == len(names) - len(made)
+
+
+@pytest.mark.slow
 def test_local_cluster_run_equals_local_run_and_portfolio_is_anonymous(demo_root, tmp_path):
     pytest.importorskip("distributed")
     root = _clients(demo_root, tmp_path / "clients", {"advocatuur": "advocatuur", "bouw": "bouw", "zorg": "zorg"})
