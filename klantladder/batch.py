@@ -307,11 +307,18 @@ def _settle() -> None:
         _settled = True
 
 
+_reported = False
+
+
 def _worker_job(job: Job, params: dict, input_hash: str | None = None, model_version: str | None = None,
                 inputs: dict | None = None) -> dict:
-    """:func:`run_job` in a process the batch owns."""
+    """:func:`run_job` in a process the batch owns. It settles (:func:`_settle`) before its second
+    report rather than after its first, so that a finished report reaches the batch at once."""
+    global _reported
+    if _reported:
+        _settle()
     entry = run_job(job, params, input_hash, model_version, inputs)
-    _settle()
+    _reported = True
     return entry
 
 

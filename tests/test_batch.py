@@ -347,14 +347,17 @@ def test_ctrl_c_during_a_batch_stops_it_keeps_what_is_finished_and_says_so(demo_
     assert proc.returncode == 130
     assert "Traceback" not in err and "Onderbroken" in err and "Onverwachte" not in err
     assert _wait_for(lambda: not _group_alive(proc.pid), 15, 0.2), "worker processes outlived the batch"
-    # Every report that reached its folder is in the manifest: nothing finished is redone.
+    # Every report the batch had received is in the manifest (and whole); at most one per worker
+    # can have been moved into place in the instant before, on its way back: the re-run redoes it.
     made = {d.name for d in out.iterdir() if d.is_dir() and not d.name.startswith(".")}
     recorded = {k for k, e in _manifest(out)["clients"].items() if e["status"] == "ok"}
-    assert made == recorded and 1 <= len(made) < len(names)
+    assert recorded <= made and len(made - recorded) <= 2 and 1 <= len(recorded) < len(names)
+    for key in made:
+        assert {"report.html", "scores.json", "assessment.ipynb"} <= {f.name for f in (out / key).iterdir()}
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     m = _manifest(out)
-    assert m["summary"]["skipped"] == len(made) and m["summary"]["ok"] == len(names) - len(made)
+    assert m["summary"]["skipped"] == len(recorded) and m["summary"]["ok"] == len(names) - len(recorded)
 
 
 @pytest.mark.slow
