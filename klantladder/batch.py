@@ -117,7 +117,29 @@ def discover(root: str | Path, out: str | Path, only: Sequence[str] | None = Non
             if wanted and not wanted & {folder.name, client}:
                 continue
             jobs.append(Job(client, folder, out / client))
-    return jobs
+    return _one_job_per_key(jobs, root)
+
+
+def _one_job_per_key(jobs: list[Job], root: Path) -> list[Job]:
+    """Folders whose safe names coincide (``Klant A`` and ``Klant-A``) would write the same report
+    folder, the last over the first: none of them is made, and one failed job names them all."""
+    by_key: dict[str, list[Job]] = {}
+    for job in jobs:
+        by_key.setdefault(job.key, []).append(job)
+    kept = []
+    for key, same in by_key.items():
+        if len(same) == 1:
+            kept.append(same[0])
+            continue
+        names = ", ".join(f"'{j.folder.relative_to(root).as_posix()}'" for j in same)
+        kept.append(Job(key, same[0].folder, same[0].out_dir, problem=(
+            f"de mappen {names} krijgen dezelfde uitvoermap '{key}' (in een mapnaam blijven alleen letters, "
+            "cijfers, '-', '_' en '.' over), dus geen van hun rapporten is gemaakt: het ene zou het andere "
+            "overschrijven. Geef de mappen namen die ook zo van elkaar verschillen.",
+            f"the folders {names} get the same output folder '{key}' (a folder name keeps only letters, digits, "
+            "'-', '_' and '.'), so none of their reports was made: one would overwrite the other. Give the "
+            "folders names that differ in those characters too.")))
+    return kept
 
 
 # ------------------------------------------------------------------------------------------

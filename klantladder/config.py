@@ -6,6 +6,7 @@ import codecs
 import datetime as dt
 import difflib
 import re
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -83,8 +84,10 @@ class ClientConfig:
 
 
 def safe_name(text: str) -> str:
-    """A file-system-safe folder name (letters, digits, ``-``, ``_``, ``.``); never empty."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")
+    """A file-system-safe folder name (letters, digits, ``-``, ``_``, ``.``); never empty.
+    Accented letters keep their letter (``Café Ünal`` gives ``Cafe-Unal``)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", plain).strip("-.")
     return cleaned[:80] or "client"
 
 

@@ -195,6 +195,19 @@ def test_the_hash_follows_inputs_model_and_parameters(demo_root, tmp_path):
     assert job_hash(job, {}, inputs)[0] != h
 
 
+def test_folders_with_the_same_safe_name_fail_instead_of_overwriting_each_other(demo_root, tmp_path):
+    root = _clients(demo_root, tmp_path / "c", {"Klant A": "zorg", "Klant-A": "bouw", "café": "zorg",
+                                                  "Ünal & Zn": "bouw"})
+    out = tmp_path / "out"
+    assert {j.key: j.problem is not None for j in discover(root, out)} == {
+        "Klant-A": True, "cafe": False, "Unal-Zn": False}
+    r = run_batch(root, out, workers=1, params={"pdf": False}, portfolio=False, only=["Klant A", "Klant-A"])
+    assert r.failed == ["Klant-A"] and r.done == [] and r.exit_code == 1
+    error = _manifest(out)["clients"]["Klant-A"]["error"]
+    assert "'Klant A'" in error and "'Klant-A'" in error and "dezelfde uitvoermap" in error
+    assert not (out / "Klant-A").exists()
+
+
 def test_discover_waves_only_and_safe_names(demo_root, tmp_path):
     root = _clients(demo_root, tmp_path / "c", {"a b&c": "zorg"})
     (root / "multi" / "2025").mkdir(parents=True)
