@@ -440,20 +440,31 @@ def _convert_other(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceCo
             text = s.astype("string")
             out[name] = privacy.mask_series(text.where(text.str.strip() != ""))
         else:
-            out[name] = _category(s)
+            out[name] = _category(s, col)
     return out
 
 
-def _category(s: pd.Series) -> pd.Series:
+def _category(s: pd.Series, col: _Collector | None = None) -> pd.Series:
     """A category column as stripped text, blank cells missing and personal data masked.
 
     Worked out on the distinct values (fast on millions of rows); the column is rebuilt from them
-    only when that changed one, else its text stays as read (no copy).
+    only when that changed one, else its text stays as read (no copy). A value that runs over
+    several lines is no category but lines of the file run together (a stray quote in a CSV): an
+    error on those rows (rule ``unreadable_file``), so that none of it reaches a report.
     """
     text = readers.text_chunks(s)
     encoded = pc.dictionary_encode(text).unify_dictionaries()
     if encoded.num_chunks and len(encoded.chunk(0).dictionary):
         dictionary = encoded.chunk(0).dictionary
+        if col is not None and pc.any(pc.match_substring_regex(dictionary, r"[\r\n]")).as_py():
+            lines = s.astype("string").str.contains(r"[\r\n]", regex=True, na=False)
+            col.add("unreadable_file", "error",
+                    "cel loopt over meerdere regels: in een CSV-bestand is dat bijna altijd een los aanhalingsteken "
+                    "(\") dat de volgende regels in deze cel samenvoegt. Zoek het aanhalingsteken in of vlak boven "
+                    "die regel en haal het weg, of zet de hele cel tussen aanhalingstekens.",
+                    "cell runs over several lines: in a CSV file that is almost always a stray quote (\") that "
+                    "merges the next lines into this cell. Find the quote in or just above that line and remove it, "
+                    "or quote the whole cell.", str(s.name), pd.Series(lines.to_numpy(dtype=bool), index=s.index))
         clean = readers.text_array(pd.Series(dictionary, dtype="str"))
         masked = pyarrow.array(privacy.mask_series(pd.Series(clean, dtype="str")), type=dictionary.type,
                                from_pandas=True)

@@ -230,6 +230,11 @@ CASES = [
     Case("unreadable_file", "error",
          lambda d: tickets(d, TICKET_ROWS[:2] + [TICKET_ROWS[2] + ",extra,more"] + TICKET_ROWS[3:]),
          file="tickets.csv", rows="rows 4", says=("Line 4 has 9 fields",)),
+    Case("unreadable_file", "error",  # a stray quote runs the next lines into one category cell
+         lambda d: survey(d, [SURVEY_ROWS[0], 'R2,7,3,3,4,"Particulier,', SURVEY_ROWS[2],
+                              'R4,3,2,2,1,Zakelijk,Slecht",', *SURVEY_ROWS[4:]]),
+         file="customer_survey.csv", column="segment", rows="rows 3", says=("several lines", "stray quote"),
+         id="unreadable_file-stray-quote"),
     Case("unreadable_file", "error",  # a format set in client.yaml that the file is not: the setting is named
          lambda d: (tickets(d), yaml(d, "sources:\n  tickets:\n    format: xlsx\n")),
          file="tickets.csv", says=("'format: xlsx' is set in client.yaml", "it is a CSV text file", "'format: csv'"),
