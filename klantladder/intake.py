@@ -56,6 +56,11 @@ BOOL_WORDS = {"reopened": ({"heropend", "reopened", "opnieuw geopend"}, {"niet h
                                            {"niet opgelost", "not resolved"})}
 
 
+#: The rows set aside (``ClientData.rejects``): where, which rule, and why in both languages (never a
+#: cell's value); ``rejects.csv`` carries the reason in the report's language.
+REJECT_COLUMNS = ("source", "row", "rule", "column", "reason_nl", "reason_en")
+
+
 @dataclass
 class ClientData:
     """A client's sources as canonical frames, with what was found and set aside on the way."""
@@ -64,7 +69,7 @@ class ClientData:
     model: Model
     frames: dict[str, pd.DataFrame]
     findings: list[Finding] = field(default_factory=list)
-    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["source", "row", "rule", "reason"]))
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(REJECT_COLUMNS)))
     rows_read: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -100,9 +105,9 @@ class _Collector:
         return hit
 
     def add(self, rule: str, level: str, nl: str, en: str, column: str | None = None,
-            mask: pd.Series | None = None, reject: bool = False, reason: str | None = None) -> None:
+            mask: pd.Series | None = None, reject: bool = False, reason: tuple[str, str] | None = None) -> None:
         """Record a finding; with ``reject`` the rows in ``mask`` are set aside with ``reason``
-        (default: the English message; pass one without quoted cell values)."""
+        (Dutch, English; default: the message; pass one without quoted cell values)."""
         rows: tuple[int, ...] = ()
         count = 0
         if mask is not None:
@@ -116,7 +121,8 @@ class _Collector:
             if reject:
                 self.rejected.append(pd.DataFrame({
                     "source": self.source, "row": lines, "rule": rule,
-                    "column": column or "", "reason": reason or en}))
+                    "column": column or "", "reason_nl": (reason or (nl, en))[0],
+                    "reason_en": (reason or (nl, en))[1]}))
         self.findings.append(Finding(rule, level, self.file, {"nl": nl, "en": en}, column, rows, count))
 
 
@@ -224,7 +230,8 @@ def _parse_dates(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceConf
                     f"{fmt} in client.yaml: \"%d/%m/%Y\" (3 May) or \"%m/%d/%Y\" (March 5), with the time if "
                     f"there is one (\"%m/%d/%Y %H:%M\"). These cells were not read.",
                     c, p.unread, reject=c == "created_at",
-                    reason="day/month order of the date is ambiguous; set date_format in client.yaml")
+                    reason=("volgorde dag/maand van de datum is dubbelzinnig; zet date_format in client.yaml",
+                            "day/month order of the date is ambiguous; set date_format in client.yaml"))
     return parsed
 
 
@@ -245,7 +252,8 @@ def _date_column(name: str, s: pd.Series, p: readers.DateParse, cfg: SourceConfi
             (" Deze rijen zijn apart gezet." if critical else " Deze cellen tellen als ontbrekend."),
             f"date/time cannot be read ({_examples(s, bad, col)}); {hint_en}." +
             (" These rows were set aside." if critical else " These cells count as missing."),
-            name, bad, reject=critical, reason=f"date/time cannot be read; {hint_en}")
+            name, bad, reject=critical,
+            reason=(f"datum/tijd niet te lezen; {hint_nl}", f"date/time cannot be read; {hint_en}"))
     used = {f: m for f, m in p.forms.items() if m.any()}
     if len(used) > 1:
         counts = {f: int(m.sum()) for f, m in used.items()}
@@ -293,7 +301,8 @@ def _date_column(name: str, s: pd.Series, p: readers.DateParse, cfg: SourceConfi
             ("count as 'no end date' (some systems write an open end that way)." if open_end else
              "are not real dates" + ("; these rows were set aside." if critical else
                                      "; these cells count as missing.")),
-            name, p.out_of_range, reject=critical, reason="date before 1900 or after 2199")
+            name, p.out_of_range, reject=critical,
+            reason=("datum vóór 1900 of na 2199", "date before 1900 or after 2199"))
     reject = (bad | p.out_of_range | p.unread) if critical else None
     return p.values, reject
 
@@ -677,7 +686,8 @@ def _time_order(df: pd.DataFrame, source: str, earlier: str, later: str, col: _C
         col.add("time_order", level,
                 f"{later} ligt vóór {earlier}: een klant kan niet vertrekken voordat hij klant werd. {fix_nl}",
                 f"{later} is before {earlier}: a customer cannot leave before becoming one. {fix_en}",
-                later, mask & ~reject, reject=True, reason=f"{later} is before {earlier}")
+                later, mask & ~reject, reject=True,
+                reason=(f"{later} ligt vóór {earlier}", f"{later} is before {earlier}"))
     else:
         col.add("time_order", level,
                 f"{later} ligt vóór {earlier}; deze rijen zijn apart gezet. Controleer tijdzones en of de "
@@ -1118,7 +1128,7 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
         raise InputError({"nl": f"De invoer van {config.folder.name} kan niet worden gescoord.",
                           "en": f"The input of {config.folder.name} cannot be scored."}, findings)
     reject_frame = (pd.concat(rejects, ignore_index=True).drop_duplicates(["source", "row"], ignore_index=True)
-                    if rejects else pd.DataFrame(columns=["source", "row", "rule", "column", "reason"]))
+                    if rejects else pd.DataFrame(columns=list(REJECT_COLUMNS)))
     return ClientData(config, model, frames, findings, reject_frame, rows_read)
 
 
@@ -1301,7 +1311,7 @@ def _wave_rules(config: ClientConfig, frames: dict[str, pd.DataFrame], findings:
             findings.append(Finding(rule, "warning", file, {"nl": nl, "en": en}, "wave",
                                     tuple(int(r) for r in lines[mask][:5]), int(mask.sum())))
             rejects.append(pd.DataFrame({"source": src, "row": lines[mask], "rule": rule, "column": "wave",
-                                         "reason": en}))
+                                         "reason_nl": nl, "reason_en": en}))
 
         if later:
             mask = label.isin(later).to_numpy(dtype=bool)

@@ -129,8 +129,11 @@ def write_scores(a, path: Path) -> dict:
 
 
 def write_rejects(a, path: Path) -> None:
-    """Rows set aside during intake: source, row number, rule, column and reason (no raw values)."""
-    a.data.rejects.to_csv(path, index=False, encoding="utf-8")
+    """Rows set aside during intake: source, row number, rule, column and the reason in the report's
+    language (no raw values)."""
+    rejects = a.data.rejects
+    reason = rejects[f"reason_{'nl' if a.language == 'nl' else 'en'}"]
+    rejects[["source", "row", "rule", "column"]].assign(reason=reason).to_csv(path, index=False, encoding="utf-8")
 
 
 def write_workbook(a, path: Path) -> None:

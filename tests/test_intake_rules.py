@@ -634,7 +634,7 @@ def test_rejects_hold_the_reason_but_no_value(tmp_path):
             [:4] + [ticket_row(5, tid="")] + [ticket_row(6, resolved="2026-01-07 08:00")])
     data = read_client(client)
     rejects = data.rejects
-    assert set(rejects.columns) == {"source", "row", "rule", "column", "reason"}
+    assert set(rejects.columns) == {"source", "row", "rule", "column", "reason_nl", "reason_en"}
     assert sorted(rejects["row"].tolist()) == [4, 6]  # 7 is not before created_at: its own day + 1
     assert dict(zip(rejects["row"], rejects["rule"])) == {4: "bad_date", 6: "missing_id"}
     text = rejects.to_csv()
@@ -642,6 +642,26 @@ def test_rejects_hold_the_reason_but_no_value(tmp_path):
     bad_date = next(f for f in data.findings if f.rule == "bad_date")
     assert "[e-mail]" in bad_date.message["en"] and "jan.jansen" not in bad_date.message["en"]
     assert len(data.frames["tickets"]) == 4 and data.rows_read["tickets"] == 6
+
+
+def test_rejects_csv_gives_the_reason_in_the_report_language(tmp_path):
+    from types import SimpleNamespace
+
+    from klantladder.outputs import write_rejects
+
+    client = tmp_path / "klant"
+    client.mkdir()
+    tickets(client, with_ticket(3, created="gisteren", first="2026-01-03 10:00")
+            [:4] + [ticket_row(6, resolved="2026-01-07 08:00")])
+    data = read_client(client)
+    for lang, says, not_says in (("nl", "datum/tijd niet te lezen", "cannot be read"),
+                                 ("en", "date/time cannot be read", "niet te lezen")):
+        path = tmp_path / f"rejects-{lang}.csv"
+        write_rejects(SimpleNamespace(data=data, language=lang), path)
+        written = pd.read_csv(path)
+        assert list(written.columns) == ["source", "row", "rule", "column", "reason"]
+        assert written["reason"].str.contains(says).all() and not written["reason"].str.contains(not_says).any()
+        assert "gisteren" not in path.read_text(encoding="utf-8")
 
 
 def test_a_row_broken_twice_is_set_aside_once(tmp_path):
