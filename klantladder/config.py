@@ -486,6 +486,16 @@ def load_client_config(folder: str | Path) -> ClientConfig:
             raise InputError({"nl": "Een invoerbestand ontbreekt.", "en": "An input file is missing."}, [f])
         sources[name] = SourceConfig(name=name, path=path, **_source_options(file, name, spec))
     findings += _unused_files(folder, files, chosen)
+    if sector not in sectors():
+        known = [k for k in sectors() if k != "overig"]
+        close = difflib.get_close_matches(sector, known, n=1, cutoff=0.6)
+        hint_nl = f"Bedoelt u '{close[0]}'?" if close else f"Bekend zijn: {', '.join(known)}."
+        hint_en = f"Did you mean '{close[0]}'?" if close else f"Known: {', '.join(known)}."
+        findings.append(Finding("unknown_setting", "warning", file, {
+            "nl": f"onbekende sector '{sector}': de klant telt als sector 'overig' (in de vergelijking met de sector "
+                  f"en in het woord voor zijn klanten). {hint_nl}",
+            "en": f"unknown sector '{sector}': the client counts as sector 'overig' (in the comparison with its "
+                  f"sector and in the word for its customers). {hint_en}"}, column="sector"))
     model = raw.get("model")
     return ClientConfig(
         folder=folder, client_id=safe_name(folder.resolve().name), name=_text(raw.get("name"), "name", file) or

@@ -230,6 +230,9 @@ CASES = [
     Case("unreadable_file", "error",
          lambda d: tickets(d, TICKET_ROWS[:2] + [TICKET_ROWS[2] + ",extra,more"] + TICKET_ROWS[3:]),
          file="tickets.csv", rows="rows 4", says=("Line 4 has 9 fields",)),
+    Case("unknown_setting", "warning", lambda d: (yaml(d, "name: X\nsector: bouww\n"), survey(d)),
+         file="client.yaml", column="sector", says=("unknown sector 'bouww'", "Did you mean 'bouw'?"),
+         exit_code=0, id="unknown_setting-sector"),
     Case("unreadable_file", "error",  # a stray quote runs the next lines into one category cell
          lambda d: survey(d, [SURVEY_ROWS[0], 'R2,7,3,3,4,"Particulier,', SURVEY_ROWS[2],
                               'R4,3,2,2,1,Zakelijk,Slecht",', *SURVEY_ROWS[4:]]),
