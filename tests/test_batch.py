@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -282,21 +283,29 @@ def _group_alive(pgid: int) -> bool:
         return False
 
 
-@pytest.mark.slow
-def test_kill_9_during_a_batch_then_a_rerun_completes_it(demo_root, tmp_path):
+def _eight_clients_batch(demo_root: Path, tmp_path: Path, *options: str) -> tuple[dict[str, str], Path, list[str]]:
+    """Eight small clients and the command line of a 2-worker batch over them with the small notebook."""
     names = {f"klant-{i:02d}": "advocatuur" if i % 2 else "bouw" for i in range(8)}
     root = _clients(demo_root, tmp_path / "clients", names)
     nb = _small_notebook(tmp_path / "small.ipynb")
     out = tmp_path / "out"
     exe = Path(sys.executable).with_name("klantladder")
-    cmd = [str(exe), "batch", str(root), "--out", str(out), "--workers", "2", "--notebook", str(nb), "--quiet",
-           "--no-portfolio"]
+    return names, out, [str(exe), "batch", str(root), "--out", str(out), "--workers", "2", "--notebook", str(nb),
+                        "--quiet", "--no-portfolio", *options]
 
-    def done_count() -> int:
-        try:
-            return sum(e["status"] == "ok" for e in _manifest(out)["clients"].values())
-        except (OSError, ValueError, KeyError):
-            return 0
+
+def _ok_count(out: Path) -> int:
+    """Reports the manifest records as made (0 while there is none to read)."""
+    try:
+        return sum(e["status"] == "ok" for e in _manifest(out)["clients"].values())
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_batch_then_a_rerun_completes_it(demo_root, tmp_path):
+    names, out, cmd = _eight_clients_batch(demo_root, tmp_path)
+    done_count = partial(_ok_count, out)
 
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -333,19 +342,8 @@ def test_kill_9_during_a_batch_then_a_rerun_completes_it(demo_root, tmp_path):
 
 @pytest.mark.slow
 def test_ctrl_c_during_a_batch_stops_it_keeps_what_is_finished_and_says_so(demo_root, tmp_path):
-    names = {f"klant-{i:02d}": "advocatuur" if i % 2 else "bouw" for i in range(8)}
-    root = _clients(demo_root, tmp_path / "clients", names)
-    nb = _small_notebook(tmp_path / "small.ipynb")
-    out = tmp_path / "out"
-    exe = Path(sys.executable).with_name("klantladder")
-    cmd = [str(exe), "batch", str(root), "--out", str(out), "--workers", "2", "--notebook", str(nb), "--quiet",
-           "--no-portfolio", "--no-pdf"]
-
-    def done_count() -> int:
-        try:
-            return sum(e["status"] == "ok" for e in _manifest(out)["clients"].values())
-        except (OSError, ValueError, KeyError):
-            return 0
+    names, out, cmd = _eight_clients_batch(demo_root, tmp_path, "--no-pdf")
+    done_count = partial(_ok_count, out)
 
     # A process started in the background of a shell inherits SIGINT ignored: give it the default.
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
