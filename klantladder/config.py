@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import yaml
 
@@ -229,14 +229,20 @@ SOURCE_KEYS = ("file", "format", "sheet", "encoding", "sep", "decimal", "preset"
 SEPARATORS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "|": "|"}
 
 
+def _did_you_mean(value: str, known: Sequence[str]) -> tuple[str, str]:
+    """(Dutch, English) hint for a value not in ``known``: the closest one, else all of them."""
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    if close:
+        return f" Bedoelt u '{close[0]}'?", f" Did you mean '{close[0]}'?"
+    return f" Bekend zijn: {', '.join(known)}.", f" Known: {', '.join(known)}."
+
+
 def _unknown_keys(keys: Any, known: tuple[str, ...], where: str, file: str) -> list[Finding]:
     out = []
     for key in keys:
         if str(key) in known:
             continue
-        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-        hint_nl = f" Bedoelt u '{close[0]}'?" if close else f" Bekend zijn: {', '.join(known)}."
-        hint_en = f" Did you mean '{close[0]}'?" if close else f" Known: {', '.join(known)}."
+        hint_nl, hint_en = _did_you_mean(str(key), known)
         out.append(Finding("unknown_setting", "warning", file, {
             "nl": f"onbekende instelling '{key}' wordt genegeerd.{hint_nl}",
             "en": f"unknown setting '{key}' is ignored.{hint_en}"}, column=f"{where}{key}"))
@@ -487,15 +493,12 @@ def load_client_config(folder: str | Path) -> ClientConfig:
         sources[name] = SourceConfig(name=name, path=path, **_source_options(file, name, spec))
     findings += _unused_files(folder, files, chosen)
     if sector not in sectors():
-        known = [k for k in sectors() if k != "overig"]
-        close = difflib.get_close_matches(sector, known, n=1, cutoff=0.6)
-        hint_nl = f"Bedoelt u '{close[0]}'?" if close else f"Bekend zijn: {', '.join(known)}."
-        hint_en = f"Did you mean '{close[0]}'?" if close else f"Known: {', '.join(known)}."
+        hint_nl, hint_en = _did_you_mean(sector, [k for k in sectors() if k != "overig"])
         findings.append(Finding("unknown_setting", "warning", file, {
             "nl": f"onbekende sector '{sector}': de klant telt als sector 'overig' (in de vergelijking met de sector "
-                  f"en in het woord voor zijn klanten). {hint_nl}",
+                  f"en in het woord voor zijn klanten).{hint_nl}",
             "en": f"unknown sector '{sector}': the client counts as sector 'overig' (in the comparison with its "
-                  f"sector and in the word for its customers). {hint_en}"}, column="sector"))
+                  f"sector and in the word for its customers).{hint_en}"}, column="sector"))
     model = raw.get("model")
     return ClientConfig(
         folder=folder, client_id=safe_name(folder.resolve().name), name=_text(raw.get("name"), "name", file) or

@@ -119,10 +119,10 @@ class _Collector:
             lines = self.rows.loc[mask.index[idx]].to_numpy()
             rows = tuple(int(r) for r in lines[:5])
             if reject:
+                why_nl, why_en = reason or (nl, en)
                 self.rejected.append(pd.DataFrame({
                     "source": self.source, "row": lines, "rule": rule,
-                    "column": column or "", "reason_nl": (reason or (nl, en))[0],
-                    "reason_en": (reason or (nl, en))[1]}))
+                    "column": column or "", "reason_nl": why_nl, "reason_en": why_en}))
         self.findings.append(Finding(rule, level, self.file, {"nl": nl, "en": en}, column, rows, count))
 
 
@@ -453,7 +453,7 @@ def _convert_other(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceCo
     return out
 
 
-def _category(s: pd.Series, col: _Collector | None = None) -> pd.Series:
+def _category(s: pd.Series, col: _Collector) -> pd.Series:
     """A category column as stripped text, blank cells missing and personal data masked.
 
     Worked out on the distinct values (fast on millions of rows); the column is rebuilt from them
@@ -465,15 +465,14 @@ def _category(s: pd.Series, col: _Collector | None = None) -> pd.Series:
     encoded = pc.dictionary_encode(text).unify_dictionaries()
     if encoded.num_chunks and len(encoded.chunk(0).dictionary):
         dictionary = encoded.chunk(0).dictionary
-        if col is not None and pc.any(pc.match_substring_regex(dictionary, r"[\r\n]")).as_py():
-            lines = s.astype("string").str.contains(r"[\r\n]", regex=True, na=False)
+        if pc.any(pc.match_substring_regex(dictionary, r"[\r\n]")).as_py():
             col.add("unreadable_file", "error",
                     "cel loopt over meerdere regels: in een CSV-bestand is dat bijna altijd een los aanhalingsteken "
                     "(\") dat de volgende regels in deze cel samenvoegt. Zoek het aanhalingsteken in of vlak boven "
                     "die regel en haal het weg, of zet de hele cel tussen aanhalingstekens.",
                     "cell runs over several lines: in a CSV file that is almost always a stray quote (\") that "
                     "merges the next lines into this cell. Find the quote in or just above that line and remove it, "
-                    "or quote the whole cell.", str(s.name), pd.Series(lines.to_numpy(dtype=bool), index=s.index))
+                    "or quote the whole cell.", str(s.name), s.astype("string").str.contains(r"[\r\n]", na=False))
         clean = readers.text_array(pd.Series(dictionary, dtype="str"))
         masked = pyarrow.array(privacy.mask_series(pd.Series(clean, dtype="str")), type=dictionary.type,
                                from_pandas=True)
