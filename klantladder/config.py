@@ -417,6 +417,7 @@ def load_client_config(folder: str | Path) -> ClientConfig:
                                 f"exports): {folder.parent}"})
     if not folder.is_dir():
         raise InputError({"nl": f"Map niet gevonden: {folder}", "en": f"Folder not found: {folder}"})
+    folder = folder.absolute()  # messages name a file by its folder's name, also when the folder is given as '.'
     cfg_path = folder / "client.yaml"
     file = short = f"{folder.resolve().name}/client.yaml"  # never an absolute path in a message
     raw: dict[str, Any] = {}

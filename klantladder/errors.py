@@ -43,7 +43,11 @@ class Finding:
         lang = language if language in self.message else "en"
         where = [self.file]
         if self.column:
-            where.append(("kolom " if lang == "nl" else "column ") + repr(self.column))
+            if self.file.endswith((".yaml", ".yml")):  # a settings file has keys, not columns
+                label = "sleutel " if lang == "nl" else "key "
+            else:
+                label = "kolom " if lang == "nl" else "column "
+            where.append(label + repr(self.column))
         if self.rows:
             label = "rijen" if lang == "nl" else "rows"
             total = f" ({self.count} {'in totaal' if lang == 'nl' else 'in total'})" if self.count > len(self.rows[:5]) else ""

@@ -204,6 +204,33 @@ def test_score_from_inside_the_client_folder_writes_beside_it(demo_root, tmp_pat
     assert _snapshot(client) == before
 
 
+def test_validate_from_inside_the_client_folder_names_its_files_by_the_folder(tmp_path, monkeypatch, capsys):
+    """``klantladder validate .`` names a file as ``<client>/tickets.csv``, as it does for a
+    folder given by name, not as ``/tickets.csv``."""
+    client = tmp_path / "klant"
+    client.mkdir()
+    rows = [f"T{i},K{i},2026-01-0{i} 09:00,2026-01-0{i} 10:00,2026-01-0{i} 11:00" for i in range(1, 7)]
+    rows[5] = rows[5].replace(",2026-01-06 11:00", ",")  # one ticket still open: a warning on its row
+    head = "ticket_id,customer_id,created_at,first_response_at,resolved_at"
+    (client / "tickets.csv").write_text("\n".join([head, *rows]) + "\n", encoding="utf-8")
+    monkeypatch.chdir(client)
+    assert main(["validate", "."]) == 0
+    said = capsys.readouterr()
+    assert "[unresolved_ticket] klant/tickets.csv, kolom 'resolved_at', rijen 7" in said.out + said.err
+    assert " /tickets.csv" not in said.out + said.err
+
+
+@pytest.mark.parametrize("lang, where", [("nl", "klant/client.yaml, sleutel 'min_group_size'"),
+                                         ("en", "klant/client.yaml, key 'min_group_size'")])
+def test_a_bad_setting_is_named_as_a_key_of_client_yaml_not_a_column(tmp_path, capsys, lang, where):
+    client = tmp_path / "klant"
+    client.mkdir()
+    (client / "client.yaml").write_text("name: Klant\nmin_group_size: 3\n", encoding="utf-8")
+    assert main(["--lang", lang, "validate", str(client)]) == 1
+    err = capsys.readouterr().err
+    assert f"[client_yaml] {where}: " in err
+
+
 def test_a_file_given_for_the_client_folder_is_named_as_such(demo_root, tmp_path, capsys):
     client = tmp_path / "bouw"
     shutil.copytree(demo_root / "bouw", client)
