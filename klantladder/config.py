@@ -143,18 +143,25 @@ def _bad(file: str, key: str, nl: str, en: str) -> InputError:
 
 
 def _date(value: Any, key: str, file: str) -> dt.date | None:
-    """A date setting: a YAML date, or text such as ``2026-10-31``; a date-time gives its date."""
+    """A date setting: a YAML date, or text such as ``2026-10-31``; a date-time gives its date.
+    A date in the right form that does not exist (``2026-02-30``) is named as such."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
         return value.date()  # the date where the time was written (its own offset)
     if isinstance(value, dt.date):
         return value
+    text = str(value).strip()
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        return dt.date.fromisoformat(text)
     except ValueError:
-        raise _bad(file, key, f"verwacht een datum als 2026-10-31, niet '{value}'.",
-                   f"expected a date such as 2026-10-31, not '{value}'.") from None
+        pass
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise _bad(file, key, f"de datum '{text}' bestaat niet. Schrijf een bestaande datum als JJJJ-MM-DD, "
+                   "bijvoorbeeld 2026-10-31.",
+                   f"the date '{text}' does not exist. Write an existing date as YYYY-MM-DD, for example 2026-10-31.")
+    raise _bad(file, key, f"verwacht een bestaande datum als JJJJ-MM-DD (bijvoorbeeld 2026-10-31), niet '{value}'.",
+               f"expected an existing date as YYYY-MM-DD (for example 2026-10-31), not '{value}'.")
 
 
 def _whole(value: Any, key: str, file: str) -> int:
@@ -422,7 +429,7 @@ def load_client_config(folder: str | Path) -> ClientConfig:
     raw: dict[str, Any] = {}
     if cfg_path.is_file():
         try:
-            raw = yamlfile.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
+            raw = yamlfile.load_settings(cfg_path.read_text(encoding="utf-8")) or {}
         except UnicodeDecodeError:
             raise _bad(file, "", "is geen UTF-8-tekst (misschien opgeslagen als ANSI/Windows-1252). Sla het "
                        "bestand op als UTF-8, bijvoorbeeld met Kladblok: Opslaan als > Codering: UTF-8.",

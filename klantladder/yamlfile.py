@@ -4,6 +4,10 @@ libyaml reads the packaged model and texts about ten times faster than PyYAML's 
 which every fresh process (command line, batch worker, report kernel) pays at start. The two build
 the same objects from safe YAML; a file that does not parse is read again by the Python parser,
 so an error message shows the offending line as it always did.
+
+A user's settings file (``client.yaml``) is read with :func:`load_settings`, which leaves the
+checking of its values to the settings themselves: a date that does not exist (``2026-02-30``)
+stays its text, so the setting that expects a date names itself in the message.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from typing import Any
 
 import yaml
 
-__all__ = ["safe_load"]
+__all__ = ["safe_load", "load_settings"]
 
 _FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
 def safe_load(text: str) -> Any:
@@ -25,3 +30,42 @@ def safe_load(text: str) -> Any:
         return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - CSafeLoader is the safe loader
     except yaml.YAMLError:
         return yaml.safe_load(text)  # raises again, with the Python parser's fuller message
+
+
+class _Settings:
+    """What a settings file needs beyond safe YAML (mixed into a safe loader)."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        """A date or date-time as safe YAML builds it; one that does not exist (``2026-02-30``)
+        stays its text, for the setting that expects a date to reject by name."""
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[misc]
+        except ValueError:
+            return self.construct_scalar(node)  # type: ignore[attr-defined]
+
+
+class _SettingsLoader(_Settings, yaml.SafeLoader):
+    """The settings loader on PyYAML's Python parser (fuller syntax-error messages)."""
+
+
+_SettingsLoader.add_constructor(_TIMESTAMP, _SettingsLoader.construct_yaml_timestamp)
+
+if _FAST_LOADER is not None:
+    class _FastSettingsLoader(_Settings, _FAST_LOADER):  # type: ignore[misc, valid-type]
+        """The settings loader on libyaml's parser."""
+
+    _FastSettingsLoader.add_constructor(_TIMESTAMP, _FastSettingsLoader.construct_yaml_timestamp)
+    _FAST_SETTINGS: type | None = _FastSettingsLoader
+else:
+    _FAST_SETTINGS = None
+
+
+def load_settings(text: str) -> Any:
+    """A user's settings file ``text`` read as :func:`safe_load` reads it, except that a date that
+    does not exist is kept as its text instead of failing the whole file."""
+    if _FAST_SETTINGS is not None:
+        try:
+            return yaml.load(text, Loader=_FAST_SETTINGS)  # noqa: S506 - a subclass of CSafeLoader
+        except yaml.YAMLError:
+            pass  # read again below: the Python parser's fuller message
+    return yaml.load(text, Loader=_SettingsLoader)  # noqa: S506 - a subclass of SafeLoader

@@ -163,7 +163,8 @@ CASES = [
                                             tickets(d)),
          file="client.yaml", column="sources.tickets.timezone", id="client_yaml-timezone"),
     Case("client_yaml", "error", lambda d: (yaml(d, "reference_date: 2026-02-30\n"), survey(d)),
-         file="client.yaml", says=("does not exist", "2026-10-31"), id="client_yaml-impossible-date"),
+         file="client.yaml", column="reference_date", says=("'2026-02-30' does not exist", "YYYY-MM-DD", "2026-10-31"),
+         id="client_yaml-impossible-date"),
     Case("client_yaml", "error", lambda d: (yaml(d, "sla: [8, 72]\n"), tickets(d)),
          file="client.yaml", column="sla", says=("first_response_hours: 24",), id="client_yaml-sla-list"),
     Case("client_yaml", "error", lambda d: (yaml(d, "sla:\n  first_response_hours: -8\n"), tickets(d)),
@@ -811,6 +812,32 @@ def test_client_yaml_in_another_encoding_is_named_as_such(tmp_path, capsys):
     assert main(["--lang", "en", "validate", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "[client_yaml]" in err and "UTF-8" in err and "Traceback" not in err
+
+
+def validate_in_both_languages(folder: Path, capsys) -> dict[str, tuple[int, str]]:
+    """``klantladder validate`` of ``folder`` in Dutch and in English: the exit code and stderr of each."""
+    said = {}
+    for lang in ("nl", "en"):
+        code = main(["--lang", lang, "validate", str(folder)])
+        said[lang] = (code, capsys.readouterr().err)
+        assert "Traceback" not in said[lang][1]
+    return said
+
+
+def test_a_date_that_does_not_exist_names_its_setting(tmp_path, capsys):
+    """``reference_date: 2026-02-30`` is named by its key and value with the form expected, not with
+    Python's "day is out of range for month"."""
+    client = tmp_path / "klant"
+    client.mkdir()
+    survey(client)
+    yaml(client, "name: Testklant\nreference_date: 2026-02-30\n")
+    said = validate_in_both_languages(client, capsys)
+    assert said["nl"][0] == said["en"][0] == 1
+    assert ("klant/client.yaml, kolom 'reference_date': de datum '2026-02-30' bestaat niet. Schrijf een bestaande "
+            "datum als JJJJ-MM-DD") in said["nl"][1]
+    assert ("klant/client.yaml, column 'reference_date': the date '2026-02-30' does not exist. Write an existing "
+            "date as YYYY-MM-DD") in said["en"][1]
+    assert "out of range" not in said["nl"][1] + said["en"][1]
 
 
 def test_more_respondents_than_invited_leaves_the_response_rate_out(tmp_path):

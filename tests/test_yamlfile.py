@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 
 import pytest
@@ -53,3 +54,13 @@ def test_libyaml_is_used_when_pyyaml_has_it(monkeypatch):
     monkeypatch.setattr(yaml, "load", lambda text, Loader: calls.append(Loader) or real(text, Loader=Loader))
     yamlfile.safe_load("a: 1\n")
     assert calls == [yaml.CSafeLoader]
+
+
+def test_settings_keep_a_date_that_does_not_exist_as_its_text(monkeypatch):
+    """client.yaml: ``2026-02-30`` is left to the setting to name; real dates are dates as before."""
+    text = "a: 2026-02-30\nb: 2026-02-28\nc: [2026-13-01, 1.5]\nd: 2026-02-28T10:00:00Z\n"
+    expected = {"a": "2026-02-30", "b": dt.date(2026, 2, 28), "c": ["2026-13-01", 1.5],
+                "d": yaml.safe_load("d: 2026-02-28T10:00:00Z")["d"]}
+    assert yamlfile.load_settings(text) == expected
+    monkeypatch.setattr(yamlfile, "_FAST_SETTINGS", None)  # the Python parser reads the same
+    assert yamlfile.load_settings(text) == expected
