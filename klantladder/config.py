@@ -142,6 +142,27 @@ def _bad(file: str, key: str, nl: str, en: str) -> InputError:
     return InputError({"nl": "client.yaml klopt niet.", "en": "client.yaml is not right."}, [f])
 
 
+def _listed(items: Sequence[Any], word: str) -> str:
+    """``2, 5 and 9`` (``word`` the language's "and")."""
+    texts = [str(i) for i in items]
+    return texts[0] if len(texts) == 1 else f"{', '.join(texts[:-1])} {word} {texts[-1]}"
+
+
+def _duplicate_keys(file: str, duplicates: Sequence[yamlfile.DuplicateKey]) -> InputError:
+    """Rule ``client_yaml``: a key written more than once in one place of client.yaml (``sla:``
+    twice), one finding per key with the lines it is on; never the last one silently kept."""
+    findings = []
+    for d in duplicates:
+        last = d.key.rsplit(".", 1)[-1]
+        times_nl, times_en = f"{len(d.lines)} keer", ("twice" if len(d.lines) == 2 else f"{len(d.lines)} times")
+        findings.append(Finding("client_yaml", "error", file, {
+            "nl": f"de sleutel '{d.key}' staat {times_nl} in het bestand (regels {_listed(d.lines, 'en')}); alleen de "
+                  f"laatste zou gelden. Voeg ze samen tot één '{last}:' of haal de overbodige weg.",
+            "en": f"the key '{d.key}' is written {times_en} (lines {_listed(d.lines, 'and')}); only the last would "
+                  f"count. Merge them into one '{last}:' or remove the ones that do not belong."}, column=d.key))
+    return InputError({"nl": "client.yaml klopt niet.", "en": "client.yaml is not right."}, findings)
+
+
 def _date(value: Any, key: str, file: str) -> dt.date | None:
     """A date setting: a YAML date, or text such as ``2026-10-31``; a date-time gives its date.
     A date in the right form that does not exist (``2026-02-30``) is named as such."""
@@ -435,6 +456,8 @@ def load_client_config(folder: str | Path) -> ClientConfig:
                        "bestand op als UTF-8, bijvoorbeeld met Kladblok: Opslaan als > Codering: UTF-8.",
                        "is not UTF-8 text (perhaps saved as ANSI/Windows-1252). Save the file as UTF-8, e.g. "
                        "in Notepad: Save as > Encoding: UTF-8.") from None
+        except yamlfile.DuplicateKeyError as exc:
+            raise _duplicate_keys(file, exc.duplicates) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (regel {mark.line + 1})" if mark else ""

@@ -165,6 +165,10 @@ CASES = [
     Case("client_yaml", "error", lambda d: (yaml(d, "reference_date: 2026-02-30\n"), survey(d)),
          file="client.yaml", column="reference_date", says=("'2026-02-30' does not exist", "YYYY-MM-DD", "2026-10-31"),
          id="client_yaml-impossible-date"),
+    Case("client_yaml", "error", lambda d: (yaml(d, "sla:\n  first_response_hours: 8\nname: X\nsla:\n"
+                                                    "  resolution_hours: 72\n"), tickets(d)),
+         file="client.yaml", column="sla", says=("the key 'sla' is written twice (lines 1 and 4)",
+                                                   "Merge them into one 'sla:'"), id="client_yaml-duplicate-key"),
     Case("client_yaml", "error", lambda d: (yaml(d, "sla: [8, 72]\n"), tickets(d)),
          file="client.yaml", column="sla", says=("first_response_hours: 24",), id="client_yaml-sla-list"),
     Case("client_yaml", "error", lambda d: (yaml(d, "sla:\n  first_response_hours: -8\n"), tickets(d)),
@@ -838,6 +842,31 @@ def test_a_date_that_does_not_exist_names_its_setting(tmp_path, capsys):
     assert ("klant/client.yaml, column 'reference_date': the date '2026-02-30' does not exist. Write an existing "
             "date as YYYY-MM-DD") in said["en"][1]
     assert "out of range" not in said["nl"][1] + said["en"][1]
+
+
+def test_a_key_written_twice_is_named_with_its_lines_at_any_level(tmp_path, capsys):
+    """The last of two ``name:`` (or two ``file:`` under one source) once won without a word."""
+    client = tmp_path / "klant"
+    client.mkdir()
+    survey(client)
+    yaml(client, """\
+        name: Klant A
+        sources:
+          customer_survey:
+            file: customer_survey.csv
+            file: oud/customer_survey.csv
+        name: Klant B
+        """)
+    before = file_hashes(client)
+    said = validate_in_both_languages(client, capsys)
+    assert file_hashes(client) == before
+    assert said["nl"][0] == said["en"][0] == 1
+    nl, en = said["nl"][1], said["en"][1]
+    assert "kolom 'name': de sleutel 'name' staat 2 keer in het bestand (regels 1 en 6)" in nl
+    assert ("kolom 'sources.customer_survey.file': de sleutel 'sources.customer_survey.file' staat 2 keer in het "
+            "bestand (regels 4 en 5)") in nl
+    assert "column 'name': the key 'name' is written twice (lines 1 and 6); only the last would count." in en
+    assert "the key 'sources.customer_survey.file' is written twice (lines 4 and 5)" in en
 
 
 def test_more_respondents_than_invited_leaves_the_response_rate_out(tmp_path):

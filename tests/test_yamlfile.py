@@ -64,3 +64,20 @@ def test_settings_keep_a_date_that_does_not_exist_as_its_text(monkeypatch):
     assert yamlfile.load_settings(text) == expected
     monkeypatch.setattr(yamlfile, "_FAST_SETTINGS", None)  # the Python parser reads the same
     assert yamlfile.load_settings(text) == expected
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["libyaml", "python"])
+def test_settings_name_every_key_written_twice_with_its_lines(monkeypatch, fast):
+    if not fast:
+        monkeypatch.setattr(yamlfile, "_FAST_SETTINGS", None)
+    text = "sla:\n  a: 1\nname: X\nsla:\n  b: 2\nsources:\n  tickets:\n    file: x\n    file: y\n    file: z\n"
+    with pytest.raises(yamlfile.DuplicateKeyError) as info:
+        yamlfile.load_settings(text)
+    assert info.value.duplicates == [yamlfile.DuplicateKey("sla", (1, 4)),
+                                     yamlfile.DuplicateKey("sources.tickets.file", (8, 9, 10))]
+
+
+def test_settings_allow_a_merged_key_to_be_overridden_and_an_alias_to_repeat():
+    text = "base: &b {a: 1}\nclient:\n  <<: *b\n  a: 2\nagain: *b\n"
+    assert yamlfile.load_settings(text) == yaml.safe_load(text) == {"base": {"a": 1}, "client": {"a": 2},
+                                                                  "again": {"a": 1}}
