@@ -137,9 +137,17 @@ def sector_label(sector: str, language: str) -> str:
     return entry["label"].get(language, sector) if entry else sector
 
 
+#: The heading of every ``client_yaml`` error.
+_NOT_RIGHT = {"nl": "client.yaml klopt niet.", "en": "client.yaml is not right."}
+
+
+def _wrong(file: str, key: str, nl: str, en: str) -> Finding:
+    """A ``client_yaml`` error finding about the setting ``key``."""
+    return Finding("client_yaml", "error", file, {"nl": nl, "en": en}, column=key)
+
+
 def _bad(file: str, key: str, nl: str, en: str) -> InputError:
-    f = Finding("client_yaml", "error", file, {"nl": nl, "en": en}, column=key)
-    return InputError({"nl": "client.yaml klopt niet.", "en": "client.yaml is not right."}, [f])
+    return InputError(dict(_NOT_RIGHT), [_wrong(file, key, nl, en)])
 
 
 def _listed(items: Sequence[Any], word: str) -> str:
@@ -155,12 +163,13 @@ def _duplicate_keys(file: str, duplicates: Sequence[yamlfile.DuplicateKey]) -> I
     for d in duplicates:
         last = d.key.rsplit(".", 1)[-1]
         times_nl, times_en = f"{len(d.lines)} keer", ("twice" if len(d.lines) == 2 else f"{len(d.lines)} times")
-        findings.append(Finding("client_yaml", "error", file, {
-            "nl": f"de sleutel '{d.key}' staat {times_nl} in het bestand (regels {_listed(d.lines, 'en')}); alleen de "
-                  f"laatste zou gelden. Voeg ze samen tot één '{last}:' of haal de overbodige weg.",
-            "en": f"the key '{d.key}' is written {times_en} (lines {_listed(d.lines, 'and')}); only the last would "
-                  f"count. Merge them into one '{last}:' or remove the ones that do not belong."}, column=d.key))
-    return InputError({"nl": "client.yaml klopt niet.", "en": "client.yaml is not right."}, findings)
+        findings.append(_wrong(
+            file, d.key,
+            f"de sleutel '{d.key}' staat {times_nl} in het bestand (regels {_listed(d.lines, 'en')}); alleen de "
+            f"laatste zou gelden. Voeg ze samen tot één '{last}:' of haal de overbodige weg.",
+            f"the key '{d.key}' is written {times_en} (lines {_listed(d.lines, 'and')}); only the last would "
+            f"count. Merge them into one '{last}:' or remove the ones that do not belong."))
+    return InputError(dict(_NOT_RIGHT), findings)
 
 
 def _date(value: Any, key: str, file: str) -> dt.date | None:
@@ -202,7 +211,7 @@ def _whole(value: Any, key: str, file: str) -> int:
 
 def _sla(value: Any, file: str) -> dict[str, float]:
     """``sla``: service targets in hours, each a positive number (the names are checked against
-    the model's when it is loaded)."""
+    the model's when it is loaded). Every wrong target is named, one finding each."""
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -211,15 +220,18 @@ def _sla(value: Any, file: str) -> dict[str, float]:
                    "expected targets in hours, such as 'first_response_hours: 24' and 'resolution_hours: 120' "
                    "on lines of their own below it.")
     out: dict[str, float] = {}
+    wrong: list[Finding] = []
     for k, v in value.items():
         try:
             hours = float(v) if not isinstance(v, bool) else float("nan")
         except (TypeError, ValueError):
             hours = float("nan")
         if not hours > 0 or hours == float("inf"):
-            raise _bad(file, f"sla.{k}", f"verwacht een aantal uren groter dan 0, niet '{v}'.",
-                       f"expected a number of hours above 0, not '{v}'.")
+            wrong.append(_wrong(file, f"sla.{k}", f"verwacht een aantal uren groter dan 0, niet '{v}'.",
+                                f"expected a number of hours above 0, not '{v}'."))
         out[str(k)] = hours
+    if wrong:
+        raise InputError(dict(_NOT_RIGHT), wrong)
     return out
 
 

@@ -869,6 +869,19 @@ def test_a_key_written_twice_is_named_with_its_lines_at_any_level(tmp_path, caps
     assert "the key 'sources.customer_survey.file' is written twice (lines 4 and 5)" in en
 
 
+def test_every_wrong_service_target_is_named_not_only_the_first(tmp_path, capsys):
+    client = tmp_path / "klant"
+    client.mkdir()
+    tickets(client)
+    yaml(client, "sla:\n  first_response_hours: -8\n  resolution_hours: drie dagen\n")
+    said = validate_in_both_languages(client, capsys)
+    assert said["nl"][0] == said["en"][0] == 1
+    assert "kolom 'sla.first_response_hours': verwacht een aantal uren groter dan 0, niet '-8'." in said["nl"][1]
+    assert "kolom 'sla.resolution_hours': verwacht een aantal uren groter dan 0, niet 'drie dagen'." in said["nl"][1]
+    assert "column 'sla.first_response_hours': expected a number of hours above 0, not '-8'." in said["en"][1]
+    assert "column 'sla.resolution_hours': expected a number of hours above 0, not 'drie dagen'." in said["en"][1]
+
+
 def test_more_respondents_than_invited_leaves_the_response_rate_out(tmp_path):
     from klantladder.assess import assess_folder
 
