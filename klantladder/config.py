@@ -270,10 +270,13 @@ SEPARATORS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "|": "|"}
 
 
 def _did_you_mean(value: str, known: Sequence[str]) -> tuple[str, str]:
-    """(Dutch, English) hint for a value not in ``known``: the closest one, else all of them."""
-    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    """(Dutch, English) hint for a value not in ``known``: the closest one whatever the case of its
+    letters (``SLA`` or ``Reference_Date`` gives ``sla``, ``reference_date``), else all of them."""
+    folded = {k.casefold(): k for k in known}
+    close = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.6)
     if close:
-        return f" Bedoelt u '{close[0]}'?", f" Did you mean '{close[0]}'?"
+        meant = folded[close[0]]
+        return f" Bedoelt u '{meant}'?", f" Did you mean '{meant}'?"
     return f" Bekend zijn: {', '.join(known)}.", f" Known: {', '.join(known)}."
 
 

@@ -196,6 +196,8 @@ CASES = [
          file="client.yaml", column="customer_survey_invited", says=("fewer than the 6 respondents",)),
     Case("unknown_setting", "warning", lambda d: (yaml(d, "refrence_date: 2026-01-31\n"), survey(d)),
          file="client.yaml", column="refrence_date", says=("Did you mean 'reference_date'",)),
+    Case("unknown_setting", "warning", lambda d: (yaml(d, "SLA:\n  resolution_hours: 8\n"), tickets(d)),
+         file="client.yaml", column="SLA", says=("Did you mean 'sla'",), id="unknown_setting-capitals"),
     Case("unknown_setting", "warning",
          lambda d: (yaml(d, "sources:\n  tickets:\n    colums: {}\n"), tickets(d)),
          file="client.yaml", column="sources.tickets.colums", says=("Did you mean 'columns'",),
@@ -880,6 +882,20 @@ def test_every_wrong_service_target_is_named_not_only_the_first(tmp_path, capsys
     assert "kolom 'sla.resolution_hours': verwacht een aantal uren groter dan 0, niet 'drie dagen'." in said["nl"][1]
     assert "column 'sla.first_response_hours': expected a number of hours above 0, not '-8'." in said["en"][1]
     assert "column 'sla.resolution_hours': expected a number of hours above 0, not 'drie dagen'." in said["en"][1]
+
+
+def test_a_known_setting_written_in_other_capitals_gets_a_did_you_mean(tmp_path, capsys):
+    client = tmp_path / "klant"
+    client.mkdir()
+    tickets(client)
+    yaml(client, "SLA:\n  first_response_hours: 8\nsources:\n  TICKETS:\n    file: tickets.csv\n")
+    for lang, said in (("nl", "onbekende instelling 'SLA' wordt genegeerd. Bedoelt u 'sla'?"),
+                       ("en", "unknown setting 'SLA' is ignored. Did you mean 'sla'?")):
+        assert main(["--lang", lang, "validate", str(client)]) == 0
+        out = capsys.readouterr().out
+        assert said in out
+        assert ("'TICKETS' wordt genegeerd. Bedoelt u 'tickets'?" if lang == "nl" else
+                "'TICKETS' is ignored. Did you mean 'tickets'?") in out
 
 
 def test_more_respondents_than_invited_leaves_the_response_rate_out(tmp_path):
