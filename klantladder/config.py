@@ -401,6 +401,34 @@ def expected_names() -> tuple[str, str]:
             f"{names} (with .csv, .xlsx, .parquet or .sav; capitals do not matter)")
 
 
+def _outside(given: str) -> bool:
+    """Whether the path ``given`` for a source leads out of the client folder: absolute (``/data/x.csv``,
+    ``C:\\data\\x.csv``, ``\\\\server\\x.csv``) or climbing above it with ``..``, written with either slash."""
+    if given.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", given):
+        return True
+    depth = 0
+    for part in re.split(r"[\\/]+", given):
+        depth += -1 if part == ".." else 0 if part in ("", ".") else 1
+        if depth < 0:
+            return True
+    return False
+
+
+def _check_inside(folder: Path, file: str, name: str, given: str) -> None:
+    """Rule ``client_yaml``: ``sources.<name>.file`` must name a file inside the client folder, so
+    that a client's report never reads another client's data."""
+    if not _outside(given):
+        return
+    where, plain = folder.resolve().name, re.split(r"[\\/]", given)[-1] or given
+    raise _bad(file, f"sources.{name}.file",
+               f"'{given}' ligt buiten de map van de klant ({where}). Een invoerbestand moet in de klantmap zelf "
+               f"staan (of in een map daarin), zodat een rapport nooit gegevens van een andere klant leest. Zet het "
+               f"bestand in {where} en geef de naam zonder '..' of volledig pad, bijvoorbeeld 'file: {plain}'.",
+               f"'{given}' is outside the client's folder ({where}). An input file must be in the client folder "
+               f"itself (or in a folder inside it), so that a report never reads another client's data. Put the "
+               f"file in {where} and give its name without '..' or a full path, for example 'file: {plain}'.")
+
+
 def _find_source(folder: Path, name: str, files: list[Path]) -> Path | None:
     """The file ``<name>.<ext>`` of a source among ``files``, whatever the case of its name
     (``Tickets.CSV``); :class:`InputError` when there are several (an old export beside a new one,
@@ -522,6 +550,8 @@ def load_client_config(folder: str | Path) -> ClientConfig:
             raise _bad(file, f"sources.{name}", "verwacht instellingen als 'file:' en 'columns:'.",
                        "expected settings such as 'file:' and 'columns:'.")
         findings += _unknown_keys(spec, SOURCE_KEYS, f"sources.{name}.", short)
+        if spec.get("file"):
+            _check_inside(folder, file, name, str(spec["file"]))
         path = folder / str(spec["file"]) if spec.get("file") else _find_source(folder, name, files)
         if spec.get("file"):
             chosen.add((folder / str(spec["file"])).resolve())

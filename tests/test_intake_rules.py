@@ -205,6 +205,12 @@ CASES = [
     Case("file_not_found", "error",
          lambda d: (yaml(d, "sources:\n  tickets:\n    file: export.csv\n"), survey(d)),
          file="client.yaml", column="sources.tickets.file", says=("export.csv", "customer_survey.csv")),
+    Case("client_yaml", "error",
+         lambda d: ((d.parent / "andere-klant").mkdir(), survey(d.parent / "andere-klant"), tickets(d),
+                    yaml(d, "sources:\n  customer_survey:\n    file: ../andere-klant/customer_survey.csv\n")),
+         file="client.yaml", column="sources.customer_survey.file",
+         says=("'../andere-klant/customer_survey.csv' is outside the client's folder (klant)",
+               "'file: customer_survey.csv'"), id="client_yaml-file-outside-folder"),
     Case("ambiguous_source", "error",
          lambda d: (survey(d), (d / "customer_survey.xlsx").write_bytes(xlsx_bytes("s", survey_table()))),
          file="customer_survey.csv", column="sources.customer_survey.file",
@@ -896,6 +902,38 @@ def test_a_known_setting_written_in_other_capitals_gets_a_did_you_mean(tmp_path,
         assert said in out
         assert ("'TICKETS' wordt genegeerd. Bedoelt u 'tickets'?" if lang == "nl" else
                 "'TICKETS' is ignored. Did you mean 'tickets'?") in out
+
+
+@pytest.mark.parametrize("given", ["../andere-klant/customer_survey.csv", "{other}/customer_survey.csv",
+                                   "exports/../../andere-klant/customer_survey.csv",
+                                   "..\\andere-klant\\customer_survey.csv", "C:\\klanten\\customer_survey.csv"])
+def test_a_source_file_outside_the_client_folder_is_refused(tmp_path, capsys, given):
+    """``sources.<source>.file`` may not reach another client's data (``..`` or a full path)."""
+    other = tmp_path / "andere-klant"
+    other.mkdir()
+    survey(other)
+    client = tmp_path / "klant"
+    client.mkdir()
+    tickets(client)
+    given = given.format(other=other)
+    (client / "client.yaml").write_text(f"sources:\n  customer_survey:\n    file: '{given}'\n", encoding="utf-8")
+    before = file_hashes(tmp_path)
+    said = validate_in_both_languages(client, capsys)
+    assert file_hashes(tmp_path) == before
+    assert said["nl"][0] == said["en"][0] == 1
+    assert (f"klant/client.yaml, kolom 'sources.customer_survey.file': '{given}' ligt buiten de map van de klant "
+            "(klant). Een invoerbestand moet in de klantmap zelf staan") in said["nl"][1]
+    assert (f"klant/client.yaml, column 'sources.customer_survey.file': '{given}' is outside the client's folder "
+            "(klant). An input file must be in the client folder itself") in said["en"][1]
+
+
+def test_a_source_file_in_a_folder_inside_the_client_folder_is_read(tmp_path, capsys):
+    client = tmp_path / "klant"
+    (client / "exports").mkdir(parents=True)
+    survey(client / "exports", name="enquete.csv")
+    yaml(client, "sources:\n  customer_survey:\n    file: exports/../exports/enquete.csv\n")
+    assert main(["--lang", "en", "validate", str(client)]) == 0
+    assert "OK: klant can be scored (6 rows read" in capsys.readouterr().out
 
 
 def test_more_respondents_than_invited_leaves_the_response_rate_out(tmp_path):
