@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 import yaml
 
 from . import yamlfile
-from .errors import Finding, InputError
+from .errors import Finding, InputError, UsageError
 
 __all__ = ["SOURCES", "EXTENSIONS", "SourceConfig", "ClientConfig", "load_client_config", "sector_terms", "sectors",
            "safe_name", "source_of", "has_source_files", "is_client_folder", "present_files", "expected_names"]
@@ -477,17 +477,18 @@ def _unused_files(folder: Path, files: list[Path], chosen: set[Path]) -> list[Fi
 def load_client_config(folder: str | Path) -> ClientConfig:
     """Read ``<folder>/client.yaml`` (optional: defaults apply) and locate the source files.
 
-    Raises :class:`InputError` when the folder does not exist, the YAML is malformed or a value
+    Raises :class:`UsageError` when ``folder`` is no folder (it does not exist, or is a file: the
+    command was given the wrong path), :class:`InputError` when the YAML is malformed or a value
     has the wrong type.
     """
     folder = Path(folder)
     if folder.is_file():
-        raise InputError({"nl": f"{folder} is een bestand; geef de map van de klant (die met client.yaml en de "
+        raise UsageError({"nl": f"{folder} is een bestand; geef de map van de klant (die met client.yaml en de "
                                 f"exports): {folder.parent}",
                           "en": f"{folder} is a file; give the client's folder (the one with client.yaml and the "
                                 f"exports): {folder.parent}"})
     if not folder.is_dir():
-        raise InputError({"nl": f"Map niet gevonden: {folder}", "en": f"Folder not found: {folder}"})
+        raise UsageError({"nl": f"Map niet gevonden: {folder}", "en": f"Folder not found: {folder}"})
     cfg_path = folder / "client.yaml"
     file = short = f"{folder.resolve().name}/client.yaml"  # never an absolute path in a message
     raw: dict[str, Any] = {}

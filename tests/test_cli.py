@@ -81,11 +81,25 @@ def test_validate_bad_client_exits_1_with_a_message_not_a_traceback(tmp_path, ca
 
 
 def test_missing_folder_and_wrong_usage(tmp_path, capsys):
-    assert main(["score", str(tmp_path / "nope")]) == 1
+    assert main(["score", str(tmp_path / "nope")]) == 2
     assert "niet gevonden" in capsys.readouterr().err
     with pytest.raises(SystemExit) as info:
         main(["report", str(tmp_path)])  # --out is required
     assert info.value.code == 2
+
+
+@pytest.mark.parametrize("command", [["validate"], ["score"], ["report", "--out", "{out}"],
+                                     ["batch", "--out", "{out}"]], ids=lambda c: c[0])
+def test_a_folder_that_does_not_exist_is_wrong_usage_for_every_command(tmp_path, capsys, command):
+    """README: exit 2 for wrong usage. A folder that is not there is that for every command alike
+    (``validate`` once said 1 where ``batch`` said 2)."""
+    missing = tmp_path / "nietbestaand"
+    argv = [command[0], str(missing), *(a.format(out=tmp_path / "uit") for a in command[1:])]
+    for lang, said in (("nl", "niet gevonden: "), ("en", "not found: ")):
+        assert main(["--lang", lang, *argv]) == 2
+        err = capsys.readouterr().err
+        assert said in err and "nietbestaand" in err and "Traceback" not in err
+    assert not (tmp_path / "uit").exists()
 
 
 def test_english_messages(demo_root, tmp_path, capsys):
@@ -207,6 +221,8 @@ def test_score_from_inside_the_client_folder_writes_beside_it(demo_root, tmp_pat
 def test_a_file_given_for_the_client_folder_is_named_as_such(demo_root, tmp_path, capsys):
     client = tmp_path / "bouw"
     shutil.copytree(demo_root / "bouw", client)
-    assert main(["--lang", "en", "score", str(client / "tickets.csv")]) == 1
+    assert main(["--lang", "en", "score", str(client / "tickets.csv")]) == 2  # wrong usage, as a missing folder
     err = capsys.readouterr().err
     assert "is a file; give the client's folder" in err and str(client) in err
+    assert main(["validate", str(client / "tickets.csv")]) == 2
+    assert "is een bestand; geef de map van de klant" in capsys.readouterr().err
