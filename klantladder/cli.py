@@ -7,6 +7,7 @@ Messages speak the user's language (``--taal``/``--lang`` or ``KLANTLADDER_LANG`
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -48,6 +49,11 @@ MSG = {
                        "en of u er mag schrijven.",
                  "en": "Cannot read or write '{path}' ({msg}). Check that the folder exists, is not a file and "
                        "that you may write there."},
+    "not_writable": {"nl": "Kan niet schrijven in de map '{path}': u mag daar niet schrijven (of de map is alleen-"
+                           "lezen). Kies{option_nl} een andere map waarin u wel mag schrijven, of pas de rechten van "
+                           "deze map aan.",
+                     "en": "Cannot write in the folder '{path}': you may not write there (or it is read-only). Choose "
+                           "another folder you can write to{option_en}, or fix this folder's permissions."},
     "unexpected": {"nl": "Onverwachte fout ({kind}): {msg}. Meld dit met de invoermap erbij.",
                    "en": "Unexpected error ({kind}): {msg}. Please report this with the input folder."},
 }
@@ -149,6 +155,69 @@ def _lang(args, client_dir: Path | None = None) -> str:
     return "nl"
 
 
+def _scores_target(args) -> Path:
+    """Where ``score`` writes: ``--out``, else ``<client>-scores.json`` beside the client folder."""
+    from .config import safe_name
+
+    if args.out:
+        return args.out
+    # the client id is the folder's safe name (config.load_client_config)
+    client = args.client_dir.resolve()  # "." has no parent of its own: the resolved folder has
+    return client.parent / f"{safe_name(client.name)}-scores.json"
+
+
+def _output_targets(args) -> list[tuple[Path, str]]:
+    """The paths the command writes to, each with the option that chooses it."""
+    if args.command == "init":
+        return [(args.client_dir, "")]
+    if args.command == "score":
+        return [(_scores_target(args), "--out")]
+    if args.command in ("report", "batch"):
+        return [(args.out, "--out")]
+    if args.command == "demo":
+        from .paths import DEMO_DATA
+
+        return [(args.out, "--out"), (args.data or DEMO_DATA, "--data")]
+    return []
+
+
+def _nearest_folder(path: Path) -> Path:
+    """``path`` if it is a folder, else the nearest folder above it that exists."""
+    while not path.is_dir() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _unwritable(exc: OSError, args) -> tuple[Path, str] | None:
+    """For a refused write where the command writes (no rights, a read-only folder or disk): the
+    folder that refused it and the option that chose it. None for any other error, such as an
+    input file that may not be read."""
+    refused = isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+    if not refused or not exc.filename:
+        return None
+    failed = Path(os.path.abspath(exc.filename))
+    for target, option in _output_targets(args):
+        target = Path(os.path.abspath(target))
+        staging = failed.parent == target.parent and failed.name.startswith(".")  # a hidden temporary beside it
+        if failed == target or failed in target.parents or target in failed.parents or staging:
+            return _nearest_folder(failed), option
+    return None
+
+
+def _os_error_text(exc: OSError, args, lang: str) -> str:
+    """The message for a path that cannot be read or written: a folder the command may not write in
+    is named with what to do about it, any other problem with the path and the system's reason."""
+    unwritable = _unwritable(exc, args)
+    if unwritable is not None:
+        folder, option = unwritable
+        return MSG["not_writable"][lang].format(path=folder, option_nl=f" met {option}" if option else "",
+                                                option_en=f" with {option}" if option else "")
+    where = Path(exc.filename) if exc.filename else None
+    if where is not None and where.name.startswith("."):  # a hidden temporary beside the target: its folder
+        where = where.parent
+    return MSG["os_error"][lang].format(path=where or "", msg=exc.strerror or type(exc).__name__)
+
+
 def _run(args) -> int:
     cmd = args.command
     if cmd == "init":
@@ -176,13 +245,10 @@ def _run(args) -> int:
         return 0
     if cmd == "score":
         from .assess import assess_folder
-        from .config import safe_name
         from .outputs import check_scores_target, write_scores
 
         lang = _lang(args, args.client_dir)
-        # the client id is the folder's safe name (config.load_client_config)
-        client = args.client_dir.resolve()  # "." has no parent of its own: the resolved folder has
-        out = args.out or client.parent / f"{safe_name(client.name)}-scores.json"
+        out = _scores_target(args)
         check_scores_target(out)  # before scoring: an input file is never overwritten
         a = assess_folder(args.client_dir).in_language(args.lang)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -313,11 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(MSG["interrupted"][_lang(args)], file=sys.stderr)
         return 130
     except OSError as exc:  # a path that cannot be read or written (a missing folder, a file in its place, rights)
-        where = Path(exc.filename) if exc.filename else None
-        if where is not None and where.name.startswith("."):  # a hidden temporary beside the target: its folder
-            where = where.parent
-        print(MSG["os_error"][_lang(args)].format(path=where or "", msg=exc.strerror or type(exc).__name__),
-              file=sys.stderr)
+        print(_os_error_text(exc, args, _lang(args)), file=sys.stderr)
         return 1
     except Exception as exc:  # last resort: a message, never a traceback
         lang = _lang(args)

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 import yaml
 
 from . import yamlfile
-from .errors import Finding, InputError
+from .errors import Finding, InputError, UsageError
 
 __all__ = ["SOURCES", "EXTENSIONS", "SourceConfig", "ClientConfig", "load_client_config", "sector_terms", "sectors",
            "safe_name", "source_of", "has_source_files", "is_client_folder", "present_files", "expected_names"]
@@ -137,24 +137,61 @@ def sector_label(sector: str, language: str) -> str:
     return entry["label"].get(language, sector) if entry else sector
 
 
+#: The heading of every ``client_yaml`` error.
+_NOT_RIGHT = {"nl": "client.yaml klopt niet.", "en": "client.yaml is not right."}
+
+
+def _wrong(file: str, key: str, nl: str, en: str) -> Finding:
+    """A ``client_yaml`` error finding about the setting ``key``."""
+    return Finding("client_yaml", "error", file, {"nl": nl, "en": en}, column=key)
+
+
 def _bad(file: str, key: str, nl: str, en: str) -> InputError:
-    f = Finding("client_yaml", "error", file, {"nl": nl, "en": en}, column=key)
-    return InputError({"nl": "client.yaml klopt niet.", "en": "client.yaml is not right."}, [f])
+    return InputError(dict(_NOT_RIGHT), [_wrong(file, key, nl, en)])
+
+
+def _listed(items: Sequence[Any], word: str) -> str:
+    """``2, 5 and 9`` (``word`` the language's "and")."""
+    texts = [str(i) for i in items]
+    return texts[0] if len(texts) == 1 else f"{', '.join(texts[:-1])} {word} {texts[-1]}"
+
+
+def _duplicate_keys(file: str, duplicates: Sequence[yamlfile.DuplicateKey]) -> InputError:
+    """Rule ``client_yaml``: a key written more than once in one place of client.yaml (``sla:``
+    twice), one finding per key with the lines it is on; never the last one silently kept."""
+    findings = []
+    for d in duplicates:
+        last = d.key.rsplit(".", 1)[-1]
+        times_nl, times_en = f"{len(d.lines)} keer", ("twice" if len(d.lines) == 2 else f"{len(d.lines)} times")
+        findings.append(_wrong(
+            file, d.key,
+            f"staat {times_nl} in het bestand (regels {_listed(d.lines, 'en')}); alleen de "
+            f"laatste zou gelden. Voeg ze samen tot één '{last}:' of haal de overbodige weg.",
+            f"is written {times_en} (lines {_listed(d.lines, 'and')}); only the last would "
+            f"count. Merge them into one '{last}:' or remove the ones that do not belong."))
+    return InputError(dict(_NOT_RIGHT), findings)
 
 
 def _date(value: Any, key: str, file: str) -> dt.date | None:
-    """A date setting: a YAML date, or text such as ``2026-10-31``; a date-time gives its date."""
+    """A date setting: a YAML date, or text such as ``2026-10-31``; a date-time gives its date.
+    A date in the right form that does not exist (``2026-02-30``) is named as such."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
         return value.date()  # the date where the time was written (its own offset)
     if isinstance(value, dt.date):
         return value
+    text = str(value).strip()
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        return dt.date.fromisoformat(text)
     except ValueError:
-        raise _bad(file, key, f"verwacht een datum als 2026-10-31, niet '{value}'.",
-                   f"expected a date such as 2026-10-31, not '{value}'.") from None
+        pass
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise _bad(file, key, f"de datum '{text}' bestaat niet. Schrijf een bestaande datum als JJJJ-MM-DD, "
+                   "bijvoorbeeld 2026-10-31.",
+                   f"the date '{text}' does not exist. Write an existing date as YYYY-MM-DD, for example 2026-10-31.")
+    raise _bad(file, key, f"verwacht een bestaande datum als JJJJ-MM-DD (bijvoorbeeld 2026-10-31), niet '{value}'.",
+               f"expected an existing date as YYYY-MM-DD (for example 2026-10-31), not '{value}'.")
 
 
 def _whole(value: Any, key: str, file: str) -> int:
@@ -174,7 +211,7 @@ def _whole(value: Any, key: str, file: str) -> int:
 
 def _sla(value: Any, file: str) -> dict[str, float]:
     """``sla``: service targets in hours, each a positive number (the names are checked against
-    the model's when it is loaded)."""
+    the model's when it is loaded). Every wrong target is named, one finding each."""
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -183,15 +220,18 @@ def _sla(value: Any, file: str) -> dict[str, float]:
                    "expected targets in hours, such as 'first_response_hours: 24' and 'resolution_hours: 120' "
                    "on lines of their own below it.")
     out: dict[str, float] = {}
+    wrong: list[Finding] = []
     for k, v in value.items():
         try:
             hours = float(v) if not isinstance(v, bool) else float("nan")
         except (TypeError, ValueError):
             hours = float("nan")
         if not hours > 0 or hours == float("inf"):
-            raise _bad(file, f"sla.{k}", f"verwacht een aantal uren groter dan 0, niet '{v}'.",
-                       f"expected a number of hours above 0, not '{v}'.")
+            wrong.append(_wrong(file, f"sla.{k}", f"verwacht een aantal uren groter dan 0, niet '{v}'.",
+                                f"expected a number of hours above 0, not '{v}'."))
         out[str(k)] = hours
+    if wrong:
+        raise InputError(dict(_NOT_RIGHT), wrong)
     return out
 
 
@@ -230,10 +270,13 @@ SEPARATORS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "|": "|"}
 
 
 def _did_you_mean(value: str, known: Sequence[str]) -> tuple[str, str]:
-    """(Dutch, English) hint for a value not in ``known``: the closest one, else all of them."""
-    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    """(Dutch, English) hint for a value not in ``known``: the closest one whatever the case of its
+    letters (``SLA`` or ``Reference_Date`` gives ``sla``, ``reference_date``), else all of them."""
+    folded = {k.casefold(): k for k in known}
+    close = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.6)
     if close:
-        return f" Bedoelt u '{close[0]}'?", f" Did you mean '{close[0]}'?"
+        meant = folded[close[0]]
+        return f" Bedoelt u '{meant}'?", f" Did you mean '{meant}'?"
     return f" Bekend zijn: {', '.join(known)}.", f" Known: {', '.join(known)}."
 
 
@@ -358,6 +401,34 @@ def expected_names() -> tuple[str, str]:
             f"{names} (with .csv, .xlsx, .parquet or .sav; capitals do not matter)")
 
 
+def _outside(given: str) -> bool:
+    """Whether the path ``given`` for a source leads out of the client folder: absolute (``/data/x.csv``,
+    ``C:\\data\\x.csv``, ``\\\\server\\x.csv``) or climbing above it with ``..``, written with either slash."""
+    if given.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", given):
+        return True
+    depth = 0
+    for part in re.split(r"[\\/]+", given):
+        depth += -1 if part == ".." else 0 if part in ("", ".") else 1
+        if depth < 0:
+            return True
+    return False
+
+
+def _check_inside(folder: Path, file: str, name: str, given: str) -> None:
+    """Rule ``client_yaml``: ``sources.<name>.file`` must name a file inside the client folder, so
+    that a client's report never reads another client's data."""
+    if not _outside(given):
+        return
+    where, plain = folder.resolve().name, re.split(r"[\\/]", given)[-1] or given
+    raise _bad(file, f"sources.{name}.file",
+               f"'{given}' ligt buiten de map van de klant ({where}). Een invoerbestand moet in de klantmap zelf "
+               f"staan (of in een map daarin), zodat een rapport nooit gegevens van een andere klant leest. Zet het "
+               f"bestand in {where} en geef de naam zonder '..' of volledig pad, bijvoorbeeld 'file: {plain}'.",
+               f"'{given}' is outside the client's folder ({where}). An input file must be in the client folder "
+               f"itself (or in a folder inside it), so that a report never reads another client's data. Put the "
+               f"file in {where} and give its name without '..' or a full path, for example 'file: {plain}'.")
+
+
 def _find_source(folder: Path, name: str, files: list[Path]) -> Path | None:
     """The file ``<name>.<ext>`` of a source among ``files``, whatever the case of its name
     (``Tickets.CSV``); :class:`InputError` when there are several (an old export beside a new one,
@@ -406,37 +477,46 @@ def _unused_files(folder: Path, files: list[Path], chosen: set[Path]) -> list[Fi
 def load_client_config(folder: str | Path) -> ClientConfig:
     """Read ``<folder>/client.yaml`` (optional: defaults apply) and locate the source files.
 
-    Raises :class:`InputError` when the folder does not exist, the YAML is malformed or a value
+    Raises :class:`UsageError` when ``folder`` is no folder (it does not exist, or is a file: the
+    command was given the wrong path), :class:`InputError` when the YAML is malformed or a value
     has the wrong type.
     """
     folder = Path(folder)
     if folder.is_file():
-        raise InputError({"nl": f"{folder} is een bestand; geef de map van de klant (die met client.yaml en de "
+        raise UsageError({"nl": f"{folder} is een bestand; geef de map van de klant (die met client.yaml en de "
                                 f"exports): {folder.parent}",
                           "en": f"{folder} is a file; give the client's folder (the one with client.yaml and the "
                                 f"exports): {folder.parent}"})
     if not folder.is_dir():
-        raise InputError({"nl": f"Map niet gevonden: {folder}", "en": f"Folder not found: {folder}"})
+        raise UsageError({"nl": f"Map niet gevonden: {folder}", "en": f"Folder not found: {folder}"})
     folder = folder.absolute()  # messages name a file by its folder's name, also when the folder is given as '.'
     cfg_path = folder / "client.yaml"
     file = short = f"{folder.resolve().name}/client.yaml"  # never an absolute path in a message
     raw: dict[str, Any] = {}
     if cfg_path.is_file():
         try:
-            raw = yamlfile.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
+            raw = yamlfile.load_settings(cfg_path.read_text(encoding="utf-8")) or {}
         except UnicodeDecodeError:
             raise _bad(file, "", "is geen UTF-8-tekst (misschien opgeslagen als ANSI/Windows-1252). Sla het "
                        "bestand op als UTF-8, bijvoorbeeld met Kladblok: Opslaan als > Codering: UTF-8.",
                        "is not UTF-8 text (perhaps saved as ANSI/Windows-1252). Save the file as UTF-8, e.g. "
                        "in Notepad: Save as > Encoding: UTF-8.") from None
+        except yamlfile.DuplicateKeyError as exc:
+            raise _duplicate_keys(file, exc.duplicates) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (regel {mark.line + 1})" if mark else ""
             raise _bad(file, "", f"geen geldige YAML{where}. Controleer inspringing en dubbele punten.",
                        f"not valid YAML{where.replace('regel', 'line')}. Check indentation and colons.") from None
-        except ValueError as exc:  # a value YAML reads as a date but that does not exist (2026-02-30)
-            raise _bad(file, "", f"bevat een datum die niet bestaat ({exc}). Schrijf datums als 2026-10-31.",
-                       f"holds a date that does not exist ({exc}). Write dates as 2026-10-31.") from None
+        except (ValueError, KeyError, AttributeError, TypeError):  # a type tag its value does not fit: !!int abc
+            tagged = [str(i) for i, line in enumerate(cfg_path.read_text(encoding="utf-8").splitlines(), 1)
+                      if "!!" in line.split("#")[0]]
+            where = f" ({'regel' if len(tagged) == 1 else 'regels'} {', '.join(tagged)})" if tagged else ""
+            raise _bad(file, "", f"bevat een waarde die niet past bij haar typeaanduiding (zoals !!int){where}. Laat "
+                       "de aanduiding met !! weg of verbeter de waarde.",
+                       f"holds a value that does not fit its type tag (such as !!int)"
+                       f"{where.replace('regels', 'lines').replace('regel', 'line')}. Leave out the !! tag or correct "
+                       "the value.") from None
         if not isinstance(raw, dict):
             raise _bad(file, "", "verwacht sleutels zoals 'name:' en 'sector:'.",
                        "expected keys such as 'name:' and 'sector:'.")
@@ -478,6 +558,8 @@ def load_client_config(folder: str | Path) -> ClientConfig:
             raise _bad(file, f"sources.{name}", "verwacht instellingen als 'file:' en 'columns:'.",
                        "expected settings such as 'file:' and 'columns:'.")
         findings += _unknown_keys(spec, SOURCE_KEYS, f"sources.{name}.", short)
+        if spec.get("file"):
+            _check_inside(folder, file, name, str(spec["file"]))
         path = folder / str(spec["file"]) if spec.get("file") else _find_source(folder, name, files)
         if spec.get("file"):
             chosen.add((folder / str(spec["file"])).resolve())

@@ -98,7 +98,8 @@ def test_a_failing_client_is_recorded_and_the_others_finish(failing_batch, capsy
     bad_input = clients["kapot-invoer"]
     assert "client.yaml" in bad_input["error"] and "Traceback" not in bad_input["error"]
     assert not (out / "kapot-invoer" / "failed").exists()  # nothing ran: no notebook to keep
-    assert "datum die niet bestaat" in clients["kapotte-datum"]["error"]  # named as such, not an unexpected error
+    bad_date = clients["kapotte-datum"]["error"]  # named as such, not an unexpected error
+    assert "'reference_date'" in bad_date and "de datum '2026-02-30' bestaat niet" in bad_date
     bad_nb = clients["kapot-notebook"]
     assert "opzettelijke fout" in bad_nb["error"] and "RuntimeError" in bad_nb["error"]
     kept = out / "kapot-notebook" / "failed" / "assessment.ipynb"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -81,11 +83,25 @@ def test_validate_bad_client_exits_1_with_a_message_not_a_traceback(tmp_path, ca
 
 
 def test_missing_folder_and_wrong_usage(tmp_path, capsys):
-    assert main(["score", str(tmp_path / "nope")]) == 1
+    assert main(["score", str(tmp_path / "nope")]) == 2
     assert "niet gevonden" in capsys.readouterr().err
     with pytest.raises(SystemExit) as info:
         main(["report", str(tmp_path)])  # --out is required
     assert info.value.code == 2
+
+
+@pytest.mark.parametrize("command", [["validate"], ["score"], ["report", "--out", "{out}"],
+                                     ["batch", "--out", "{out}"]], ids=lambda c: c[0])
+def test_a_folder_that_does_not_exist_is_wrong_usage_for_every_command(tmp_path, capsys, command):
+    """README: exit 2 for wrong usage. A folder that is not there is that for every command alike
+    (``validate`` once said 1 where ``batch`` said 2)."""
+    missing = tmp_path / "nietbestaand"
+    argv = [command[0], str(missing), *(a.format(out=tmp_path / "uit") for a in command[1:])]
+    for lang, said in (("nl", "niet gevonden: "), ("en", "not found: ")):
+        assert main(["--lang", lang, *argv]) == 2
+        err = capsys.readouterr().err
+        assert said in err and "nietbestaand" in err and "Traceback" not in err
+    assert not (tmp_path / "uit").exists()
 
 
 def test_english_messages(demo_root, tmp_path, capsys):
@@ -234,6 +250,85 @@ def test_a_bad_setting_is_named_as_a_key_of_client_yaml_not_a_column(tmp_path, c
 def test_a_file_given_for_the_client_folder_is_named_as_such(demo_root, tmp_path, capsys):
     client = tmp_path / "bouw"
     shutil.copytree(demo_root / "bouw", client)
-    assert main(["--lang", "en", "score", str(client / "tickets.csv")]) == 1
+    assert main(["--lang", "en", "score", str(client / "tickets.csv")]) == 2  # wrong usage, as a missing folder
     err = capsys.readouterr().err
     assert "is a file; give the client's folder" in err and str(client) in err
+    assert main(["validate", str(client / "tickets.csv")]) == 2
+    assert "is een bestand; geef de map van de klant" in capsys.readouterr().err
+
+
+def _read_only_folder(folder: Path) -> Path:
+    """``folder`` made with mode 0o500 (read and enter, not write); the test is skipped where that
+    does not stop a write (as root, whom permissions do not bind)."""
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        (folder / "probe").touch()
+    except PermissionError:
+        return folder
+    (folder / "probe").unlink()
+    folder.chmod(0o700)
+    pytest.skip(f"writing into a 0o500 folder is not refused here (euid {os.geteuid()})")
+
+
+@pytest.mark.parametrize("command", [["score", "{client}", "--out", "{ro}/scores.json"],
+                                     ["score", "{client}", "--out", "{ro}/nieuw/scores.json"],
+                                     ["report", "{client}", "--out", "{ro}/rapport", "--no-pdf"],
+                                     ["batch", "{root}", "--out", "{ro}/batch", "--no-pdf", "--quiet"],
+                                     ["init", "{ro}/nieuwe-klant"]],
+                         ids=["score", "score-new-folder", "report", "batch", "init"])
+def test_an_output_folder_without_write_rights_is_named_with_what_to_do(demo_root, tmp_path, capsys, command):
+    root = tmp_path / "klanten"
+    shutil.copytree(demo_root / "bouw", root / "bouw")
+    ro = _read_only_folder(tmp_path / "alleen-lezen")
+    try:
+        argv = [a.format(client=root / "bouw", root=root, ro=ro) for a in command]
+        for lang in ("nl", "en"):
+            assert main(["--lang", lang, *argv]) == 1
+            err = capsys.readouterr().err
+            assert "Traceback" not in err and "Permission denied" not in err and "Errno" not in err
+            if lang == "nl":
+                assert f"Kan niet schrijven in de map '{ro}': u mag daar niet schrijven" in err
+                assert "een andere map waarin u wel mag schrijven, of pas de rechten van deze map aan." in err
+            else:
+                assert f"Cannot write in the folder '{ro}': you may not write there" in err
+                assert "Choose another folder you can write to" in err and "fix this folder's permissions." in err
+        assert list(ro.iterdir()) == []
+    finally:
+        ro.chmod(0o700)
+
+
+def test_a_read_only_output_folder_is_named_without_the_system_text(demo_root, tmp_path, capsys, monkeypatch):
+    """A folder that refuses a write for another reason than its mode (a read-only disk, a locked
+    folder: "Operation not permitted") gets the same message: the folder, and what to do."""
+    import klantladder.outputs as outputs
+
+    out = tmp_path / "gedeeld" / "scores.json"
+    out.parent.mkdir()
+
+    def refuse(data, path):
+        raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(path.with_name(f".{path.name}.tmp")))
+
+    monkeypatch.setattr(outputs, "write_json", refuse)
+    assert main(["--lang", "en", "score", str(demo_root / "bouw"), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == (f"Cannot write in the folder '{out.parent}': you may not write there (or it is read-only). "
+                           "Choose another folder you can write to with --out, or fix this folder's permissions.")
+    assert main(["score", str(demo_root / "bouw"), "--out", str(out)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"Kan niet schrijven in de map '{out.parent}': u mag daar niet schrijven (of de map is alleen-lezen). Kies "
+        "met --out een andere map waarin u wel mag schrijven, of pas de rechten van deze map aan.")
+
+
+def test_a_permission_problem_elsewhere_is_not_blamed_on_the_output_folder(demo_root, tmp_path, capsys, monkeypatch):
+    import klantladder.outputs as outputs
+
+    elsewhere = demo_root / "bouw" / "tickets.csv"
+
+    def refuse(data, path):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(elsewhere))
+
+    monkeypatch.setattr(outputs, "write_json", refuse)
+    assert main(["--lang", "en", "score", str(demo_root / "bouw"), "--out", str(tmp_path / "scores.json")]) == 1
+    err = capsys.readouterr().err
+    assert f"Cannot read or write '{elsewhere}'" in err and "Cannot write in the folder" not in err

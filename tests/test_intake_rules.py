@@ -163,7 +163,12 @@ CASES = [
                                             tickets(d)),
          file="client.yaml", column="sources.tickets.timezone", id="client_yaml-timezone"),
     Case("client_yaml", "error", lambda d: (yaml(d, "reference_date: 2026-02-30\n"), survey(d)),
-         file="client.yaml", says=("does not exist", "2026-10-31"), id="client_yaml-impossible-date"),
+         file="client.yaml", column="reference_date", says=("'2026-02-30' does not exist", "YYYY-MM-DD", "2026-10-31"),
+         id="client_yaml-impossible-date"),
+    Case("client_yaml", "error", lambda d: (yaml(d, "sla:\n  first_response_hours: 8\nname: X\nsla:\n"
+                                                    "  resolution_hours: 72\n"), tickets(d)),
+         file="client.yaml", column="sla", says=("key 'sla': is written twice (lines 1 and 4)",
+                                                   "Merge them into one 'sla:'"), id="client_yaml-duplicate-key"),
     Case("client_yaml", "error", lambda d: (yaml(d, "sla: [8, 72]\n"), tickets(d)),
          file="client.yaml", column="sla", says=("first_response_hours: 24",), id="client_yaml-sla-list"),
     Case("client_yaml", "error", lambda d: (yaml(d, "sla:\n  first_response_hours: -8\n"), tickets(d)),
@@ -191,6 +196,8 @@ CASES = [
          file="client.yaml", column="customer_survey_invited", says=("fewer than the 6 respondents",)),
     Case("unknown_setting", "warning", lambda d: (yaml(d, "refrence_date: 2026-01-31\n"), survey(d)),
          file="client.yaml", column="refrence_date", says=("Did you mean 'reference_date'",)),
+    Case("unknown_setting", "warning", lambda d: (yaml(d, "SLA:\n  resolution_hours: 8\n"), tickets(d)),
+         file="client.yaml", column="SLA", says=("Did you mean 'sla'",), id="unknown_setting-capitals"),
     Case("unknown_setting", "warning",
          lambda d: (yaml(d, "sources:\n  tickets:\n    colums: {}\n"), tickets(d)),
          file="client.yaml", column="sources.tickets.colums", says=("Did you mean 'columns'",),
@@ -198,6 +205,12 @@ CASES = [
     Case("file_not_found", "error",
          lambda d: (yaml(d, "sources:\n  tickets:\n    file: export.csv\n"), survey(d)),
          file="client.yaml", column="sources.tickets.file", says=("export.csv", "customer_survey.csv")),
+    Case("client_yaml", "error",
+         lambda d: ((d.parent / "andere-klant").mkdir(), survey(d.parent / "andere-klant"), tickets(d),
+                    yaml(d, "sources:\n  customer_survey:\n    file: ../andere-klant/customer_survey.csv\n")),
+         file="client.yaml", column="sources.customer_survey.file",
+         says=("'../andere-klant/customer_survey.csv' is outside the client's folder (klant)",
+               "'file: customer_survey.csv'"), id="client_yaml-file-outside-folder"),
     Case("ambiguous_source", "error",
          lambda d: (survey(d), (d / "customer_survey.xlsx").write_bytes(xlsx_bytes("s", survey_table()))),
          file="customer_survey.csv", column="sources.customer_survey.file",
@@ -495,7 +508,8 @@ def test_rule(case: Case, tmp_path, capsys, monkeypatch):
     if case.file:
         assert f"klant/{case.file}" in line or (case.rule == "pseudonym_key"), line
     if case.column:
-        assert f"column '{case.column}'" in line, line
+        label = "key" if case.file and case.file.endswith(".yaml") else "column"
+        assert f"{label} '{case.column}'" in line, line
     if case.rows:
         assert case.rows in line, line
     if case.count is not None:
@@ -811,6 +825,131 @@ def test_client_yaml_in_another_encoding_is_named_as_such(tmp_path, capsys):
     assert main(["--lang", "en", "validate", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "[client_yaml]" in err and "UTF-8" in err and "Traceback" not in err
+
+
+def validate_in_both_languages(folder: Path, capsys) -> dict[str, tuple[int, str]]:
+    """``klantladder validate`` of ``folder`` in Dutch and in English: the exit code and stderr of each."""
+    said = {}
+    for lang in ("nl", "en"):
+        code = main(["--lang", lang, "validate", str(folder)])
+        said[lang] = (code, capsys.readouterr().err)
+        assert "Traceback" not in said[lang][1]
+    return said
+
+
+def test_a_date_that_does_not_exist_names_its_setting(tmp_path, capsys):
+    """``reference_date: 2026-02-30`` is named by its key and value with the form expected, not with
+    Python's "day is out of range for month"."""
+    client = tmp_path / "klant"
+    client.mkdir()
+    survey(client)
+    yaml(client, "name: Testklant\nreference_date: 2026-02-30\n")
+    said = validate_in_both_languages(client, capsys)
+    assert said["nl"][0] == said["en"][0] == 1
+    assert ("klant/client.yaml, sleutel 'reference_date': de datum '2026-02-30' bestaat niet. Schrijf een bestaande "
+            "datum als JJJJ-MM-DD") in said["nl"][1]
+    assert ("klant/client.yaml, key 'reference_date': the date '2026-02-30' does not exist. Write an existing "
+            "date as YYYY-MM-DD") in said["en"][1]
+    assert "out of range" not in said["nl"][1] + said["en"][1]
+
+
+def test_a_key_written_twice_is_named_with_its_lines_at_any_level(tmp_path, capsys):
+    """The last of two ``name:`` (or two ``file:`` under one source) once won without a word."""
+    client = tmp_path / "klant"
+    client.mkdir()
+    survey(client)
+    yaml(client, """\
+        name: Klant A
+        sources:
+          customer_survey:
+            file: customer_survey.csv
+            file: oud/customer_survey.csv
+        name: Klant B
+        """)
+    before = file_hashes(client)
+    said = validate_in_both_languages(client, capsys)
+    assert file_hashes(client) == before
+    assert said["nl"][0] == said["en"][0] == 1
+    nl, en = said["nl"][1], said["en"][1]
+    assert "sleutel 'name': staat 2 keer in het bestand (regels 1 en 6)" in nl
+    assert "sleutel 'sources.customer_survey.file': staat 2 keer in het bestand (regels 4 en 5)" in nl
+    assert "key 'name': is written twice (lines 1 and 6); only the last would count." in en
+    assert "key 'sources.customer_survey.file': is written twice (lines 4 and 5)" in en
+
+
+def test_a_value_that_does_not_fit_its_type_tag_is_named_by_its_line(tmp_path, capsys):
+    """``min_group_size: !!int tien`` (a YAML type tag the value does not fit) is a client_yaml
+    error with its line, not a message about a date or an unexpected error."""
+    client = tmp_path / "klant"
+    client.mkdir()
+    survey(client)
+    for value in ("!!int tien", "!!bool misschien", "!!timestamp gisteren", "!!float x"):
+        yaml(client, f"name: Testklant\nmin_group_size: {value}\n")
+        said = validate_in_both_languages(client, capsys)
+        assert said["nl"][0] == said["en"][0] == 1
+        assert ("[client_yaml] klant/client.yaml: bevat een waarde die niet past bij haar typeaanduiding (zoals "
+                "!!int) (regel 2). Laat de aanduiding met !! weg of verbeter de waarde.") in said["nl"][1]
+        assert "holds a value that does not fit its type tag (such as !!int) (line 2)." in said["en"][1]
+        assert "datum" not in said["nl"][1] and "Onverwachte" not in said["nl"][1]
+
+
+def test_every_wrong_service_target_is_named_not_only_the_first(tmp_path, capsys):
+    client = tmp_path / "klant"
+    client.mkdir()
+    tickets(client)
+    yaml(client, "sla:\n  first_response_hours: -8\n  resolution_hours: drie dagen\n")
+    said = validate_in_both_languages(client, capsys)
+    assert said["nl"][0] == said["en"][0] == 1
+    assert "sleutel 'sla.first_response_hours': verwacht een aantal uren groter dan 0, niet '-8'." in said["nl"][1]
+    assert "sleutel 'sla.resolution_hours': verwacht een aantal uren groter dan 0, niet 'drie dagen'." in said["nl"][1]
+    assert "key 'sla.first_response_hours': expected a number of hours above 0, not '-8'." in said["en"][1]
+    assert "key 'sla.resolution_hours': expected a number of hours above 0, not 'drie dagen'." in said["en"][1]
+
+
+def test_a_known_setting_written_in_other_capitals_gets_a_did_you_mean(tmp_path, capsys):
+    client = tmp_path / "klant"
+    client.mkdir()
+    tickets(client)
+    yaml(client, "SLA:\n  first_response_hours: 8\nsources:\n  TICKETS:\n    file: tickets.csv\n")
+    for lang, said in (("nl", "onbekende instelling 'SLA' wordt genegeerd. Bedoelt u 'sla'?"),
+                       ("en", "unknown setting 'SLA' is ignored. Did you mean 'sla'?")):
+        assert main(["--lang", lang, "validate", str(client)]) == 0
+        out = capsys.readouterr().out
+        assert said in out
+        assert ("'TICKETS' wordt genegeerd. Bedoelt u 'tickets'?" if lang == "nl" else
+                "'TICKETS' is ignored. Did you mean 'tickets'?") in out
+
+
+@pytest.mark.parametrize("given", ["../andere-klant/customer_survey.csv", "{other}/customer_survey.csv",
+                                   "exports/../../andere-klant/customer_survey.csv",
+                                   "..\\andere-klant\\customer_survey.csv", "C:\\klanten\\customer_survey.csv"])
+def test_a_source_file_outside_the_client_folder_is_refused(tmp_path, capsys, given):
+    """``sources.<source>.file`` may not reach another client's data (``..`` or a full path)."""
+    other = tmp_path / "andere-klant"
+    other.mkdir()
+    survey(other)
+    client = tmp_path / "klant"
+    client.mkdir()
+    tickets(client)
+    given = given.format(other=other)
+    (client / "client.yaml").write_text(f"sources:\n  customer_survey:\n    file: '{given}'\n", encoding="utf-8")
+    before = file_hashes(tmp_path)
+    said = validate_in_both_languages(client, capsys)
+    assert file_hashes(tmp_path) == before
+    assert said["nl"][0] == said["en"][0] == 1
+    assert (f"klant/client.yaml, sleutel 'sources.customer_survey.file': '{given}' ligt buiten de map van de klant "
+            "(klant). Een invoerbestand moet in de klantmap zelf staan") in said["nl"][1]
+    assert (f"klant/client.yaml, key 'sources.customer_survey.file': '{given}' is outside the client's folder "
+            "(klant). An input file must be in the client folder itself") in said["en"][1]
+
+
+def test_a_source_file_in_a_folder_inside_the_client_folder_is_read(tmp_path, capsys):
+    client = tmp_path / "klant"
+    (client / "exports").mkdir(parents=True)
+    survey(client / "exports", name="enquete.csv")
+    yaml(client, "sources:\n  customer_survey:\n    file: exports/../exports/enquete.csv\n")
+    assert main(["--lang", "en", "validate", str(client)]) == 0
+    assert "OK: klant can be scored (6 rows read" in capsys.readouterr().out
 
 
 def test_more_respondents_than_invited_leaves_the_response_rate_out(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 
 import pytest
@@ -53,3 +54,30 @@ def test_libyaml_is_used_when_pyyaml_has_it(monkeypatch):
     monkeypatch.setattr(yaml, "load", lambda text, Loader: calls.append(Loader) or real(text, Loader=Loader))
     yamlfile.safe_load("a: 1\n")
     assert calls == [yaml.CSafeLoader]
+
+
+def test_settings_keep_a_date_that_does_not_exist_as_its_text(monkeypatch):
+    """client.yaml: ``2026-02-30`` is left to the setting to name; real dates are dates as before."""
+    text = "a: 2026-02-30\nb: 2026-02-28\nc: [2026-13-01, 1.5]\nd: 2026-02-28T10:00:00Z\n"
+    expected = {"a": "2026-02-30", "b": dt.date(2026, 2, 28), "c": ["2026-13-01", 1.5],
+                "d": yaml.safe_load("d: 2026-02-28T10:00:00Z")["d"]}
+    assert yamlfile.load_settings(text) == expected
+    monkeypatch.setattr(yamlfile, "_FAST_SETTINGS", None)  # the Python parser reads the same
+    assert yamlfile.load_settings(text) == expected
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["libyaml", "python"])
+def test_settings_name_every_key_written_twice_with_its_lines(monkeypatch, fast):
+    if not fast:
+        monkeypatch.setattr(yamlfile, "_FAST_SETTINGS", None)
+    text = "sla:\n  a: 1\nname: X\nsla:\n  b: 2\nsources:\n  tickets:\n    file: x\n    file: y\n    file: z\n"
+    with pytest.raises(yamlfile.DuplicateKeyError) as info:
+        yamlfile.load_settings(text)
+    assert info.value.duplicates == [yamlfile.DuplicateKey("sla", (1, 4)),
+                                     yamlfile.DuplicateKey("sources.tickets.file", (8, 9, 10))]
+
+
+def test_settings_allow_a_merged_key_to_be_overridden_and_an_alias_to_repeat():
+    text = "base: &b {a: 1}\nclient:\n  <<: *b\n  a: 2\nagain: *b\n"
+    assert yamlfile.load_settings(text) == yaml.safe_load(text) == {"base": {"a": 1}, "client": {"a": 2},
+                                                                  "again": {"a": 1}}
