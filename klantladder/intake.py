@@ -85,10 +85,11 @@ class ClientData:
 
 
 class _Collector:
-    """Gathers findings and rejected rows for one source."""
+    """Gathers findings and rejected rows for one source; ``language`` is the one free text is
+    masked in (the report's, :data:`klantladder.privacy.MASKS`)."""
 
-    def __init__(self, source: str, file: str, rows: pd.Series):
-        self.source, self.file, self.rows = source, file, rows
+    def __init__(self, source: str, file: str, rows: pd.Series, language: str = "nl"):
+        self.source, self.file, self.rows, self.language = source, file, rows, language
         self.findings: list[Finding] = []
         self.rejected: list[pd.DataFrame] = []
         self.raw_ids: list[pd.Series] = []  # the identifier columns as read, never to be quoted
@@ -447,7 +448,7 @@ def _convert_other(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceCo
             out[name] = _bools(s, spec, col)
         elif spec.kind == "freetext":
             text = s.astype("string")
-            out[name] = privacy.mask_series(text.where(text.str.strip() != ""))
+            out[name] = privacy.mask_series(text.where(text.str.strip() != ""), col.language)
         else:
             out[name] = _category(s, col)
     return out
@@ -474,8 +475,8 @@ def _category(s: pd.Series, col: _Collector) -> pd.Series:
                     "merges the next lines into this cell. Find the quote in or just above that line and remove it, "
                     "or quote the whole cell.", str(s.name), s.astype("string").str.contains(r"[\r\n]", na=False))
         clean = readers.text_array(pd.Series(dictionary, dtype="str"))
-        masked = pyarrow.array(privacy.mask_series(pd.Series(clean, dtype="str")), type=dictionary.type,
-                               from_pandas=True)
+        masked = pyarrow.array(privacy.mask_series(pd.Series(clean, dtype="str"), col.language),
+                               type=dictionary.type, from_pandas=True)
         if not masked.equals(dictionary):
             text = pyarrow.chunked_array([masked.take(chunk.indices) for chunk in encoded.chunks],
                                          type=dictionary.type)
@@ -897,13 +898,14 @@ def _read_file(cfg: SourceConfig) -> pd.DataFrame:
 
 
 def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.date | None = None,
-                min_respondents: int = 5, raw: pd.DataFrame | None = None
+                min_respondents: int = 5, raw: pd.DataFrame | None = None, language: str = "nl"
                 ) -> tuple[pd.DataFrame | None, _Collector, int]:
     """Read, map, convert and validate one source. Returns (frame or None, findings, rows read).
 
     ``reference`` is the client's reference date (timestamps after it are flagged);
     a survey with fewer than ``min_respondents`` respondents is left out (frame None).
-    ``raw``: the file as already read (:func:`_read_file`).
+    ``raw``: the file as already read (:func:`_read_file`). Free text and categories are masked
+    with the placeholders of ``language`` (the report's).
     """
     file = f"{cfg.path.parent.name}/{cfg.path.name}"
     header_rows = _header_rows(cfg)
@@ -917,7 +919,7 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
     place = raw.index.to_numpy() if pd.api.types.is_integer_dtype(raw.index) else np.arange(len(raw))
     raw = _missing_labels(raw.reset_index(drop=True))
     rows = pd.Series(place + 2 + header_rows, index=raw.index)
-    col = _Collector(cfg.name, file, rows)
+    col = _Collector(cfg.name, file, rows, language)
     col.findings.extend(reader_findings)
     specs = source_columns(cfg.name, model)
     df = _map_columns(raw, cfg, specs, col)
@@ -1035,7 +1037,8 @@ def _read_sources(config: ClientConfig, model: Model, key: bytes, before_tickets
             return raw
         try:
             return read_source(config.sources[name], model, key, reference=config.reference_date,
-                               min_respondents=model.group_minimum(config.min_group_size), raw=raw)
+                               min_respondents=model.group_minimum(config.min_group_size), raw=raw,
+                               language=config.language)
         except InputError as exc:
             return exc
 
@@ -1122,13 +1125,24 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
                   "te scoren.",
             "en": "after the checks no source is usable (see the warnings above); there is nothing to score."}))
     findings += _invited_findings(config, frames)
+    findings = [_localised_finding(f) for f in findings]
     errors = [f for f in findings if f.level == "error"]
     if errors:
         raise InputError({"nl": f"De invoer van {config.folder.name} kan niet worden gescoord.",
                           "en": f"The input of {config.folder.name} cannot be scored."}, findings)
     reject_frame = (pd.concat(rejects, ignore_index=True).drop_duplicates(["source", "row"], ignore_index=True)
                     if rejects else pd.DataFrame(columns=list(REJECT_COLUMNS)))
+    for lang in ("nl", "en"):  # each reason's masked values in its own language, as the findings'
+        reason = f"reason_{lang}"
+        reject_frame[reason] = privacy.localise_mask_frame(reject_frame[[reason]], lang)[reason]
     return ClientData(config, model, frames, findings, reject_frame, rows_read)
+
+
+def _localised_finding(finding: Finding) -> Finding:
+    """``finding`` with each message's masked values in that message's language (a cell quoted
+    with ``[telefoon]`` in Dutch reads ``[phone]`` in English)."""
+    message = {lang: privacy.localise_masks(text, lang) for lang, text in finding.message.items()}
+    return finding if message == finding.message else replace(finding, message=message)
 
 
 def _client_model(config: ClientConfig, model: Model) -> Model:
