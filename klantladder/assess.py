@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import __version__, intake
+from . import __version__, intake, privacy
 from .drivers import DriverResult, derived_importance, importance_performance, importance_weights
 from .config import ClientConfig, is_client_folder
 from .intake import ClientData, read_client
@@ -94,12 +94,15 @@ class Assessment:
 
     def in_language(self, language: str | None) -> "Assessment":
         """This assessment reported in ``language`` (the customer word is the client's own in that
-        language where client.yaml gives one, else the sector's)."""
+        language where client.yaml gives one, else the sector's; masked free text and group
+        labels carry that language's placeholders, ``[phone]`` for ``[telefoon]``)."""
         cfg = self.data.config
         if not language or language == cfg.language:
             return self
-        data = replace(self.data, config=replace(cfg, language=language))
-        return replace(self, data=data)
+        frames = {k: privacy.localise_mask_frame(f, language) for k, f in self.data.frames.items()}
+        data = replace(self.data, config=replace(cfg, language=language), frames=frames)
+        segments = {k: privacy.localise_mask_frame(t, language) for k, t in self.segments.items()}
+        return replace(self, data=data, segments=segments)
 
     def snapshot(self) -> WaveSnapshot:
         """This wave's estimates, for comparing waves (:func:`compare_waves`)."""

@@ -1,7 +1,8 @@
 """The ``klantladder`` command line: a thin shell over functions the tests call directly.
 
 Exit codes: 0 success; 1 the input is bad or (batch) some clients failed; 2 wrong usage.
-Messages speak the user's language (``--taal``/``--lang`` or ``KLANTLADDER_LANG``), never Python's.
+Messages speak the user's language (``--taal``/``--lang`` before or after the command, or
+``KLANTLADDER_LANG``), never Python's: a wrongly called command too (:data:`USAGE_ERRORS`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import errno
 import logging
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -71,31 +73,123 @@ def _warning_count(n: int, lang: str) -> str:
     return f"{fmt_number(n, lang)} {word}"
 
 
+#: argparse's complaints about a command line (as Python words them) and what the user reads instead,
+#: per language; ``{0}``, ``{1}``, ... are the pattern's groups. Anything else is shown in general words.
+USAGE_ERRORS: list[tuple[re.Pattern[str], dict[str, str]]] = [(re.compile(pattern), words) for pattern, words in [
+    (r"the following arguments are required: command",
+     {"nl": "geef een commando: init, validate, score, report, batch of demo",
+      "en": "give a command: init, validate, score, report, batch or demo"}),
+    (r"the following arguments are required: (.+)",
+     {"nl": "verplicht argument ontbreekt: {0}", "en": "required argument missing: {0}"}),
+    (r"unrecognized arguments: (.+)",
+     {"nl": "onbekende optie of onbekend argument: {0}", "en": "unknown option or argument: {0}"}),
+    (r"argument command: invalid choice: (.+?) \(choose from (.+)\)",
+     {"nl": "onbekend commando {0} (kies uit {1})", "en": "unknown command {0} (choose from {1})"}),
+    (r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)",
+     {"nl": "{0}: ongeldige keuze {1} (kies uit {2})", "en": "{0}: invalid choice {1} (choose from {2})"}),
+    (r"argument (\S+): expected one argument",
+     {"nl": "{0} verwacht een waarde", "en": "{0} needs a value"}),
+    (r"argument (\S+): expected at least one argument",
+     {"nl": "{0} verwacht minstens één waarde", "en": "{0} needs at least one value"}),
+    (r"argument (\S+): ignored explicit argument (.+)",
+     {"nl": "{0} neemt geen waarde ({1})", "en": "{0} takes no value ({1})"}),
+    (r"argument (\S+): not a whole number: (.+)",
+     {"nl": "{0} verwacht een geheel getal, niet {1}", "en": "{0} needs a whole number, not {1}"}),
+    (r"argument (\S+): must be at least 1: (.+)",
+     {"nl": "{0} moet minstens 1 zijn, niet {1}", "en": "{0} must be at least 1, not {1}"}),
+    (r"argument (\S+): invalid \S+ value: (.+)",
+     {"nl": "{0}: ongeldige waarde {1}", "en": "{0}: invalid value {1}"}),
+    (r"ambiguous option: (\S+) could match (.+)",
+     {"nl": "optie {0} is niet eenduidig: bedoelt u {1}?", "en": "option {0} is ambiguous: did you mean {1}?"}),
+]]
+_USAGE_WORDS = {
+    "usage": {"nl": "gebruik: ", "en": "usage: "},
+    "error": {"nl": "fout", "en": "error"},
+    "other": {"nl": "het commando is niet goed aangeroepen ({0})", "en": "the command was not called correctly ({0})"},
+    "help": {"nl": "Zie '{prog} --help'.", "en": "See '{prog} --help'."},
+}
+
+
+def usage_error(message: str, language: str) -> str:
+    """argparse's ``message`` about a command line in the words of ``language`` (nl, en)."""
+    for pattern, words in USAGE_ERRORS:
+        m = pattern.fullmatch(message)
+        if m:
+            return words[language].format(*m.groups())
+    return _USAGE_WORDS["other"][language].format(message)
+
+
+def _argv_language(argv: Sequence[str]) -> str:
+    """The language of usage errors: the last ``--lang``/``--taal`` on the command line (before or
+    after the command) that names one, else ``KLANTLADDER_LANG``, else Dutch."""
+    chosen = None
+    for i, token in enumerate(argv):
+        name, eq, value = token.partition("=")
+        if name in ("--lang", "--taal"):
+            value = value if eq else (argv[i + 1] if i + 1 < len(argv) else "")
+            if value in ("nl", "en"):
+                chosen = value
+    env = os.environ.get("KLANTLADDER_LANG")
+    return chosen or (env if env in ("nl", "en") else "nl")
+
+
 class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage line and errors speak ``language``."""
+
+    def __init__(self, *args, language: str = "nl", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language = language
+
+    def format_usage(self) -> str:
+        formatter = self._get_formatter()
+        formatter.add_usage(self.usage, self._actions, self._mutually_exclusive_groups,
+                            prefix=_USAGE_WORDS["usage"][self.language])
+        return formatter.format_help()
+
     def error(self, message: str) -> None:  # wrong usage: exit 2 with the usage line, no traceback
+        lang = self.language
+        text = usage_error(message, lang)
         self.print_usage(sys.stderr)
-        print(f"{self.prog}: {message}", file=sys.stderr)
+        print(f"{self.prog}: {_USAGE_WORDS['error'][lang]}: {text}{'' if text.endswith('?') else '.'} "
+              f"{_USAGE_WORDS['help'][lang].format(prog=self.prog)}", file=sys.stderr)
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="klantladder", description="Klantgerichtheidsladder: scoren en rapporteren.")
+def _lang_option(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("--lang", "--taal", dest="lang", choices=["nl", "en"], default=default,
+                        help="language of messages and reports (default: client.yaml / nl)")
+
+
+def build_parser(language: str = "nl") -> argparse.ArgumentParser:
+    """The command line; ``language`` (nl, en) is that of its usage line and errors.
+
+    ``--lang``/``--taal`` is taken before the command and after it (``klantladder validate X --lang
+    en``); given after it, it wins.
+    """
+    p = _Parser(prog="klantladder", description="Klantgerichtheidsladder: scoren en rapporteren.",
+                language=language)
     p.add_argument("--version", action="version", version=f"klantladder {__version__}")
-    p.add_argument("--lang", "--taal", dest="lang", choices=["nl", "en"], default=None,
-                   help="language of messages and reports (default: client.yaml / nl)")
+    _lang_option(p, default=None)
+    after = argparse.ArgumentParser(add_help=False)  # each command's own --lang: unset unless given
+    _lang_option(after, default=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    s = sub.add_parser("init", help="scaffold a client folder")
+    p.set_defaults(commands=sub.choices)  # each command's parser, to name it in an error about its options
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, parents=[after], language=language)
+
+    s = command("init", help="scaffold a client folder")
     s.add_argument("client_dir", type=Path)
-    s = sub.add_parser("validate", help="check a client's inputs")
+    s = command("validate", help="check a client's inputs")
     s.add_argument("client_dir", type=Path)
-    s = sub.add_parser("score", help="write scores.json")
+    s = command("score", help="write scores.json")
     s.add_argument("client_dir", type=Path)
     s.add_argument("--out", type=Path, default=None, help="scores file (default: <client_dir>/../<name>-scores.json)")
-    s = sub.add_parser("report", help="make the HTML/PDF report")
+    s = command("report", help="make the HTML/PDF report")
     s.add_argument("client_dir", type=Path)
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--no-pdf", action="store_true")
-    s = sub.add_parser("batch", help="reports for every client under a folder (see docs/batch.md)")
+    s = command("batch", help="reports for every client under a folder (see docs/batch.md)")
     s.add_argument("root", type=Path)
     s.add_argument("--out", type=Path, required=True)
     _batch_options(s, workers_default=1)
@@ -104,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="redo unchanged clients too")
     s.add_argument("--notebook", type=Path, default=None, help="another report notebook (default: "
                    "notebooks/assessment.ipynb)")
-    s = sub.add_parser("demo", help="make the demo clients and their reports")
+    s = command("demo", help="make the demo clients and their reports")
     s.add_argument("--out", type=Path, default=Path("reports/demo"))
     s.add_argument("--data", type=Path, default=None, help="where to write the demo data (default: data/demo)")
     _batch_options(s, workers_default=min(2, os.cpu_count() or 1))
@@ -363,7 +457,10 @@ class _BatchBar:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``klantladder`` console script."""
     warnings.filterwarnings("ignore")
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, unknown = build_parser(_argv_language(argv)).parse_known_args(argv)
+    if unknown:  # said by the command's own parser: its usage line, and its --help to look at
+        args.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command in ("batch", "demo"):
         one_thread_per_library()  # one report per core already: before NumPy is loaded (see threads)
     keep_freed_memory()  # this process is klantladder's own: large clients score with less page zeroing

@@ -85,10 +85,11 @@ class ClientData:
 
 
 class _Collector:
-    """Gathers findings and rejected rows for one source."""
+    """Gathers findings and rejected rows for one source; ``language`` is the one free text is
+    masked in (the report's, :data:`klantladder.privacy.MASKS`)."""
 
-    def __init__(self, source: str, file: str, rows: pd.Series):
-        self.source, self.file, self.rows = source, file, rows
+    def __init__(self, source: str, file: str, rows: pd.Series, language: str = "nl"):
+        self.source, self.file, self.rows, self.language = source, file, rows, language
         self.findings: list[Finding] = []
         self.rejected: list[pd.DataFrame] = []
         self.raw_ids: list[pd.Series] = []  # the identifier columns as read, never to be quoted
@@ -447,7 +448,7 @@ def _convert_other(df: pd.DataFrame, specs: dict[str, ColumnSpec], cfg: SourceCo
             out[name] = _bools(s, spec, col)
         elif spec.kind == "freetext":
             text = s.astype("string")
-            out[name] = privacy.mask_series(text.where(text.str.strip() != ""))
+            out[name] = privacy.mask_series(text.where(text.str.strip() != ""), col.language)
         else:
             out[name] = _category(s, col)
     return out
@@ -474,8 +475,8 @@ def _category(s: pd.Series, col: _Collector) -> pd.Series:
                     "merges the next lines into this cell. Find the quote in or just above that line and remove it, "
                     "or quote the whole cell.", str(s.name), s.astype("string").str.contains(r"[\r\n]", na=False))
         clean = readers.text_array(pd.Series(dictionary, dtype="str"))
-        masked = pyarrow.array(privacy.mask_series(pd.Series(clean, dtype="str")), type=dictionary.type,
-                               from_pandas=True)
+        masked = pyarrow.array(privacy.mask_series(pd.Series(clean, dtype="str"), col.language),
+                               type=dictionary.type, from_pandas=True)
         if not masked.equals(dictionary):
             text = pyarrow.chunked_array([masked.take(chunk.indices) for chunk in encoded.chunks],
                                          type=dictionary.type)
@@ -504,10 +505,13 @@ def _canonical_names(columns: list[str], mapping: dict[str, str], specs: dict[st
     return out
 
 
-def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpec], col: _Collector) -> pd.DataFrame:
+def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpec], col: _Collector,
+                 list_unused: bool = True) -> pd.DataFrame:
     """The canonical columns of a file: mapped (``sources.<source>.columns``) or matched by name
     (:func:`column_key`); rules ``missing_mapped_column``, ``bad_mapping``, ``duplicate_column`` and
-    ``unknown_column``."""
+    ``unknown_column``. Columns without a name are left to rule ``unnamed_columns``
+    (:func:`_unnamed_columns`); with ``list_unused`` False (the header read is a title, not the
+    column names) the other unused headers are not listed either."""
     missing = [c for c in cfg.columns if c not in df.columns]
     if missing:
         col.add("missing_mapped_column", "error",
@@ -549,7 +553,7 @@ def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpe
                 f"sources.{cfg.name}.columns in client.yaml.", canonical)
     plain = []
     for c in columns:
-        if c in names or c in cfg.columns:
+        if c in names or c in cfg.columns or readers.UNNAMED.fullmatch(c) or not list_unused:
             continue
         close = difflib.get_close_matches(column_key(c), list(specs), n=1, cutoff=0.8)
         if not close:
@@ -574,6 +578,61 @@ def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpe
     out = df.iloc[:, list(first.values())]
     out.columns = list(first)
     return out
+
+
+#: The column names are looked for in this many rows below a header with unnamed columns.
+HEADER_SEARCH_ROWS = 20
+
+
+def _header_below(raw: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpec]) -> tuple[int, list[str]] | None:
+    """Where the column names seem to be when the header read is not theirs: the place (0-based,
+    in ``raw``) of the first of the first :data:`HEADER_SEARCH_ROWS` rows holding at least two names
+    of canonical or mapped columns, and those names; None when no row does."""
+    known = set(specs) | {column_key(c) for c in cfg.columns}
+    for place in range(min(len(raw), HEADER_SEARCH_ROWS)):
+        names = [v.strip() for v in raw.iloc[place] if isinstance(v, str) and column_key(v) in known]
+        if len(names) >= 2:
+            return place, names
+    return None
+
+
+def _unnamed_columns(raw: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpec], col: _Collector,
+                     attrs: dict) -> int | None:
+    """Rule ``unnamed_columns``: columns holding data under an empty header cell, named by their
+    letter (``column B``), the header row and the sheet. When the column names turn up in a row
+    below (a title or cover row above them was read as the header), the message says which row and
+    to remove the rows above it; that row (as a spreadsheet numbers it) is returned, else None."""
+    unnamed = [int(m.group(1)) for c in raw.columns if (m := readers.UNNAMED.fullmatch(str(c)))]
+    if not unnamed:
+        return None
+    letters = [readers.column_letter(i) for i in unnamed]
+    shown = ", ".join(letters[:8]) + (", ..." if len(letters) > 8 else "")
+    header_row = int(attrs.get("header_row", 1))
+    sheet = attrs.get("sheet")
+    where_nl = f"rij {header_row}" + (f" van werkblad '{sheet}'" if sheet else "")
+    where_en = f"row {header_row}" + (f" of sheet '{sheet}'" if sheet else "")
+    below = _header_below(raw, cfg, specs)
+    if below is None:
+        col.add("unnamed_columns", "warning",
+                f"kolom(men) {shown} hebben geen naam in de kop ({where_nl}) en worden niet gebruikt. Zet de "
+                f"kolomnamen in rij 1 (haal titelrijen erboven weg) of geef deze kolommen een naam, en koppel ze "
+                f"onder sources.{cfg.name}.columns in client.yaml als ze moeten meetellen.",
+                f"column(s) {shown} have no name in the header ({where_en}) and are not used. Put the column "
+                f"names in row 1 (remove any title rows above them) or give these columns a name, and map them "
+                f"under sources.{cfg.name}.columns in client.yaml if they should count.")
+        return None
+    place, names = below
+    row = int(col.rows.iloc[place])
+    quoted = ", ".join(repr(n) for n in names[:4]) + (", ..." if len(names) > 4 else "")
+    col.add("unnamed_columns", "warning",
+            f"de kop ({where_nl}) lijkt een titel, geen rij kolomnamen: kolom(men) {shown} hebben daar geen naam. "
+            f"De kolomnamen staan in rij {row} ({quoted}). Haal de rij(en) boven de kolomnamen weg, zodat de "
+            f"kolomnamen in rij 1 staan, en probeer opnieuw.",
+            f"the header ({where_en}) looks like a title, not a row of column names: column(s) {shown} have no "
+            f"name there. The column names are in row {row} ({quoted}). Remove the row(s) above the column names, "
+            f"so that they are in row 1, and try again.",
+            mask=pd.Series(np.arange(len(raw)) == place, index=raw.index))
+    return row
 
 
 def _strictly_increasing(text: pyarrow.Array | pyarrow.ChunkedArray) -> bool:
@@ -897,13 +956,14 @@ def _read_file(cfg: SourceConfig) -> pd.DataFrame:
 
 
 def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.date | None = None,
-                min_respondents: int = 5, raw: pd.DataFrame | None = None
+                min_respondents: int = 5, raw: pd.DataFrame | None = None, language: str = "nl"
                 ) -> tuple[pd.DataFrame | None, _Collector, int]:
     """Read, map, convert and validate one source. Returns (frame or None, findings, rows read).
 
     ``reference`` is the client's reference date (timestamps after it are flagged);
     a survey with fewer than ``min_respondents`` respondents is left out (frame None).
-    ``raw``: the file as already read (:func:`_read_file`).
+    ``raw``: the file as already read (:func:`_read_file`). Free text and categories are masked
+    with the placeholders of ``language`` (the report's).
     """
     file = f"{cfg.path.parent.name}/{cfg.path.name}"
     header_rows = _header_rows(cfg)
@@ -917,14 +977,18 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
     place = raw.index.to_numpy() if pd.api.types.is_integer_dtype(raw.index) else np.arange(len(raw))
     raw = _missing_labels(raw.reset_index(drop=True))
     rows = pd.Series(place + 2 + header_rows, index=raw.index)
-    col = _Collector(cfg.name, file, rows)
+    col = _Collector(cfg.name, file, rows, language)
     col.findings.extend(reader_findings)
     specs = source_columns(cfg.name, model)
-    df = _map_columns(raw, cfg, specs, col)
+    names_row = _unnamed_columns(raw, cfg, specs, col, attrs)
+    df = _map_columns(raw, cfg, specs, col, list_unused=names_row is None)
     df.attrs.update(attrs)
     sheets = readers.sheet_hint(attrs, f"sources.{cfg.name}.sheet") if cfg.sheet is None else ("", "")
     missing = [c for c in REQUIRED[cfg.name] if c not in df.columns]
     split = readers.separator_hint(list(raw.columns), attrs.get("sep"))
+    if names_row is not None:  # the reason is the title read as the header: say so, not "map the columns"
+        split = (f" De kolomnamen staan in rij {names_row}: zie hierboven.",
+                 f" The column names are in row {names_row}: see above.")
     if missing:
         col.add("missing_column", "error",
                 f"verplichte kolom ontbreekt: {missing}. Voeg hem toe of koppel de eigen kolomnaam onder "
@@ -1035,7 +1099,8 @@ def _read_sources(config: ClientConfig, model: Model, key: bytes, before_tickets
             return raw
         try:
             return read_source(config.sources[name], model, key, reference=config.reference_date,
-                               min_respondents=model.group_minimum(config.min_group_size), raw=raw)
+                               min_respondents=model.group_minimum(config.min_group_size), raw=raw,
+                               language=config.language)
         except InputError as exc:
             return exc
 
@@ -1122,13 +1187,24 @@ def read_client(folder: str | Path, model: Model | None = None, key: bytes | Non
                   "te scoren.",
             "en": "after the checks no source is usable (see the warnings above); there is nothing to score."}))
     findings += _invited_findings(config, frames)
+    findings = [_localised_finding(f) for f in findings]
     errors = [f for f in findings if f.level == "error"]
     if errors:
         raise InputError({"nl": f"De invoer van {config.folder.name} kan niet worden gescoord.",
                           "en": f"The input of {config.folder.name} cannot be scored."}, findings)
     reject_frame = (pd.concat(rejects, ignore_index=True).drop_duplicates(["source", "row"], ignore_index=True)
                     if rejects else pd.DataFrame(columns=list(REJECT_COLUMNS)))
+    for lang in ("nl", "en"):  # each reason's masked values in its own language, as the findings'
+        reason = f"reason_{lang}"
+        reject_frame[reason] = privacy.localise_mask_frame(reject_frame[[reason]], lang)[reason]
     return ClientData(config, model, frames, findings, reject_frame, rows_read)
+
+
+def _localised_finding(finding: Finding) -> Finding:
+    """``finding`` with each message's masked values in that message's language (a cell quoted
+    with ``[telefoon]`` in Dutch reads ``[phone]`` in English)."""
+    message = {lang: privacy.localise_masks(text, lang) for lang, text in finding.message.items()}
+    return finding if message == finding.message else replace(finding, message=message)
 
 
 def _client_model(config: ClientConfig, model: Model) -> Model:

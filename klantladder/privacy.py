@@ -18,7 +18,8 @@ old ones (waves can no longer be linked).
 Free text is masked with :func:`mask_text` / :func:`mask_series`: e-mail addresses, phone numbers,
 IBANs, BSN-like 9-digit numbers and names introduced as "mijn naam is ..." / "my name is ...".
 URLs are left alone (apart from e-mail addresses inside them); dates, times, amounts and postcodes
-are not masked.
+are not masked. The placeholders are words of the report's language (:data:`MASKS`): text masked
+in one language is put in the other with :func:`localise_masks` / :func:`localise_mask_frame`.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ __all__ = [
     "MASKS",
     "mask_text",
     "mask_series",
+    "localise_masks",
+    "localise_mask_frame",
 ]
 
 KEY_ENV = "KLANTLADDER_KEY_FILE"
@@ -218,8 +221,11 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
 
 # --------------------------------------------------------------------------------------- masking
 
-MASKS = {"email": "[e-mail]", "phone": "[telefoon]", "iban": "[IBAN]", "number": "[nummer]", "name": "[naam]"}
-"""The placeholder each kind of personal data is replaced by."""
+MASKS: dict[str, dict[str, str]] = {
+    "nl": {"email": "[e-mail]", "phone": "[telefoon]", "iban": "[IBAN]", "number": "[nummer]", "name": "[naam]"},
+    "en": {"email": "[e-mail]", "phone": "[phone]", "iban": "[IBAN]", "number": "[number]", "name": "[name]"},
+}
+"""Per language, the placeholder each kind of personal data is replaced by."""
 
 _D = "[0-9]"
 _URL = r"(?P<url>\b(?:https?://|www\.)[^\s<>\"']+)"
@@ -251,41 +257,48 @@ def _digits(text: str) -> int:
     return sum(c.isdigit() for c in text)
 
 
-def _replace(m: re.Match[str]) -> str:
+def _replace(m: re.Match[str], masks: dict[str, str]) -> str:
     kind = m.lastgroup
     text = m.group(0)
     if kind == "url":
-        return _EMAIL_ONLY.sub(MASKS["email"], text)
+        return _EMAIL_ONLY.sub(masks["email"], text)
     if kind == "email":
-        return MASKS["email"]
+        return masks["email"]
     if kind == "name":
-        return m.group("intro") + MASKS["name"]
+        return m.group("intro") + masks["name"]
     if kind == "iban":
         compact = text.replace(" ", "")
-        return MASKS["iban"] if 15 <= len(compact) <= 34 and any(c.isdigit() for c in compact[4:]) else text
+        return masks["iban"] if 15 <= len(compact) <= 34 and any(c.isdigit() for c in compact[4:]) else text
     if kind == "intl":
-        return MASKS["phone"] if 8 <= _digits(text) <= 15 else text
+        return masks["phone"] if 8 <= _digits(text) <= 15 else text
     if kind == "national":
-        return MASKS["phone"] if _digits(text) == 10 else text
+        return masks["phone"] if _digits(text) == 10 else text
     if kind == "number":
-        return MASKS["number"]
+        return masks["number"]
     return text
 
 
-def mask_text(text: str) -> str:
-    """Mask personal data in one free-text answer.
+def _masks(language: str) -> dict[str, str]:
+    """The placeholders of ``language`` (Dutch for a language klantladder does not write)."""
+    return MASKS.get(language, MASKS["nl"])
+
+
+def mask_text(text: str, language: str = "nl") -> str:
+    """Mask personal data in one free-text answer, with the placeholders of ``language`` (:data:`MASKS`).
 
     E-mail addresses -> ``[e-mail]``; phone numbers (Dutch 06-12345678, 020-1234567,
     (020) 123 4567, +31 6 12345678, 0031 6 ...; international +44 20 7946 0958,
-    +1 (555) 123-4567) -> ``[telefoon]``; IBANs (any country, with or without spaces) ->
-    ``[IBAN]``; BSN-like 9-digit numbers (also 1234.56.789) -> ``[nummer]``; the name after "mijn
-    naam is" / "ik heet" / "my name is" -> ``[naam]``. URLs, dates (12-03-2024), times (10:30),
-    amounts (€1.234,56) and postcodes (1234 AB 12) stay. Idempotent: masking twice changes nothing.
+    +1 (555) 123-4567) -> ``[telefoon]`` (English ``[phone]``); IBANs (any country, with or
+    without spaces) -> ``[IBAN]``; BSN-like 9-digit numbers (also 1234.56.789) -> ``[nummer]``
+    (``[number]``); the name after "mijn naam is" / "ik heet" / "my name is" -> ``[naam]``
+    (``[name]``). URLs, dates (12-03-2024), times (10:30), amounts (€1.234,56) and postcodes
+    (1234 AB 12) stay. Idempotent: masking twice changes nothing.
     """
-    return _PATTERN.sub(_replace, text)
+    masks = _masks(language)
+    return _PATTERN.sub(lambda m: _replace(m, masks), text)
 
 
-def mask_series(s: pd.Series) -> pd.Series:
+def mask_series(s: pd.Series, language: str = "nl") -> pd.Series:
     """:func:`mask_text` over a column; missing stays missing. Only rows that contain a digit,
     an ``@`` or a name phrase are run through the regular expressions, each distinct text once."""
     if not (isinstance(s.dtype, pd.StringDtype) or s.dtype == object):
@@ -295,7 +308,55 @@ def mask_series(s: pd.Series) -> pd.Series:
     if not todo.any():
         return text
     codes, uniques = pd.factorize(text[todo])
-    masked = np.array([mask_text(t) for t in uniques], dtype=object)
+    masked = np.array([mask_text(t, language) for t in uniques], dtype=object)
     out = text.copy()
     out[todo] = masked[codes]
+    return out
+
+
+_PLACEHOLDER = re.compile("|".join(sorted({re.escape(m) for masks in MASKS.values() for m in masks.values()})))
+_KIND = {m: kind for masks in MASKS.values() for kind, m in masks.items()}
+
+
+def localise_masks(text: str, language: str) -> str:
+    """``text`` masked in any language with the placeholders of ``language`` instead
+    (``[telefoon]`` -> ``[phone]`` for ``"en"``, and back for ``"nl"``). Nothing is unmasked."""
+    masks = _masks(language)
+    return _PLACEHOLDER.sub(lambda m: masks[_KIND[m.group(0)]], text)
+
+
+def _localise_column(s: pd.Series, language: str) -> pd.Series:
+    """A text column with the placeholders of ``language``: the same object when none changes."""
+    text = s.astype("string")
+    hit = text.str.contains(_PLACEHOLDER.pattern, regex=True).fillna(False).astype(bool)
+    if not hit.any():
+        return s
+    codes, uniques = pd.factorize(text[hit])
+    local = [localise_masks(t, language) for t in uniques]
+    if local == list(uniques):
+        return s
+    out = s.copy()
+    out[hit] = np.array(local, dtype=object)[codes]
+    return out
+
+
+def localise_mask_frame(df: pd.DataFrame, language: str) -> pd.DataFrame:
+    """``df`` with every text column's placeholders in ``language`` (:func:`localise_masks`).
+
+    Only text columns (string or object dtype) are looked at; the same frame comes back when no
+    cell changes, else a shallow copy with the changed columns replaced.
+    """
+    changed = {}
+    for name in df.columns:
+        s = df[name]
+        if isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
+            new = _localise_column(s, language)
+            if new is not s:
+                changed[name] = new
+    if not changed:
+        return df
+    out = df.copy(deep=False)
+    for name, s in changed.items():
+        out[name] = s
+    out.attrs = dict(df.attrs)
     return out

@@ -55,6 +55,8 @@ __all__ = [
     "ReaderFunc",
     "READERS",
     "separator_hint",
+    "column_letter",
+    "UNNAMED",
     "EXTENSIONS",
     "MAGIC",
     "MISSING_MARKERS",
@@ -492,6 +494,19 @@ def _duplicate_warning(path: Path, header: list[str]) -> list[Finding]:
 #: A title block above the header is looked for in this many rows at most.
 _TITLE_MAX_ROWS = 20
 
+UNNAMED = re.compile(r"Unnamed: (\d+)")
+"""The name a column gets whose header cell is empty: ``Unnamed: 1`` for the second column."""
+
+
+def column_letter(position: int) -> str:
+    """The spreadsheet letter of the column at 0-based ``position``: 0 -> ``A``, 27 -> ``AB``."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
 
 def _cells(row: Sequence[Any]) -> list[str]:
     """The filled cells of a row, as text."""
@@ -589,7 +604,7 @@ def _read_csv(path: Path, opts: ReadOptions) -> pd.DataFrame:
     if title:  # each row's place below the header row, counted from the top of the file
         df.index = pd.RangeIndex(title, title + len(df))
     df, repeated = _drop_repeated_headers(_drop_empty_rows(_drop_empty_unnamed(df)), path)
-    df.attrs.update(encoding=encoding, sep=sep, decimal=decimal, findings=findings + repeated)
+    df.attrs.update(encoding=encoding, sep=sep, decimal=decimal, header_row=title + 1, findings=findings + repeated)
     return df
 
 
@@ -851,7 +866,7 @@ def _read_xlsx(path: Path, opts: ReadOptions) -> pd.DataFrame:
     df.index = pd.RangeIndex(skipped, skipped + len(body))  # each row's place below the header row
     df, repeated = _drop_repeated_headers(_drop_empty_rows(_drop_empty_unnamed(df)), path)
     header_text = ["" if h is None else str(h) for h in header]
-    df.attrs.update(sheet=name, other_sheets=[n for n in names if n != name], decimal=".",
+    df.attrs.update(sheet=name, other_sheets=[n for n in names if n != name], decimal=".", header_row=skipped + 1,
                     date_columns=date_columns, findings=findings + _duplicate_warning(path, header_text) + repeated)
     return df
 

@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import privacy
 from .assess import DRAWS, Assessment, assess, assess_folder
 from .config import sector_label, sector_terms, sectors
 from .demo import DEMO_CLIENTS, DemoProfile
@@ -939,16 +940,19 @@ SAMPLE_COLUMNS: Mapping[str, tuple[str, ...]] = {
 
 
 def sample_rows(a: Assessment, source: str = "customer_survey", n: int = 5,
-                columns: Sequence[str] | None = None) -> pd.DataFrame:
+                columns: Sequence[str] | None = None, language: str | None = None) -> pd.DataFrame:
     """A few rows of one source as the scoring sees them: canonical column names, identifiers
     already pseudonymised, free text already masked (AVG).
 
     ``columns`` defaults to :data:`SAMPLE_COLUMNS`; rows with a masked comment (``[e-mail]``,
-    ``[telefoon]``, ...) come first, so the masking can be seen.
+    ``[telefoon]``, ...) come first, so the masking can be seen. The placeholders are those of
+    ``language`` (default: the assessment's), ``[phone]`` in English.
     """
     frame = a.data.frames.get(source)
     if frame is None:
         return pd.DataFrame()
+    if language:
+        frame = privacy.localise_mask_frame(frame, language)
     wanted = list(columns) if columns is not None else list(SAMPLE_COLUMNS.get(source, frame.columns))
     cols = [c for c in wanted if c in frame.columns and not str(c).startswith("_")]
     if "comment" in frame.columns:

@@ -104,6 +104,55 @@ def test_a_folder_that_does_not_exist_is_wrong_usage_for_every_command(tmp_path,
     assert not (tmp_path / "uit").exists()
 
 
+def test_lang_after_the_command_counts_like_before_it(demo_root, capsys, monkeypatch):
+    monkeypatch.delenv("KLANTLADDER_LANG", raising=False)
+    client = str(demo_root / "bouw")
+    assert main(["validate", client, "--lang", "en"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("OK: ")
+    assert main(["validate", client, "--taal", "en"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("OK: ")
+    assert main(["--lang", "en", "validate", client, "--lang", "nl"]) == 0  # after the command wins
+    assert capsys.readouterr().out.splitlines()[-1].startswith("In orde: ")
+    assert main(["--lang", "en", "validate", client]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("OK: ")
+
+
+@pytest.mark.parametrize("argv,env,usage,error", [
+    (["report", "klant"], None, "gebruik: klantladder report",
+     "klantladder report: fout: verplicht argument ontbreekt: --out. Zie 'klantladder report --help'."),
+    (["report", "klant", "--lang", "en"], None, "usage: klantladder report",
+     "klantladder report: error: required argument missing: --out. See 'klantladder report --help'."),
+    (["validate", "klant", "--bogus"], "en", "usage: klantladder validate",
+     "klantladder validate: error: unknown option or argument: --bogus. See 'klantladder validate --help'."),
+    (["--taal", "nl", "validate", "klant", "--bogus"], "en", "gebruik: klantladder validate",
+     "klantladder validate: fout: onbekende optie of onbekend argument: --bogus. "
+     "Zie 'klantladder validate --help'."),
+    (["validate"], None, "gebruik: klantladder validate",
+     "klantladder validate: fout: verplicht argument ontbreekt: client_dir. Zie 'klantladder validate --help'."),
+    (["scoor", "klant"], None, "gebruik: klantladder",
+     "klantladder: fout: onbekend commando 'scoor' (kies uit 'init', 'validate', 'score', 'report', 'batch', "
+     "'demo'). Zie 'klantladder --help'."),
+    ([], "en", "usage: klantladder",
+     "klantladder: error: give a command: init, validate, score, report, batch or demo. See 'klantladder --help'."),
+    (["batch", "klanten", "--out", "uit", "--workers", "twee"], None, "gebruik: klantladder batch",
+     "klantladder batch: fout: --workers verwacht een geheel getal, niet 'twee'. Zie 'klantladder batch --help'."),
+    (["report", "klant", "--out"], "en", "usage: klantladder report",
+     "klantladder report: error: --out needs a value. See 'klantladder report --help'."),
+])
+def test_usage_errors_are_said_in_the_users_language(argv, env, usage, error, capsys, monkeypatch):
+    if env is None:
+        monkeypatch.delenv("KLANTLADDER_LANG", raising=False)
+    else:
+        monkeypatch.setenv("KLANTLADDER_LANG", env)
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage)
+    assert err.strip().splitlines()[-1] == error
+    assert "Traceback" not in err
+
+
 def test_english_messages(demo_root, tmp_path, capsys):
     assert main(["--lang", "en", "score", str(demo_root / "bouw"), "--out", str(tmp_path / "s.json")]) == 0
     assert "rung 5" in capsys.readouterr().out

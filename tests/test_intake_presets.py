@@ -81,7 +81,7 @@ def test_qualtrics(tmp_path):
     assert np.isnan(first["service_3"].iloc[1])  # "Weet niet" is no answer, not an error
     assert first["service_1"].tolist() == [4, 3, 5, 1]
     comment = first["comment"].iloc[1]
-    assert "[telefoon]" in comment and "[naam]" in comment
+    assert "[phone]" in comment and "[name]" in comment  # an English client: English placeholders
     assert "[e-mail]" in first["comment"].iloc[3] and "[IBAN]" in first["comment"].iloc[3]
     assert frame["_row"].iloc[0] == 4  # header + question text + ImportId rows come first
     (unused,) = [f for f in data.findings if f.rule == "unknown_column"]

@@ -306,6 +306,11 @@ CASES = [
          lambda d: survey(d, [r + ",4" for r in SURVEY_ROWS], head=SURVEY_HEAD + ",SERVCIE_3"),
          file="customer_survey.csv", column="SERVCIE_3", says=("Did you mean 'service_3'",),
          id="unknown_column-capitals"),
+    Case("unnamed_columns", "warning",  # a column of notes without a header cell
+         lambda d: (d / "customer_survey.xlsx").write_bytes(xlsx_bytes("Blad1", [
+             r + ["notitie" if i else None] for i, r in enumerate(survey_table())])),
+         file="customer_survey.xlsx", says=("column(s) H have no name in the header (row 1 of sheet 'Blad1')",
+                                            "not used", "Put the column names in row 1")),
     Case("empty_column", "warning",
          lambda d: survey(d, [r + "," for r in SURVEY_ROWS], head=SURVEY_HEAD + ",ces"),
          file="customer_survey.csv", column="ces", says=("completely empty",)),
@@ -618,6 +623,30 @@ def test_a_title_above_the_header_is_skipped_and_rows_keep_their_place(tmp_path)
     found = {f.rule: f for f in data.findings}
     assert found["bad_date"].rows == (6,) and "row 4" in found["title_rows"].message["en"]
     assert data.frames["tickets"]["_row"].tolist() == [5, 7]
+
+
+@pytest.mark.parametrize("language,says", [
+    ("en", ("the header (row 1 of sheet 'Resultaten') looks like a title", "column(s) C, D, E, F, G have no name",
+            "The column names are in row 2 ('respondent_id', 'nps', 'csat', 'service_1', ...)",
+            "Remove the row(s) above the column names, so that they are in row 1")),
+    ("nl", ("de kop (rij 1 van werkblad 'Resultaten') lijkt een titel", "kolom(men) C, D, E, F, G hebben daar geen naam",
+            "De kolomnamen staan in rij 2", "Haal de rij(en) boven de kolomnamen weg")),
+])
+def test_a_title_row_read_as_the_header_names_the_sheet_the_columns_and_the_real_header(tmp_path, capsys, language,
+                                                                                        says):
+    """A cover line of two cells above the header is not recognised as a title: the message says the
+    header row is a title, which columns have no name (by letter) and where the column names are."""
+    table = [["Klanttevredenheid", "Q3 2026"]] + survey_table()
+    (tmp_path / "customer_survey.xlsx").write_bytes(xlsx_bytes("Resultaten", table))
+    assert main(["--lang", language, "validate", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "Unnamed" not in err and "Traceback" not in err
+    line = next(ln for ln in err.splitlines() if "[unnamed_columns] " in ln)
+    assert line.lstrip().startswith("WARNING" if language == "en" else "WAARSCHUWING")
+    for fragment in says:
+        assert fragment in line, f"{fragment!r} not in {line}"
+    answers = next(ln for ln in err.splitlines() if "[no_answer_columns] " in ln)
+    assert ("The column names are in row 2" if language == "en" else "De kolomnamen staan in rij 2") in answers
 
 
 @pytest.mark.parametrize("head,rows", [

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from klantladder.errors import InputError
-from klantladder.privacy import (KEY_ENV, id_text, key_path, load_or_create_key, mask_series, mask_text,
-                                 pseudonym_hashes, pseudonym_text, pseudonymise, siphash_key)
+from klantladder.privacy import (KEY_ENV, id_text, key_path, load_or_create_key, localise_mask_frame, localise_masks,
+                                 mask_series, mask_text, pseudonym_hashes, pseudonym_text, pseudonymise, siphash_key)
 from klantladder.siphash import COMPILED, siphash24
 
 KEY = bytes(range(32))
@@ -291,6 +291,38 @@ def test_mask_series_vectorised_and_keeps_missing():
 def test_mask_series_matches_mask_text_on_fixture_comments():
     texts = [t for t, _ in POSITIVE] + NEGATIVE
     assert mask_series(pd.Series(texts, dtype="str")).tolist() == [mask_text(t) for t in texts]
+
+
+ENGLISH = {"[telefoon]": "[phone]", "[nummer]": "[number]", "[naam]": "[name]"}
+
+
+def _in_english(text: str) -> str:
+    for nl, en in ENGLISH.items():
+        text = text.replace(nl, en)
+    return text
+
+
+@pytest.mark.parametrize("text,expected", POSITIVE)
+def test_mask_in_english_masks_the_same_with_english_placeholders(text, expected):
+    masked = mask_text(text, "en")
+    assert masked == _in_english(expected)
+    assert not any(nl in masked for nl in ENGLISH)
+    assert mask_text(masked, "en") == masked  # idempotent in English too
+
+
+def test_mask_series_in_english_and_placeholders_put_in_either_language():
+    s = pd.Series(["Bel 06-12345678", None, "mijn naam is Jan Jansen, BSN 123456782", "mail a@example.nl"], dtype="str")
+    en = mask_series(s, "en")
+    assert en.iloc[0] == "Bel [phone]" and pd.isna(en.iloc[1])
+    assert en.iloc[2] == "mijn naam is [name], BSN [number]" and en.iloc[3] == "mail [e-mail]"
+    nl = mask_series(s)
+    assert [localise_masks(t, "en") if isinstance(t, str) else t for t in nl][2:] == en.tolist()[2:]
+    assert localise_masks(en.iloc[2], "nl") == nl.iloc[2] == "mijn naam is [naam], BSN [nummer]"
+    frame = pd.DataFrame({"comment": nl, "score": [1, 2, 3, 4]})
+    english = localise_mask_frame(frame, "en")
+    assert english["comment"].iloc[0] == "Bel [phone]" and english["score"].tolist() == [1, 2, 3, 4]
+    assert frame["comment"].iloc[0] == "Bel [telefoon]"  # the input is not changed
+    assert localise_mask_frame(frame, "nl") is frame  # nothing to change: the same frame
 
 
 # ------------------------------------------------------------------------------------- properties

@@ -163,3 +163,47 @@ def test_intake_frames_hold_no_personal_data(planted):
     assert "E-mailadres" not in data.frames["customer_survey"]
     assert "'[id]'" in texts["findings"]  # the ticket id found in a date column is not quoted
     assert data.frames["customer_survey"]["comment"].str.contains(r"\[IBAN\]").any()
+
+
+def _copy(client: Path, dst: Path, language: str) -> Path:
+    """``client`` copied to ``dst`` with its report language set and a phone number in a segment name."""
+    shutil.copytree(client, dst)
+    yaml = (dst / "client.yaml").read_text(encoding="utf-8")
+    (dst / "client.yaml").write_text(re.sub(r"(?m)^language: .*$", f"language: {language}", yaml), encoding="utf-8")
+    survey = pd.read_csv(dst / "customer_survey.csv", dtype=str, keep_default_na=False)
+    survey.loc[10:16, "segment"] = "Zakelijk, bel 06-12345678"
+    survey.to_csv(dst / "customer_survey.csv", index=False)
+    return dst
+
+
+@pytest.mark.parametrize("language,shown,other", [("en", "[phone]", "[telefoon]"), ("nl", "[telefoon]", "[phone]")])
+def test_free_text_is_masked_with_the_placeholders_of_the_report_language(planted, tmp_path, language, shown, other):
+    from klantladder.intake import read_client
+
+    client = _copy(planted[0], tmp_path / "klant", language)
+    data = read_client(client)
+    survey = data.frames["customer_survey"]
+    comments = "\n".join(survey["comment"].dropna())
+    assert f"Bel me terug op {shown} of mail [e-mail]" in comments and other not in comments
+    assert f"Zakelijk, bel {shown}" in set(survey["segment"].dropna())
+    quoted = next(f for f in data.findings if f.column == "nps")  # the bad number cell 'bel 06-87654321'
+    assert "'bel [telefoon]'" in quoted.text("nl") and "'bel [phone]'" in quoted.text("en")
+    assert_clean({"frames": survey.to_csv(), "findings": "\n".join(f.text("en") for f in data.findings)})
+
+
+@pytest.mark.slow
+def test_a_dutch_client_reported_in_english_shows_english_placeholders(planted, tmp_path, capsys):
+    from klantladder.assess import assess_folder
+
+    client = _copy(planted[0], tmp_path / "klant", "nl")
+    english = assess_folder(client, draws=200).in_language("en")
+    comments = "\n".join(english.data.frames["customer_survey"]["comment"].dropna())
+    assert "[phone]" in comments and "[telefoon]" not in comments
+    assert "Zakelijk, bel [phone]" in set(english.segments["customer_segment"]["group"])
+    out = tmp_path / "report"
+    assert main(["--lang", "en", "report", str(client), "--out", str(out), "--no-pdf"]) == 0, capsys.readouterr().err
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Zakelijk, bel [phone]" in html  # the segment table
+    assert "(&#x27;bel [phone]&#x27;)" in html  # the data-quality appendix quoting the bad cell
+    assert "[telefoon]" not in html and "[nummer]" not in html and "[naam]" not in html
+    assert_clean(_texts(out))

@@ -284,6 +284,15 @@ def test_source_overview_and_sample_rows_show_pseudonymised_masked_data(demos):
     assert ws.sample_rows(a, "nothing").empty
 
 
+def test_sample_rows_in_english_show_english_placeholders(demos):
+    a = demos["retail"]
+    dutch = "\n".join(ws.sample_rows(a, "customer_survey", n=60)["comment"].dropna())
+    english = "\n".join(ws.sample_rows(a, "customer_survey", n=60, language="en")["comment"].dropna())
+    assert "[telefoon]" in dutch and "[phone]" not in dutch
+    assert "[phone]" in english and "[telefoon]" not in english
+    assert english.replace("[phone]", "[telefoon]") == dutch  # the same rows, only the placeholder's word differs
+
+
 def test_kpi_reliability_and_probability_tables(demos):
     a = demos["retail"]
     kpis = ws.kpi_table(a)
