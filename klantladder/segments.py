@@ -209,8 +209,9 @@ def segment_table(
     -----
     A mean rests on the respondents who answered that column, which can be fewer than the
     group's n. Per value column: a shown cell with fewer than ``min_n`` answers (but at least
-    one) is hidden (primary); if then exactly one cell of the column is hidden, counting the
-    rows hidden by :func:`group_summary`, while the total's cell is shown, the shown cell with
+    one) is hidden (primary); if then exactly one cell of the column that holds answers is hidden,
+    counting the rows hidden by :func:`group_summary` that hold answers to it (a hidden group
+    without answers adds nothing to the total), while the total's cell is shown, the shown cell with
     the fewest answers is hidden too (secondary; the first in label order on a tie), for the
     same reason as in :func:`group_summary`. A total cell with fewer than ``min_n`` answers is
     hidden as well.
@@ -234,7 +235,9 @@ def segment_table(
         small = [i for i in shown if 0 < counts[groups[i]] < min_n]
         for i in small:
             hidden[i].add(c)
-        n_hidden = sum(bool(table.at[i, "suppressed"]) for i in range(total_row)) + len(small)
+        # Hidden cells that hold answers: a hidden group without answers to this column adds nothing
+        # to its total, so hiding it protects no other cell.
+        n_hidden = sum(bool(table.at[i, "suppressed"]) and counts[groups[i]] > 0 for i in range(total_row)) + len(small)
         total_shown = not table.at[total_row, "suppressed"] and total_count >= min_n
         if n_hidden == 1 and total_shown:
             rest = [i for i in shown if i not in small and counts[groups[i]] > 0]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from klantladder.segments import UNKNOWN_GROUP, group_summary
+from klantladder.segments import UNKNOWN_GROUP, group_summary, segment_table
 
 
 def _frame(sizes: dict[str | None, int]) -> pd.DataFrame:
@@ -106,3 +106,49 @@ def test_no_single_hidden_group_recoverable_from_total(sizes, min_n):
     if total is not None and hidden:
         assert len(hidden) >= 2, (sizes, min_n, out)
         assert total - shown == sum(sizes[g] for g in hidden)
+
+
+def test_a_hidden_group_without_answers_does_not_protect_the_one_that_has_them():
+    """A (3 people) is hidden; B (6 people) is hidden beside it, but none of B answered the NPS
+    question. Showing C's NPS and the total would give A's NPS away:
+    (13 * total - 10 * C) / 3. So one cell with answers more is hidden: C's."""
+    nps = [100.0] * 3 + [np.nan] * 6 + [0.0] * 10
+    df = pd.DataFrame({"segment": ["A"] * 3 + ["B"] * 6 + ["C"] * 10, "nps": nps})
+    out = segment_table(df, "segment", ["nps"], min_n=5).set_index("group")
+    assert out.loc["A", "suppression"] == "primary" and out.loc["B", "suppression"] == "secondary"
+    assert not out.loc["C", "suppressed"]
+    assert np.isnan(out.loc["C", "nps"])  # the cell, not the group: C's n stays shown
+    assert out.loc["C", "n"] == 10
+    assert out.attrs["suppressed_values"][list(out.index).index("C")] == ("nps",)
+
+
+def _answers_frame(spec: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """Per group (people, of whom answered): a frame with one value column."""
+    rows = []
+    for g, (people, answered) in spec.items():
+        rows += [(g, float(i % 7)) for i in range(answered)] + [(g, np.nan)] * (people - answered)
+    return pd.DataFrame(rows, columns=["segment", "score"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(list("abcdef")),
+                       st.tuples(st.integers(1, 20), st.integers(0, 20)).map(lambda t: (t[0], min(t))),
+                       min_size=1, max_size=6),
+       st.integers(2, 8))
+def test_no_single_hidden_cell_with_answers_is_recoverable_from_the_total(spec, min_n):
+    """Per value column: when the total's mean is shown, a hidden cell with fewer answers than the
+    minimum is never the only hidden cell that holds answers (else the total and the shown cells
+    would give its mean away)."""
+    df = _answers_frame(spec)
+    out = segment_table(df, "segment", ["score"], min_n=min_n)
+    body = out[~out["is_total"]].reset_index(drop=True)
+    total = out[out["is_total"]].iloc[0]
+    if np.isnan(total["score"]):
+        return
+    hidden_with_answers = [g for g, v in zip(body["group"], body["score"])
+                           if np.isnan(v) and spec[g][1] > 0]
+    if len(hidden_with_answers) == 1:
+        assert spec[hidden_with_answers[0]][1] >= min_n, (spec, min_n, out)
+    for g, v in zip(body["group"], body["score"]):  # nothing shown rests on fewer than min_n answers
+        if not np.isnan(v):
+            assert spec[g][1] >= min_n
