@@ -15,7 +15,7 @@ import pandas as pd
 
 from klantladder.intervals import as_float_array
 
-__all__ = ["BENCHMARK_COLUMNS", "percentile_rank", "benchmark"]
+__all__ = ["BENCHMARK_COLUMNS", "percentile_rank", "peer_quartiles", "benchmark"]
 
 #: Columns of :func:`benchmark`'s result, in order.
 BENCHMARK_COLUMNS: tuple[str, ...] = (
@@ -53,6 +53,27 @@ def percentile_rank(value: float, peers: Sequence[float]) -> float:
     return float(100.0 * (np.count_nonzero(x < v) + np.count_nonzero(x <= v)) / (2 * x.size))
 
 
+def peer_quartiles(peers: np.ndarray) -> tuple[float, float, float]:
+    """The 25th, 50th and 75th percentiles of ``peers`` by the Harrell–Davis estimator.
+
+    Each is a weighted average of all the sorted values, with beta-distribution weights
+    (``scipy.stats.mstats.hdquantiles``). The usual quartiles (numpy's linear interpolation) of
+    5, 9, 13, ... peers are exactly the values of single peers: shown to one client, they would
+    give other clients' scores away. A Harrell–Davis quartile rests on all the values, so it shows
+    none of them as such (it can coincide with one only by chance, as the median of symmetric
+    scores does), and in small samples it is at least as precise.
+
+    References
+    ----------
+    Harrell, F. E., & Davis, C. E. (1982). A new distribution-free quantile estimator.
+    *Biometrika*, 69(3), 635–640.
+    """
+    from scipy.stats.mstats import hdquantiles
+
+    q = np.asarray(hdquantiles(np.asarray(peers, dtype=float), prob=[0.25, 0.5, 0.75]), dtype=float)
+    return float(q[0]), float(q[1]), float(q[2])
+
+
 def benchmark(
     client: dict[str, float],
     portfolio: pd.DataFrame,
@@ -86,7 +107,8 @@ def benchmark(
 
     Notes
     -----
-    Percentiles by :func:`percentile_rank`; quartiles by linear interpolation (numpy's default).
+    Percentiles by :func:`percentile_rank`; quartiles by :func:`peer_quartiles` (Harrell–Davis),
+    which rest on every peer instead of showing single peers' values.
     """
     if min_peers < 1:
         raise ValueError(f"min_peers must be at least 1, got {min_peers}")
@@ -105,7 +127,7 @@ def benchmark(
         row: dict[str, Any] = {"measure": str(measure), "value": v, "peers_n": int(x.size)}
         if x.size >= min_peers:
             row["percentile"] = percentile_rank(v, x)
-            q25, q50, q75 = np.quantile(x, [0.25, 0.5, 0.75])
+            q25, q50, q75 = peer_quartiles(x)
             row.update(portfolio_median=float(q50), p25=float(q25), p75=float(q75))
         s = as_float_array(col[in_sector]) if sector is not None else np.zeros(0)
         if sector is not None and s.size >= min_peers:
