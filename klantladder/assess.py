@@ -316,7 +316,8 @@ def _item_statistics(frame: pd.DataFrame | None, model: Model, survey: str,
 # -------------------------------------------------------------------------------- mirror items
 
 
-def mirror_gap_table(employee: pd.DataFrame | None, customer: pd.DataFrame | None, model: Model) -> pd.DataFrame:
+def mirror_gap_table(employee: pd.DataFrame | None, customer: pd.DataFrame | None, model: Model,
+                     min_n: int = 5) -> pd.DataFrame:
     """Item-by-item gap (0–100) between employees' expectation (mirror items) and customers' answers.
 
     Parameters
@@ -327,6 +328,9 @@ def mirror_gap_table(employee: pd.DataFrame | None, customer: pd.DataFrame | Non
     customer : DataFrame or None
         The customer survey.
     model : Model
+    min_n : int
+        Fewest answers on each side for an item to be shown (:meth:`Model.group_minimum`, never
+        below 5): an item's mean of a handful of employees is as good as their answers.
 
     Returns
     -------
@@ -361,7 +365,7 @@ def mirror_gap_table(employee: pd.DataFrame | None, customer: pd.DataFrame | Non
             continue
         e = (employee[m].dropna().astype(float) - model.likert_min) / span * 100
         c = (customer[item.column].dropna().astype(float) - model.likert_min) / span * 100
-        if len(e) < 2 or len(c) < 2:
+        if len(e) < max(5, min_n) or len(c) < max(5, min_n):
             continue
         rows.append([item.dimension, item.column, e.mean(), c.mean(), *_welch(e.to_numpy(), c.to_numpy()),
                      len(e), len(c)])
@@ -704,7 +708,7 @@ def _survey_part(frames: Mapping[str, pd.DataFrame], cfg: ClientConfig, model: M
              "customer": _item_statistics(survey, model, "customer", moments["customer"])}
     segments = segment_tables(frames, internal, customer, survey_cols, model.group_minimum(cfg.min_group_size),
                               "Totaal" if cfg.language == "nl" else "Total")
-    mirror = mirror_gap_table(employee, survey, model)
+    mirror = mirror_gap_table(employee, survey, model, model.group_minimum(cfg.min_group_size))
     return _SurveyPart(internal, customer, d, drivers, importance, reliability, items, segments, mirror)
 
 

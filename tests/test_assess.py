@@ -20,7 +20,7 @@ import pytest
 import yaml
 from scipy import stats
 
-from klantladder.assess import assess, assess_folder
+from klantladder.assess import assess, assess_folder, mirror_gap_table
 from klantladder.intake import read_client
 
 
@@ -249,6 +249,21 @@ def test_mirror_gaps_are_welch_tests_item_by_item(scored):
     assert table["significant"].mean() > 0.8
     doc = a.to_dict()
     assert doc["mirror_gaps"][0]["significant"] in (True, False)
+
+
+def test_a_mirror_item_with_fewer_answers_than_the_group_minimum_is_not_shown(scored):
+    """An item's mean of a handful of employees is as good as their answers: shown only with the
+    group minimum on each side (5 by default, the model's or the client's if larger)."""
+    a = scored["gemeente"]
+    emp, cus = a.data.frames["employee_survey"].copy(), a.data.frames["customer_survey"]
+    item = a.model.items("customer")[0].column
+    answered = emp.index[emp[f"mirror_{item}"].notna()]
+    emp.loc[answered[4:], f"mirror_{item}"] = np.nan  # 4 employees answered it
+    table = mirror_gap_table(emp, cus, a.model)
+    assert item not in set(table["item"]) and len(table) == len(a.model.items("customer")) - 1
+    emp.loc[answered[4], f"mirror_{item}"] = a.data.frames["employee_survey"].loc[answered[4], f"mirror_{item}"]
+    assert item in set(mirror_gap_table(emp, cus, a.model)["item"])  # 5: shown
+    assert item not in set(mirror_gap_table(emp, cus, a.model, min_n=6)["item"])  # a stricter minimum
 
 
 # --- reliability ------------------------------------------------------------------------------
