@@ -506,6 +506,11 @@ def load_client_config(folder: str | Path) -> ClientConfig:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (regel {mark.line + 1})" if mark else ""
+            if "'\\t'" in str(getattr(exc, "problem", "")):  # YAML indents with spaces only
+                raise _bad(file, "", f"geen geldige YAML{where}: er staat een tab. YAML springt alleen in met "
+                           "spaties; vervang de tab door spaties.",
+                           f"not valid YAML{where.replace('regel', 'line')}: it holds a tab. YAML indents with "
+                           "spaces only; replace the tab by spaces.") from None
             raise _bad(file, "", f"geen geldige YAML{where}. Controleer inspringing en dubbele punten.",
                        f"not valid YAML{where.replace('regel', 'line')}. Check indentation and colons.") from None
         except (ValueError, KeyError, AttributeError, TypeError):  # a type tag its value does not fit: !!int abc

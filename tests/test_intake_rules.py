@@ -922,6 +922,19 @@ def test_a_value_that_does_not_fit_its_type_tag_is_named_by_its_line(tmp_path, c
         assert "datum" not in said["nl"][1] and "Onverwachte" not in said["nl"][1]
 
 
+def test_a_tab_in_client_yaml_is_named_as_such_with_its_line(tmp_path, capsys):
+    """A tab for indentation (an editor's default) is the commonest broken client.yaml: said so."""
+    client = tmp_path / "klant"
+    client.mkdir()
+    survey(client)
+    (client / "client.yaml").write_text("name: Testklant\nsla:\n\tresolution_hours: 72\n", encoding="utf-8")
+    said = validate_in_both_languages(client, capsys)
+    assert said["nl"][0] == said["en"][0] == 1
+    assert ("klant/client.yaml: geen geldige YAML (regel 3): er staat een tab. YAML springt alleen in met spaties; "
+            "vervang de tab door spaties.") in said["nl"][1]
+    assert "not valid YAML (line 3): it holds a tab. YAML indents with spaces only" in said["en"][1]
+
+
 def test_every_wrong_service_target_is_named_not_only_the_first(tmp_path, capsys):
     client = tmp_path / "klant"
     client.mkdir()
