@@ -276,6 +276,15 @@ def read_table(path: Path, *, fmt: str | None = None, sheet: str | int | None = 
     if not path.is_file():
         raise _fail("file_not_found", path, f"Het bestand {path} bestaat niet. Controleer de naam en de map.",
                     f"The file {path} does not exist. Check its name and folder.")
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise _fail("unreadable_file", path,
+                    "klantladder mag het bestand niet lezen (geen leesrechten). Geef uw account leesrechten op het "
+                    "bestand, of werk met een kopie die u zelf maakt (een kopie is van u).",
+                    "klantladder may not read the file (no read permission). Give your account read permission "
+                    "on it, or work with a copy you make yourself (a copy is yours).") from None
     if path.stat().st_size == 0:
         raise _fail("empty_file", path, "Het bestand is leeg (0 bytes). Exporteer de gegevens opnieuw.",
                     "The file is empty (0 bytes). Export the data again.")

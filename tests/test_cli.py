@@ -296,6 +296,31 @@ def test_a_bad_setting_is_named_as_a_key_of_client_yaml_not_a_column(tmp_path, c
     assert f"[client_yaml] {where}: " in err
 
 
+def test_an_input_file_without_read_permission_is_named_with_what_to_do(tmp_path, capsys, monkeypatch):
+    """A file the account may not read is an unreadable_file finding with the fix, in the user's
+    language, not the system's "(Permission denied)"."""
+    import builtins
+
+    client = tmp_path / "klant"
+    client.mkdir()
+    rows = [f"T{i},K{i},2026-01-0{i} 09:00,2026-01-0{i} 10:00,2026-01-0{i} 11:00" for i in range(1, 7)]
+    (client / "tickets.csv").write_text("\n".join(["ticket_id,customer_id,created_at,first_response_at,resolved_at",
+                                                   *rows]) + "\n", encoding="utf-8")
+    real_open = builtins.open
+
+    def refusing_open(file, *args, **kwargs):  # what the system says to an account without read rights
+        if str(file).endswith("tickets.csv"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    assert main(["validate", str(client)]) == 1
+    err = capsys.readouterr().err
+    assert ("[unreadable_file] klant/tickets.csv: klantladder mag het bestand niet lezen (geen leesrechten). Geef "
+            "uw account leesrechten op het bestand") in err
+    assert "Permission denied" not in err and "Traceback" not in err
+
+
 def test_a_file_given_for_the_client_folder_is_named_as_such(demo_root, tmp_path, capsys):
     client = tmp_path / "bouw"
     shutil.copytree(demo_root / "bouw", client)
