@@ -563,9 +563,11 @@ def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpe
                 f"onbekende kolom, wordt niet gebruikt. Bedoelt u '{close[0]}'? Hernoem de kolom of koppel hem "
                 f"onder sources.{cfg.name}.columns in client.yaml.",
                 f"unknown column, not used. Did you mean '{close[0]}'? Rename the column or map it under "
-                f"sources.{cfg.name}.columns in client.yaml.", c)
+                f"sources.{cfg.name}.columns in client.yaml.", privacy.mask_text(str(c)))
     if plain:
-        shown = ", ".join(repr(c) for c in plain[:12]) + (f" (+{len(plain) - 12})" if len(plain) > 12 else "")
+        # A header cell can hold anything (a title row read as the header: a name, a phone number): masked.
+        shown = ", ".join(repr(privacy.mask_text(str(c))) for c in plain[:12]) \
+            + (f" (+{len(plain) - 12})" if len(plain) > 12 else "")
         col.add("unknown_column", "warning",
                 f"{len(plain)} kolom(men) niet gebruikt: {shown}. Koppel een kolom onder sources.{cfg.name}.columns "
                 f"in client.yaml als hij moet meetellen.",

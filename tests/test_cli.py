@@ -406,3 +406,12 @@ def test_a_permission_problem_elsewhere_is_not_blamed_on_the_output_folder(demo_
     assert main(["--lang", "en", "score", str(demo_root / "bouw"), "--out", str(tmp_path / "scores.json")]) == 1
     err = capsys.readouterr().err
     assert f"Cannot read or write '{elsewhere}'" in err and "Cannot write in the folder" not in err
+
+
+def test_python_dash_m_runs_the_command_line(tmp_path):
+    """``python -m klantladder`` works where the ``klantladder`` script is not on the PATH
+    (a Windows user's venv, a notebook's ``!python -m``): same output and exit codes."""
+    done = subprocess.run([sys.executable, "-m", "klantladder", "--lang", "en", "validate", str(tmp_path / "none")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "Folder not found" in done.stderr and "Traceback" not in done.stderr

@@ -139,6 +139,7 @@ class Case:
     rows: str | None = None  # expected "rows ..." text
     count: int | None = None  # expected "(n in total)"
     says: tuple[str, ...] = ()  # further fragments the message must contain
+    absent: tuple[str, ...] = ()  # fragments nothing klantladder prints may contain
     key_file: bytes | None = None  # write this as the pseudonym key
     id: str = ""
     exit_code: int | None = None
@@ -306,6 +307,11 @@ CASES = [
          lambda d: survey(d, [r + ",4" for r in SURVEY_ROWS], head=SURVEY_HEAD + ",SERVCIE_3"),
          file="customer_survey.csv", column="SERVCIE_3", says=("Did you mean 'service_3'",),
          id="unknown_column-capitals"),
+    Case("unknown_column", "warning",  # a header cell holding contact details: quoted masked
+         lambda d: survey(d, [r + ",4,5" for r in SURVEY_ROWS],
+                          head=SURVEY_HEAD + ",Bel Jan op 06-12345678,jan.devries@example.nl"),
+         file="customer_survey.csv", says=("'Bel Jan op [phone]', '[e-mail]'",), absent=("12345678", "devries"),
+         id="unknown_column-personal-data"),
     Case("unnamed_columns", "warning",  # a column of notes without a header cell
          lambda d: (d / "customer_survey.xlsx").write_bytes(xlsx_bytes("Blad1", [
              r + ["notitie" if i else None] for i, r in enumerate(survey_table())])),
@@ -521,6 +527,8 @@ def test_rule(case: Case, tmp_path, capsys, monkeypatch):
         assert f"({case.count} in total)" in line, line
     for fragment in case.says:
         assert fragment in line, f"{fragment!r} not in {line}"
+    for fragment in case.absent:
+        assert fragment not in out.out + out.err, f"{fragment!r} printed"
     if case.level == "warning":
         assert "OK:" in out.out
 
