@@ -21,7 +21,7 @@ from scipy import stats
 
 from . import __version__, intake, privacy
 from .drivers import DriverResult, derived_importance, importance_performance, importance_weights
-from .config import ClientConfig, is_client_folder
+from .config import ClientConfig, customers_timezone, is_client_folder
 from .intake import ClientData, read_client
 from .errors import Finding, InputError, KlantladderError
 from .intervals import Estimate
@@ -696,7 +696,8 @@ def _survey_part(frames: Mapping[str, pd.DataFrame], cfg: ClientConfig, model: M
     internal = respondent_scores(employee, model, "employee").reindex(columns=keys)
     customer = respondent_scores(survey, model, "customer").reindex(columns=keys)
     survey_cols = survey_columns(survey)
-    d = _source_draws(internal, customer, survey_cols, customer_columns(frames.get("customers"), ref),
+    d = _source_draws(internal, customer, survey_cols,
+                      customer_columns(frames.get("customers"), ref, customers_timezone(cfg)),
                       survey_kpis(survey, cfg.customer_survey_invited)["survey_response_rate"], draws,
                       np.random.default_rng(seed))
     drivers, importance = _drivers(survey, customer, keys)
@@ -731,7 +732,8 @@ def _assess(data: ClientData, draws: int, seed: int | None, previous: Sequence["
         tickets = _ticket_part(frames.get("tickets"), sla, ref, draws, ticket_rng)
         surveys = _survey_part(frames, cfg, model, ref, draws, seed) if surveys is None else surveys.result()
     internal, customer, drivers = surveys.internal, surveys.customer, surveys.drivers
-    ev = kpi_evidence(frames, sla, ref, cfg.customer_survey_invited, tickets=tickets.evidence)
+    ev = kpi_evidence(frames, sla, ref, cfg.customer_survey_invited, tickets=tickets.evidence,
+                      customers_timezone=customers_timezone(cfg))
     d = _with_tickets(surveys.draws, tickets)
     weights = _weights(model, cfg.use_derived_weights, drivers)
     kpi_point = {k: (v.value if v is not None else None) for k, v in ev.estimates.items()}

@@ -19,8 +19,8 @@ import yaml
 from . import yamlfile
 from .errors import Finding, InputError, UsageError
 
-__all__ = ["SOURCES", "EXTENSIONS", "SourceConfig", "ClientConfig", "load_client_config", "sector_terms", "sectors",
-           "safe_name", "source_of", "has_source_files", "is_client_folder", "present_files", "expected_names"]
+__all__ = ["SOURCES", "EXTENSIONS", "SourceConfig", "ClientConfig", "load_client_config", "customers_timezone",
+           "sector_terms", "sectors", "safe_name", "source_of", "has_source_files", "is_client_folder", "present_files", "expected_names"]
 
 SOURCES = ("customer_survey", "employee_survey", "tickets", "customers")
 #: The extensions (compared in lower case) of a source's file. ``.xls`` is among them although no
@@ -472,6 +472,12 @@ def _unused_files(folder: Path, files: list[Path], chosen: set[Path]) -> list[Fi
             "en": f"this file is not read: its name is none of the expected names {expected_en}. "
                   f"{fix_en}; if it is no input, move it out of the folder."}))
     return out
+
+
+def customers_timezone(cfg: ClientConfig) -> str:
+    """The time zone the customer base's dates are read in (``sources.customers.timezone``)."""
+    source = cfg.sources.get("customers")
+    return source.timezone if source is not None else DEFAULT_TIMEZONE
 
 
 def load_client_config(folder: str | Path) -> ClientConfig:

@@ -480,14 +480,30 @@ def times_by_channel(tickets: pd.DataFrame, min_n: int = 5) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def customer_columns(customers: pd.DataFrame | None, ref: dt.date | None) -> pd.DataFrame:
+def day_start(day: dt.date, timezone: str, like: pd.Series) -> pd.Timestamp:
+    """The first moment of calendar ``day`` in ``timezone``, comparable with the timestamps of
+    ``like``: an aware timestamp for an aware column, the plain date for a column without zone.
+
+    ``t >= day_start(d)`` then says "on or after day d, as the calendar of ``timezone`` reads":
+    customers' dates are compared as the dates they were written as, without converting a
+    column of a million dates.
+    """
+    start = pd.Timestamp(day)
+    tz = getattr(like.dtype, "tz", None)
+    return start.tz_localize(timezone).tz_convert(tz) if tz is not None else start
+
+
+def customer_columns(customers: pd.DataFrame | None, ref: dt.date | None,
+                     timezone: str = DEFAULT_TIMEZONE) -> pd.DataFrame:
     """Per customer: the 0/100 indicators behind retention, churn and the segment-known share.
 
-    ``retention_12m`` is 100 for a customer of the cohort (active 12 months before the
-    reference date) who is still a customer at the reference date, 0 for one who left, NaN
-    outside the cohort; ``churn_12m`` is its complement (neither without an ``end_date``
-    column: nobody could be seen to leave); ``segment_known_rate`` 100 where the segment is
-    known.
+    ``retention_12m`` is 100 for a customer of the cohort (a customer on the day 12 months before
+    the reference date) who is still a customer after the reference date, 0 for one who left
+    (on the reference date or before), NaN outside the cohort; ``churn_12m`` is its complement
+    (neither without an ``end_date`` column: nobody could be seen to leave);
+    ``segment_known_rate`` 100 where the segment is known. Dates are read as calendar dates in
+    ``timezone`` (the customer base's, ``sources.customers.timezone``), as
+    :func:`klantladder.retention.tenure_durations` reads them.
     """
     if customers is None or len(customers) == 0:
         return pd.DataFrame(index=pd.RangeIndex(0))
@@ -495,13 +511,15 @@ def customer_columns(customers: pd.DataFrame | None, ref: dt.date | None) -> pd.
     if _filled(customers, "segment"):  # an entirely empty column is no column (it does not count)
         cols["segment_known_rate"] = _percent(customers["segment"].notna())
     if ref is not None and "start_date" in customers and "end_date" in customers:  # without end dates: unknown
-        ref_ts = pd.Timestamp(ref, tz="UTC")
-        start_window = ref_ts - pd.DateOffset(months=12)
         start = customers["start_date"]
         end = customers["end_date"]
-        active_then = (start <= start_window) & (end.isna() | (end > start_window))
+        day_after_window = (pd.Timestamp(ref) - pd.DateOffset(months=12)).date() + dt.timedelta(days=1)
+        day_after_ref = ref + dt.timedelta(days=1)
+        # A customer on the window's day: started on it or before, not ended on it or before.
+        active_then = (start < day_start(day_after_window, timezone, start)) & (
+            end.isna() | (end >= day_start(day_after_window, timezone, end)))
         if active_then.any():
-            kept = active_then & (end.isna() | (end > ref_ts))
+            kept = active_then & (end.isna() | (end >= day_start(day_after_ref, timezone, end)))
             cols["retention_12m"] = _percent(kept, active_then)
             cols["churn_12m"] = _percent(active_then & ~kept, active_then)
     return pd.DataFrame(cols, index=customers.index, dtype="float64")
@@ -519,13 +537,14 @@ def _shares(columns: pd.DataFrame, keys: tuple[str, ...]) -> dict[str, Estimate 
     return out
 
 
-def customer_kpis(customers: pd.DataFrame | None, ref: dt.date | None) -> dict[str, Estimate | None]:
+def customer_kpis(customers: pd.DataFrame | None, ref: dt.date | None,
+                  timezone: str = DEFAULT_TIMEZONE) -> dict[str, Estimate | None]:
     """12-month retention and churn, and the share of customers whose segment is known.
 
     Retention: of the customers active 12 months before the reference date, the share still active
     at the reference date (Wilson interval). Churn = 100 − retention.
     """
-    return _shares(customer_columns(customers, ref), ("retention_12m", "churn_12m", "segment_known_rate"))
+    return _shares(customer_columns(customers, ref, timezone), ("retention_12m", "churn_12m", "segment_known_rate"))
 
 
 def survey_columns(survey: pd.DataFrame | None) -> pd.DataFrame:
@@ -602,16 +621,18 @@ def ticket_evidence(tickets: pd.DataFrame | None, sla: Mapping[str, float], ref:
 
 
 def kpi_evidence(frames: Mapping[str, pd.DataFrame], sla: Mapping[str, float], ref: dt.date | None,
-                 invited: int | None = None, tickets: TicketEvidence | None = None) -> KpiEvidence:
+                 invited: int | None = None, tickets: TicketEvidence | None = None,
+                 customers_timezone: str = DEFAULT_TIMEZONE) -> KpiEvidence:
     """All KPIs of a client and the columns behind them (computed once, used for the intervals
     and for the joint resampling of :mod:`klantladder.assess`). ``tickets``: the
-    :func:`ticket_evidence` of ``frames["tickets"]`` when already computed."""
+    :func:`ticket_evidence` of ``frames["tickets"]`` when already computed; ``customers_timezone``:
+    the customer base's (:func:`customer_columns`)."""
     est: dict[str, Estimate | None] = {}
     est.update(survey_kpis(frames.get("customer_survey"), invited))
     if tickets is None:
         tickets = ticket_evidence(frames.get("tickets"), sla, ref)
     est.update(tickets.estimates if tickets is not None else dict.fromkeys(TICKET_KPIS))
-    cust = customer_columns(frames.get("customers"), ref)
+    cust = customer_columns(frames.get("customers"), ref, customers_timezone)
     est.update(_shares(cust, ("retention_12m", "churn_12m", "segment_known_rate")))
     if tickets is None:
         return KpiEvidence(est, survey_columns(frames.get("customer_survey")), None, {}, cust, None)
@@ -620,6 +641,7 @@ def kpi_evidence(frames: Mapping[str, pd.DataFrame], sla: Mapping[str, float], r
 
 
 def compute_kpis(frames: Mapping[str, pd.DataFrame], sla: Mapping[str, float], ref: dt.date | None,
-                 invited: int | None = None) -> dict[str, Estimate | None]:
+                 invited: int | None = None, customers_timezone: str = DEFAULT_TIMEZONE
+                 ) -> dict[str, Estimate | None]:
     """All KPIs of a client, keyed as in ``scores.json``."""
-    return kpi_evidence(frames, sla, ref, invited).estimates
+    return kpi_evidence(frames, sla, ref, invited, customers_timezone=customers_timezone).estimates

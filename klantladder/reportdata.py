@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .config import customers_timezone
 from .i18n import recommendation_texts
 from .intervals import Estimate
 from .kpis import customer_columns, repeat_contacts, ticket_hours
@@ -246,7 +247,7 @@ def _base_retention_table(a) -> SegmentTable | None:
     base = a.data.frames.get("customers")
     if base is None or "segment" not in base or not base["segment"].notna().any():
         return None
-    kept = customer_columns(base, a.reference_date)
+    kept = customer_columns(base, a.reference_date, customers_timezone(a.config))
     if "retention_12m" not in kept:
         return None
     frame = pd.DataFrame({"segment": base["segment"].astype(object), "retention": kept["retention_12m"]})
@@ -294,7 +295,7 @@ def segment_tables(a) -> list[SegmentTable]:
 @_memo
 def retention(a) -> RetentionCurve | None:
     """The Kaplan–Meier retention curve by tenure month from the customer base (None without one)."""
-    return retention_curve(a.data.frames.get("customers"), a.reference_date)
+    return retention_curve(a.data.frames.get("customers"), a.reference_date, timezone=customers_timezone(a.config))
 
 
 # --- trend and benchmark ----------------------------------------------------------------------

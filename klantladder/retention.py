@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .config import DEFAULT_TIMEZONE
 from .intervals import Z95
+from .kpis import day_start
 
 __all__ = ["DAYS_PER_MONTH", "RETENTION_COLUMNS", "kaplan_meier", "tenure_durations", "retention_curve",
            "RetentionCurve"]
@@ -96,18 +98,21 @@ def kaplan_meier(durations: np.ndarray, events: np.ndarray) -> pd.DataFrame:
                          "se": se, "ci_low": lo, "ci_high": hi})
 
 
-def tenure_durations(customers: pd.DataFrame, ref: dt.date | None) -> tuple[np.ndarray, np.ndarray]:
+def tenure_durations(customers: pd.DataFrame, ref: dt.date | None, timezone: str = DEFAULT_TIMEZONE
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Tenure in months and whether it ended (left before or on ``ref``), one pair per usable customer.
 
     Customers without a start date, starting after ``ref``, or ending before they started are left
-    out. An end date after ``ref`` counts as still a customer at ``ref`` (censored). Without an
-    ``end_date`` column nobody can be seen to leave: no durations.
+    out. An end date after ``ref`` counts as still a customer at ``ref`` (censored at the end of
+    that day). Dates are read as calendar dates in ``timezone`` (the customer base's), as
+    :func:`klantladder.kpis.customer_columns` reads them, so the curve and the 12-month retention
+    agree on who left. Without an ``end_date`` column nobody can be seen to leave: no durations.
     """
     if ref is None or "start_date" not in customers or "end_date" not in customers:
         return np.zeros(0), np.zeros(0, dtype=bool)
-    ref_ts = pd.Timestamp(ref, tz="UTC") + pd.Timedelta(days=1)
-    start = _utc(customers["start_date"])
-    end = _utc(customers["end_date"])
+    start = _utc(customers["start_date"], timezone)
+    end = _utc(customers["end_date"], timezone)
+    ref_ts = day_start(ref + dt.timedelta(days=1), timezone, end)  # the end of the reference day
     left = end.notna() & (end < ref_ts)
     stop = end.where(left, ref_ts)
     days = (stop - start).dt.total_seconds() / 86400.0
@@ -115,9 +120,11 @@ def tenure_durations(customers: pd.DataFrame, ref: dt.date | None) -> tuple[np.n
     return (days[ok] / DAYS_PER_MONTH).to_numpy(dtype=float), left[ok].to_numpy(dtype=bool)
 
 
-def _utc(s: pd.Series) -> pd.Series:
+def _utc(s: pd.Series, timezone: str) -> pd.Series:
+    """Timestamps in UTC; those without a zone are read in ``timezone``."""
     s = pd.to_datetime(s, errors="coerce")
-    return s.dt.tz_localize("UTC") if s.dt.tz is None else s.dt.tz_convert("UTC")
+    return s.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC") \
+        if s.dt.tz is None else s.dt.tz_convert("UTC")
 
 
 @dataclass(frozen=True)
@@ -140,7 +147,7 @@ class RetentionCurve:
 
 
 def retention_curve(customers: pd.DataFrame | None, ref: dt.date | None, max_months: int | None = None,
-                    min_at_risk: int = 10) -> RetentionCurve | None:
+                    min_at_risk: int = 10, timezone: str = DEFAULT_TIMEZONE) -> RetentionCurve | None:
     """Kaplan–Meier retention (in percent) at every whole tenure month from 0 to the last month
     with at least ``min_at_risk`` customers still observed (capped at ``max_months``).
 
@@ -154,6 +161,8 @@ def retention_curve(customers: pd.DataFrame | None, ref: dt.date | None, max_mon
         Last month shown.
     min_at_risk : int
         The curve stops where fewer customers remain at risk: its tail rests on too few.
+    timezone : str
+        The customer base's time zone: its dates are calendar dates there (:func:`tenure_durations`).
 
     Returns
     -------
@@ -168,7 +177,7 @@ def retention_curve(customers: pd.DataFrame | None, ref: dt.date | None, max_mon
     """
     if customers is None or len(customers) == 0:
         return None
-    months, left = tenure_durations(customers, ref)
+    months, left = tenure_durations(customers, ref, timezone)
     if months.size == 0:
         return None
     km = kaplan_meier(months, left)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from klantladder.kpis import customer_columns
 from klantladder.retention import kaplan_meier, retention_curve, tenure_durations
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -57,6 +58,26 @@ def test_tenure_is_censored_at_the_reference_date():
     assert months[0] == pytest.approx(12.03, abs=0.05) and not left[0]
     assert months[1] == pytest.approx(12.0, abs=0.05) and left[1]
     assert not left[2]  # ends after the reference date: still a customer on it
+
+
+@pytest.mark.parametrize("zone", ["Europe/Amsterdam", "America/New_York", "UTC"])
+def test_the_curve_and_the_12_month_retention_agree_on_who_left(zone):
+    """Dates as intake gives them (local midnight of the customer base's zone, in UTC): a customer
+    whose end date is the reference date left; one ending the day after is still a customer on
+    it — for the Kaplan–Meier curve and for the 12-month retention alike, in any zone."""
+    ref = dt.date(2026, 10, 31)
+
+    def local(day: str) -> pd.Timestamp:
+        return pd.Timestamp(day).tz_localize(zone).tz_convert("UTC")
+
+    c = pd.DataFrame({"start_date": [local("2020-01-01")] * 3,
+                      "end_date": [local("2026-10-31"), local("2026-11-01"), pd.NaT]})
+    c["end_date"] = pd.to_datetime(c["end_date"], utc=True)
+    months, left = tenure_durations(c, ref, zone)
+    assert left.tolist() == [True, False, False]
+    kept = customer_columns(c, ref, zone)["retention_12m"]
+    assert kept.tolist() == [0.0, 100.0, 100.0]
+    assert months[1] == pytest.approx(months[2])  # censored alike, at the end of the reference day
 
 
 def test_retention_curve_in_percent_by_month():
