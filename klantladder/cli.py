@@ -2,13 +2,15 @@
 
 Exit codes: 0 success; 1 the input is bad or (batch) some clients failed; 2 wrong usage.
 Messages speak the user's language (``--taal``/``--lang`` before or after the command, or
-``KLANTLADDER_LANG``), never Python's: a wrongly called command too (:data:`USAGE_ERRORS`).
+``KLANTLADDER_LANG``), never Python's: a wrongly called command too (:data:`USAGE_ERRORS`), and
+``--help`` (:data:`HELP`).
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import logging
 import os
 import re
@@ -133,18 +135,93 @@ def _argv_language(argv: Sequence[str]) -> str:
     return chosen or (env if env in ("nl", "en") else "nl")
 
 
+#: The help text (``--help``) per language: the description, each command's line, each argument's
+#: explanation and shown value (``metavar``; None: argparse's own) and argparse's own headings.
+HELP: dict[str, dict[str, str | None]] = {
+    "description": {"nl": "Klantgerichtheidsladder: scoren en rapporteren.",
+                    "en": "Klantgerichtheidsladder (customer-centricity ladder): scoring and reporting."},
+    "positionals": {"nl": "argumenten", "en": "positional arguments"},
+    "optionals": {"nl": "opties", "en": "options"},
+    "help": {"nl": "toon deze hulp en stop", "en": "show this help message and exit"},
+    "version": {"nl": "toon het versienummer en stop", "en": "show program's version number and exit"},
+    "lang": {"nl": "taal van meldingen en rapporten (standaard: client.yaml / nl)",
+             "en": "language of messages and reports (default: client.yaml / nl)"},
+    # the commands
+    "init": {"nl": "maak een klantmap aan", "en": "scaffold a client folder"},
+    "validate": {"nl": "controleer de invoer van een klant", "en": "check a client's inputs"},
+    "score": {"nl": "schrijf scores.json", "en": "write scores.json"},
+    "report": {"nl": "maak het HTML/PDF-rapport", "en": "make the HTML/PDF report"},
+    "batch": {"nl": "rapporten voor elke klant in een map (zie docs/batch.md)",
+              "en": "reports for every client under a folder (see docs/batch.md)"},
+    "demo": {"nl": "maak de demoklanten en hun rapporten", "en": "make the demo clients and their reports"},
+    # their arguments
+    "client_dir": {"nl": "de klantmap", "en": "the client folder"},
+    "root": {"nl": "de map met de klantmappen", "en": "the folder holding the client folders"},
+    "score_out": {"nl": "scorebestand (standaard: <client_dir>/../<naam>-scores.json)",
+                  "en": "scores file (default: <client_dir>/../<name>-scores.json)"},
+    "score_out_metavar": {"nl": "BESTAND", "en": None},
+    "report_out": {"nl": "map voor het rapport", "en": "folder for the report"},
+    "batch_out": {"nl": "map voor de rapporten, manifest.json en portfolio.html",
+                  "en": "folder for the reports, manifest.json and portfolio.html"},
+    "demo_out": {"nl": "map voor de demorapporten (standaard: reports/demo)",
+                 "en": "folder for the demo reports (default: reports/demo)"},
+    "out_metavar": {"nl": "MAP", "en": None},
+    "no_pdf": {"nl": "alleen HTML, geen PDF", "en": "HTML only, no PDF"},
+    "data": {"nl": "map voor de demodata (standaard: data/demo)",
+             "en": "where to write the demo data (default: data/demo)"},
+    "data_metavar": {"nl": "MAP", "en": None},
+    "only": {"nl": "alleen deze klantmappen (of klant/meting)", "en": "only these client folders (or client/wave)"},
+    "only_metavar": {"nl": "KLANT", "en": "CLIENT"},
+    "force": {"nl": "maak ook ongewijzigde klanten opnieuw", "en": "redo unchanged clients too"},
+    "notebook": {"nl": "een ander rapportnotebook (standaard: notebooks/assessment.ipynb)",
+                 "en": "another report notebook (default: notebooks/assessment.ipynb)"},
+    "workers": {"nl": "aantal werkprocessen (of Dask-workers bij --scheduler local)",
+                "en": "worker processes (or Dask workers for --scheduler local)"},
+    "workers_metavar": {"nl": "AANTAL", "en": None},
+    "scheduler": {"nl": "draai op een Dask-cluster: tcp://host:8786, of 'local' voor een LocalCluster",
+                  "en": "run on a Dask cluster: tcp://host:8786, or 'local' for a LocalCluster"},
+    "scheduler_metavar": {"nl": "ADRES", "en": "ADDRESS"},
+    "quiet": {"nl": "geen voortgangsbalk; toon alleen wat mislukt en de samenvatting",
+              "en": "no progress bar; print failures and the summary only"},
+    "fresh_kernels": {"nl": "een gloednieuwe Jupyter-kernel per rapport (trager; standaard wordt een opgeschoonde "
+                            "kernel hergebruikt)",
+                      "en": "a brand-new Jupyter kernel per report (slower; the default reuses a reset kernel)"},
+    "kernel_reuse": {"nl": "rapporten per warme kernel voordat een nieuwe start (standaard 25)",
+                     "en": "reports per warm kernel before a fresh one (default 25)"},
+    "timeout": {"nl": "hoe lang een notebookcel hoogstens mag lopen (standaard 600)",
+                "en": "longest a notebook cell may run (default 600)"},
+    "timeout_metavar": {"nl": "SECONDEN", "en": "SECONDS"},
+    "no_portfolio": {"nl": "schrijf geen portfolio.html", "en": "do not write portfolio.html"},
+    "portfolio_names": {"nl": "toon klantnamen in portfolio.html (alleen voor intern gebruik; standaard anoniem)",
+                        "en": "show client names in portfolio.html (internal use only; anonymous by default)"},
+}
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter with the usage line's prefix ("usage: ", "gebruik: ") of the parser's language."""
+
+    def __init__(self, prog: str, *, usage_prefix: str = "usage: ", **kwargs):
+        super().__init__(prog, **kwargs)
+        self.usage_prefix = usage_prefix
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, self.usage_prefix if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage line and errors speak ``language``."""
+    """An argument parser whose help, usage line and errors speak ``language``."""
 
     def __init__(self, *args, language: str = "nl", **kwargs):
-        super().__init__(*args, **kwargs)
         self.language = language
-
-    def format_usage(self) -> str:
-        formatter = self._get_formatter()
-        formatter.add_usage(self.usage, self._actions, self._mutually_exclusive_groups,
-                            prefix=_USAGE_WORDS["usage"][self.language])
-        return formatter.format_help()
+        kwargs.setdefault("formatter_class",
+                          functools.partial(_HelpFormatter, usage_prefix=_USAGE_WORDS["usage"][language]))
+        super().__init__(*args, **kwargs)
+        # argparse's own words (after the parents are merged: their groups go by argparse's titles)
+        self._positionals.title = HELP["positionals"][language]
+        self._optionals.title = HELP["optionals"][language]
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = HELP["help"][language]
 
     def error(self, message: str) -> None:  # wrong usage: exit 2 with the usage line, no traceback
         lang = self.language
@@ -155,53 +232,54 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _lang_option(parser: argparse.ArgumentParser, default: object) -> None:
+def _lang_option(parser: argparse.ArgumentParser, default: object, language: str) -> None:
     parser.add_argument("--lang", "--taal", dest="lang", choices=["nl", "en"], default=default,
-                        help="language of messages and reports (default: client.yaml / nl)")
+                        help=HELP["lang"][language])
 
 
 def build_parser(language: str = "nl") -> argparse.ArgumentParser:
-    """The command line; ``language`` (nl, en) is that of its usage line and errors.
+    """The command line; ``language`` (nl, en) is that of its help, usage line and errors.
 
     ``--lang``/``--taal`` is taken before the command and after it (``klantladder validate X --lang
     en``); given after it, it wins.
     """
-    p = _Parser(prog="klantladder", description="Klantgerichtheidsladder: scoren en rapporteren.",
-                language=language)
-    p.add_argument("--version", action="version", version=f"klantladder {__version__}")
-    _lang_option(p, default=None)
+    def say(key: str) -> str | None:
+        return HELP[key][language]
+
+    p = _Parser(prog="klantladder", description=say("description"), language=language)
+    p.add_argument("--version", action="version", version=f"klantladder {__version__}", help=say("version"))
+    _lang_option(p, default=None, language=language)
     after = argparse.ArgumentParser(add_help=False)  # each command's own --lang: unset unless given
-    _lang_option(after, default=argparse.SUPPRESS)
+    _lang_option(after, default=argparse.SUPPRESS, language=language)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p.set_defaults(commands=sub.choices)  # each command's parser, to name it in an error about its options
 
-    def command(name: str, help: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help, parents=[after], language=language)
+    def command(name: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=say(name), parents=[after], language=language)
 
-    s = command("init", help="scaffold a client folder")
-    s.add_argument("client_dir", type=Path)
-    s = command("validate", help="check a client's inputs")
-    s.add_argument("client_dir", type=Path)
-    s = command("score", help="write scores.json")
-    s.add_argument("client_dir", type=Path)
-    s.add_argument("--out", type=Path, default=None, help="scores file (default: <client_dir>/../<name>-scores.json)")
-    s = command("report", help="make the HTML/PDF report")
-    s.add_argument("client_dir", type=Path)
-    s.add_argument("--out", type=Path, required=True)
-    s.add_argument("--no-pdf", action="store_true")
-    s = command("batch", help="reports for every client under a folder (see docs/batch.md)")
-    s.add_argument("root", type=Path)
-    s.add_argument("--out", type=Path, required=True)
-    _batch_options(s, workers_default=1)
-    s.add_argument("--only", nargs="+", default=None, metavar="CLIENT",
-                   help="only these client folders (or client/wave)")
-    s.add_argument("--force", action="store_true", help="redo unchanged clients too")
-    s.add_argument("--notebook", type=Path, default=None, help="another report notebook (default: "
-                   "notebooks/assessment.ipynb)")
-    s = command("demo", help="make the demo clients and their reports")
-    s.add_argument("--out", type=Path, default=Path("reports/demo"))
-    s.add_argument("--data", type=Path, default=None, help="where to write the demo data (default: data/demo)")
-    _batch_options(s, workers_default=min(2, os.cpu_count() or 1))
+    s = command("init")
+    s.add_argument("client_dir", type=Path, help=say("client_dir"))
+    s = command("validate")
+    s.add_argument("client_dir", type=Path, help=say("client_dir"))
+    s = command("score")
+    s.add_argument("client_dir", type=Path, help=say("client_dir"))
+    s.add_argument("--out", type=Path, default=None, metavar=say("score_out_metavar"), help=say("score_out"))
+    s = command("report")
+    s.add_argument("client_dir", type=Path, help=say("client_dir"))
+    s.add_argument("--out", type=Path, required=True, metavar=say("out_metavar"), help=say("report_out"))
+    s.add_argument("--no-pdf", action="store_true", help=say("no_pdf"))
+    s = command("batch")
+    s.add_argument("root", type=Path, help=say("root"))
+    s.add_argument("--out", type=Path, required=True, metavar=say("out_metavar"), help=say("batch_out"))
+    _batch_options(s, workers_default=1, language=language)
+    s.add_argument("--only", nargs="+", default=None, metavar=say("only_metavar"), help=say("only"))
+    s.add_argument("--force", action="store_true", help=say("force"))
+    s.add_argument("--notebook", type=Path, default=None, help=say("notebook"))
+    s = command("demo")
+    s.add_argument("--out", type=Path, default=Path("reports/demo"), metavar=say("out_metavar"),
+                   help=say("demo_out"))
+    s.add_argument("--data", type=Path, default=None, metavar=say("data_metavar"), help=say("data"))
+    _batch_options(s, workers_default=min(2, os.cpu_count() or 1), language=language)
     return p
 
 
@@ -215,22 +293,20 @@ def _positive(text: str) -> int:
     return value
 
 
-def _batch_options(s: argparse.ArgumentParser, workers_default: int) -> None:
-    s.add_argument("--workers", type=_positive, default=workers_default, help="worker processes (or Dask workers "
-                   "for --scheduler local)")
-    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run on a Dask cluster: tcp://host:8786, or 'local' for a LocalCluster")
-    s.add_argument("--no-pdf", action="store_true")
-    s.add_argument("--quiet", action="store_true", help="no progress bar; print failures and the summary only")
-    s.add_argument("--fresh-kernels", action="store_true",
-                   help="a brand-new Jupyter kernel per report (slower; the default reuses a reset kernel)")
-    s.add_argument("--kernel-reuse", type=_positive, default=None, metavar="N",
-                   help="reports per warm kernel before a fresh one (default 25)")
-    s.add_argument("--timeout", type=_positive, default=600, metavar="SECONDS",
-                   help="longest a notebook cell may run (default 600)")
-    s.add_argument("--no-portfolio", action="store_true", help="do not write portfolio.html")
-    s.add_argument("--portfolio-names", action="store_true",
-                   help="show client names in portfolio.html (internal use only; anonymous by default)")
+def _batch_options(s: argparse.ArgumentParser, workers_default: int, language: str) -> None:
+    def say(key: str) -> str | None:
+        return HELP[key][language]
+
+    s.add_argument("--workers", type=_positive, default=workers_default, metavar=say("workers_metavar"),
+                   help=say("workers"))
+    s.add_argument("--scheduler", default=None, metavar=say("scheduler_metavar"), help=say("scheduler"))
+    s.add_argument("--no-pdf", action="store_true", help=say("no_pdf"))
+    s.add_argument("--quiet", action="store_true", help=say("quiet"))
+    s.add_argument("--fresh-kernels", action="store_true", help=say("fresh_kernels"))
+    s.add_argument("--kernel-reuse", type=_positive, default=None, metavar="N", help=say("kernel_reuse"))
+    s.add_argument("--timeout", type=_positive, default=600, metavar=say("timeout_metavar"), help=say("timeout"))
+    s.add_argument("--no-portfolio", action="store_true", help=say("no_portfolio"))
+    s.add_argument("--portfolio-names", action="store_true", help=say("portfolio_names"))
 
 
 def _lang(args, client_dir: Path | None = None) -> str:

@@ -153,6 +153,71 @@ def test_usage_errors_are_said_in_the_users_language(argv, env, usage, error, ca
     assert "Traceback" not in err
 
 
+def _help(argv, capsys) -> str:
+    """What ``--help`` prints (it exits 0), its lines joined: wrapping depends on the terminal's width."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    return " ".join(out.split())
+
+
+@pytest.mark.parametrize("argv,env", [(["--help"], None), (["validate", "--help"], None),
+                                      (["--help", "--taal", "nl"], "en"), (["batch", "--help"], None)])
+def test_help_is_dutch_by_default(argv, env, capsys, monkeypatch):
+    if env is None:
+        monkeypatch.delenv("KLANTLADDER_LANG", raising=False)
+    else:
+        monkeypatch.setenv("KLANTLADDER_LANG", env)
+    out = _help(argv, capsys)
+    assert out.startswith("gebruik: klantladder")
+    assert " argumenten: " in out and " opties: " in out and "toon deze hulp en stop" in out
+    assert "taal van meldingen en rapporten" in out
+    assert "options:" not in out and "positional arguments:" not in out and "usage:" not in out
+    assert "show this help" not in out and "language of messages" not in out
+    if argv[0] == "--help":
+        assert "maak een klantmap aan" in out and "controleer de invoer van een klant" in out
+        assert "toon het versienummer en stop" in out and "scaffold a client folder" not in out
+    elif argv[0] == "batch":
+        assert "--out MAP" in out and "alleen HTML, geen PDF" in out and "maak ook ongewijzigde klanten" in out
+
+
+@pytest.mark.parametrize("argv,env", [(["--lang", "en", "--help"], None), (["--help"], "en"),
+                                      (["--help", "--lang", "en"], "nl"), (["--taal", "en", "--help"], None)])
+def test_help_in_english(argv, env, capsys, monkeypatch):
+    if env is None:
+        monkeypatch.delenv("KLANTLADDER_LANG", raising=False)
+    else:
+        monkeypatch.setenv("KLANTLADDER_LANG", env)
+    out = _help(argv, capsys)
+    assert out.startswith("usage: klantladder")
+    assert "scoring and reporting" in out and "scaffold a client folder" in out
+    assert " positional arguments: " in out and " options: " in out and "show this help message" in out
+    assert "opties:" not in out and "argumenten:" not in out and "gebruik:" not in out
+    assert "maak een klantmap aan" not in out
+
+
+def test_a_commands_help_in_english(capsys, monkeypatch):
+    monkeypatch.delenv("KLANTLADDER_LANG", raising=False)
+    out = _help(["batch", "--help", "--lang", "en"], capsys)
+    assert out.startswith("usage: klantladder batch")
+    assert " options: " in out and "show this help message and exit" in out
+    assert "folder for the reports, manifest.json and portfolio.html" in out and "HTML only, no PDF" in out
+    assert "redo unchanged clients too" in out and "--timeout SECONDS" in out
+    assert "opties:" not in out and "toon deze hulp" not in out and "alleen HTML" not in out
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_help_explains_every_argument_of_every_command(lang):
+    """README: `klantladder <command> --help` describes every option, in either language."""
+    from klantladder.cli import build_parser
+
+    parser = build_parser(lang)
+    for name, command in parser.parse_args(["init", "x"]).commands.items():
+        for action in command._actions:
+            assert action.help, (lang, name, action.option_strings or action.dest)
+
+
 def test_english_messages(demo_root, tmp_path, capsys):
     assert main(["--lang", "en", "score", str(demo_root / "bouw"), "--out", str(tmp_path / "s.json")]) == 0
     assert "rung 5" in capsys.readouterr().out
