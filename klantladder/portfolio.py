@@ -141,15 +141,29 @@ def client_benchmark(out_dir: str | Path, client: str, wave: str | None = None, 
         if not own_docs:
             raise KeyError(f"client {client!r} has no wave {wave!r} in {out_dir}")
     own = _latest(own_docs)
-    peers = pd.DataFrame([{"sector": _latest(ds).get("sector"), **document_measures(_latest(ds))}
-                          for ds in docs.values()])
     values = document_measures(own)
-    if peers.empty:
-        peers = pd.DataFrame(columns=["sector", *values])
-    table = benchmark(values, peers.reset_index(drop=True), sector=own.get("sector"), min_peers=min_peers)
+    latest = [_latest(ds) for ds in docs.values()]
+    # Scores (overall, dimensions) are compared only with peers scored by the same model: another
+    # model's items, weights or scales make another number. KPIs are measurements: all peers.
+    same_model = [d for d in latest if d.get("model_version") == own.get("model_version")]
+    scored = {k: v for k, v in values.items() if k not in PORTFOLIO_KPIS}
+    measured = {k: v for k, v in values.items() if k in PORTFOLIO_KPIS}
+    parts = [_benchmark_among(scored, same_model, own, min_peers), _benchmark_among(measured, latest, own, min_peers)]
+    table = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+    order = {m: i for i, m in enumerate(values)}
+    table = table.sort_values("measure", key=lambda m: m.map(order), kind="stable").reset_index(drop=True)
     table = table[list(BENCHMARK_COLUMNS)].copy()
     table["higher_is_better"] = [_higher_is_better(m) for m in table["measure"]]
     return table
+
+
+def _benchmark_among(values: dict[str, float], peer_docs: list[dict[str, Any]], own: Mapping[str, Any],
+                     min_peers: int) -> pd.DataFrame:
+    """:func:`klantladder.benchmark.benchmark` of ``values`` among the peers' documents."""
+    peers = pd.DataFrame([{"sector": d.get("sector"), **document_measures(d)} for d in peer_docs])
+    if peers.empty:
+        peers = pd.DataFrame(columns=["sector", *values])
+    return benchmark(values, peers.reset_index(drop=True), sector=own.get("sector"), min_peers=min_peers)
 
 
 def _higher_is_better(measure: str) -> bool:

@@ -103,6 +103,25 @@ def test_benchmark_percentiles_by_hand(batch_out):
     assert table.loc["nps", "higher_is_better"]
 
 
+def test_scores_are_compared_only_with_peers_of_the_same_model_kpis_with_all(batch_out):
+    """Another model's overall score is another number (other items, weights, scales): a peer
+    scored with it is no peer for the scores, but its NPS and resolution time still count."""
+    for i in range(10):
+        f = batch_out / f"client-{i}" / "scores.json"
+        files = [f] if f.exists() else sorted((batch_out / f"client-{i}").glob("*/scores.json"))
+        for path in files:
+            doc = json.loads(path.read_text())
+            doc["model_version"] = "2027.1" if i in (8, 9) else "2026.1"  # the two highest scorers
+            path.write_text(json.dumps(doc))
+    table = client_benchmark(batch_out, "client-4").set_index("measure")
+    # Same-model peers: 10, 20, 30, 40, 60, 70, 80 (client-4's own waves excluded): 4 of 7 below 50.
+    assert table.loc["overall", "peers_n"] == 7
+    assert table.loc["overall", "percentile"] == pytest.approx(100 * (4 + 4) / (2 * 7))
+    assert table.loc["service", "peers_n"] == 7
+    assert table.loc["nps", "peers_n"] == 9 and table.loc["resolution_hours_median", "peers_n"] == 9
+    assert list(table.index[:2]) == ["overall", "service"]  # the order of the measures is kept
+
+
 def test_an_earlier_wave_can_be_placed(batch_out):
     row = client_benchmark(batch_out, "client-4", wave="2025-voorjaar").set_index("measure").loc["overall"]
     assert row["value"] == 5 and row["percentile"] == 0
