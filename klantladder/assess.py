@@ -31,7 +31,7 @@ from .model import Model, apply_scale
 from .reliability import AlphaResult, PairwiseMoments, cronbach_alpha, item_rest_correlations, pairwise_moments
 from .resampling import Units, UnitDraws, draw_normal, draw_ratios, quantile_draws_many
 from .scoring import (DimensionScore, RungResult, blocking_conditions, combine_views, kpi_view, respondent_scores,
-                      rung_level, rung_levels)
+                      rung_level, rung_probabilities)
 from .segments import segment_table
 from .waves import (SURVEYS, WaveSnapshot, chronological, compare_snapshots, current_wave, survey_waves,
                     wave_sort_key)
@@ -615,13 +615,13 @@ def _overall(weights: Mapping[str, float], points: Mapping[str, float | None],
 def _rung(model: Model, dims: Mapping[str, DimensionScore], score_draws: Mapping[str, np.ndarray],
           gap_draws: Mapping[str, np.ndarray]) -> RungResult:
     """The gated rung of the point estimates, its blocking conditions, and the probability of
-    each rung: the share of the joint draws that land on it."""
+    each rung: the share of the joint draws that land on it, among the draws in which every
+    quantity the gates read is defined (:func:`klantladder.scoring.rung_probabilities`)."""
     points = {k: v.score for k, v in dims.items()}
     gaps = {k: v.gap.value for k, v in dims.items() if v.gap is not None}
     level = rung_level(model, points, gaps)
-    levels = rung_levels(model, score_draws, gap_draws)
-    probs = {r.level: float(np.mean(levels == r.level)) for r in model.rungs}
-    return RungResult(level, model.rung(level).name, probs, blocking_conditions(model, level, points, gaps))
+    probs, used = rung_probabilities(model, points, gaps, score_draws, gap_draws)
+    return RungResult(level, model.rung(level).name, probs, blocking_conditions(model, level, points, gaps), used)
 
 
 def _drivers(survey: pd.DataFrame | None, customer: pd.DataFrame, keys: Sequence[str]
