@@ -118,7 +118,7 @@ class Assessment:
             if v is not None and v.value is not None:
                 est[f"kpi.{k}"] = v
         return WaveSnapshot(self.wave, self.reference_date, self.model.version, est,
-                            {k: d.sources for k, d in self.dimensions.items()})
+                            {k: d.sources for k, d in self.dimensions.items()}, dict(self.weights))
 
     def wave_changes(self) -> pd.DataFrame:
         """Changes between consecutive waves, the earlier ones (``history``) and this one."""
@@ -799,6 +799,7 @@ def compare_waves(assessments: Sequence["Assessment | WaveSnapshot"]) -> pd.Data
     change is significant when :math:`\\Delta \\pm 1.96\\,SE_\\Delta` excludes 0
     (:func:`klantladder.waves.wave_change`). The SE of a dimension score, view or the overall
     score is the standard deviation of its resampling draws; of a KPI its closed-form SE.
+    ``comparable`` follows :func:`klantladder.waves.comparable`.
     """
     return compare_snapshots([a.snapshot() if isinstance(a, Assessment) else a for a in assessments])
 
@@ -850,7 +851,8 @@ def split_waves(data: ClientData) -> list[ClientData]:
     tickets and the customer base, which carry no wave, go with the folder's own ``wave`` (from
     ``client.yaml``), or with the latest wave by name when that is not among the survey's. The
     earlier waves are then scored from their surveys alone, and :func:`compare_waves` marks
-    dimension changes whose evidence differs as not comparable. Without a ``wave`` column, or
+    dimension changes whose evidence differs, and then the overall change, as not comparable
+    (:func:`klantladder.waves.comparable`). Without a ``wave`` column, or
     with one value, ``[data]``.
     """
     names = survey_waves(data.frames)
