@@ -31,7 +31,7 @@ from .model import Model, apply_scale
 from .reliability import AlphaResult, PairwiseMoments, cronbach_alpha, item_rest_correlations, pairwise_moments
 from .resampling import Units, UnitDraws, draw_normal, draw_ratios, quantile_draws_many
 from .scoring import (DimensionScore, RungResult, blocking_conditions, combine_views, kpi_view, respondent_scores,
-                      rung_level, rung_levels)
+                      rung_level, rung_probabilities)
 from .segments import segment_table
 from .waves import (SURVEYS, WaveSnapshot, chronological, compare_snapshots, current_wave, survey_waves,
                     wave_sort_key)
@@ -118,7 +118,7 @@ class Assessment:
             if v is not None and v.value is not None:
                 est[f"kpi.{k}"] = v
         return WaveSnapshot(self.wave, self.reference_date, self.model.version, est,
-                            {k: d.sources for k, d in self.dimensions.items()})
+                            {k: d.sources for k, d in self.dimensions.items()}, dict(self.weights))
 
     def wave_changes(self) -> pd.DataFrame:
         """Changes between consecutive waves, the earlier ones (``history``) and this one."""
@@ -619,13 +619,13 @@ def _overall(weights: Mapping[str, float], points: Mapping[str, float | None],
 def _rung(model: Model, dims: Mapping[str, DimensionScore], score_draws: Mapping[str, np.ndarray],
           gap_draws: Mapping[str, np.ndarray]) -> RungResult:
     """The gated rung of the point estimates, its blocking conditions, and the probability of
-    each rung: the share of the joint draws that land on it."""
+    each rung: the share of the joint draws that land on it, among the draws in which every
+    quantity the gates read is defined (:func:`klantladder.scoring.rung_probabilities`)."""
     points = {k: v.score for k, v in dims.items()}
     gaps = {k: v.gap.value for k, v in dims.items() if v.gap is not None}
     level = rung_level(model, points, gaps)
-    levels = rung_levels(model, score_draws, gap_draws)
-    probs = {r.level: float(np.mean(levels == r.level)) for r in model.rungs}
-    return RungResult(level, model.rung(level).name, probs, blocking_conditions(model, level, points, gaps))
+    probs, used = rung_probabilities(model, points, gaps, score_draws, gap_draws)
+    return RungResult(level, model.rung(level).name, probs, blocking_conditions(model, level, points, gaps), used)
 
 
 def _drivers(survey: pd.DataFrame | None, customer: pd.DataFrame, keys: Sequence[str]
@@ -805,6 +805,7 @@ def compare_waves(assessments: Sequence["Assessment | WaveSnapshot"]) -> pd.Data
     change is significant when :math:`\\Delta \\pm 1.96\\,SE_\\Delta` excludes 0
     (:func:`klantladder.waves.wave_change`). The SE of a dimension score, view or the overall
     score is the standard deviation of its resampling draws; of a KPI its closed-form SE.
+    ``comparable`` follows :func:`klantladder.waves.comparable`.
     """
     return compare_snapshots([a.snapshot() if isinstance(a, Assessment) else a for a in assessments])
 
@@ -856,7 +857,8 @@ def split_waves(data: ClientData) -> list[ClientData]:
     tickets and the customer base, which carry no wave, go with the folder's own ``wave`` (from
     ``client.yaml``), or with the latest wave by name when that is not among the survey's. The
     earlier waves are then scored from their surveys alone, and :func:`compare_waves` marks
-    dimension changes whose evidence differs as not comparable. Without a ``wave`` column, or
+    dimension changes whose evidence differs, and then the overall change, as not comparable
+    (:func:`klantladder.waves.comparable`). Without a ``wave`` column, or
     with one value, ``[data]``.
     """
     names = survey_waves(data.frames)

@@ -632,7 +632,8 @@ def _measure_axis(a, ax, y: np.ndarray, measures: pd.Series) -> None:
 
 def trend(a, table: pd.DataFrame | None) -> Figure | None:
     """Previous and current value per 0–100 measure (overall and dimensions), arrows coloured by
-    whether the change exceeds the noise."""
+    whether the change exceeds the noise; a change that is not comparable (``comparable``
+    False: other sources, weights or model) stays neutral."""
     lang = a.language
     set_theme()
     if table is None or table.empty or "previous" not in table:
@@ -643,7 +644,8 @@ def trend(a, table: pd.DataFrame | None) -> Figure | None:
     fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.42 * len(rows) + 1.4), layout="constrained")
     y = np.arange(len(rows))[::-1].astype(float)
     for yi, r in zip(y, rows.itertuples()):
-        colour = (COLOURS["good"] if r.change > 0 else COLOURS["bad"]) if r.significant else COLOURS["neutral"]
+        claim = r.significant and getattr(r, "comparable", True)
+        colour = (COLOURS["good"] if r.change > 0 else COLOURS["bad"]) if claim else COLOURS["neutral"]
         ax.annotate("", xy=(r.current, yi), xytext=(r.previous, yi),
                     arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.8, "shrinkA": 0, "shrinkB": 3})
         ax.scatter([r.previous], [yi], s=30, facecolor="white", edgecolor=COLOURS["neutral"], zorder=3)

@@ -14,7 +14,7 @@ import math
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,11 +26,14 @@ from .kpis import customer_columns, repeat_contacts, ticket_hours
 from .retention import RetentionCurve, retention_curve
 from .segments import UNKNOWN_GROUP, group_summary
 
+if TYPE_CHECKING:
+    from .waves import WaveSnapshot
+
 __all__ = [
     "ReportContext", "min_group_size", "strongest_weakest", "blind_spots", "nps_counts", "service_by_channel",
     "ticket_period", "SegmentTable", "segment_tables", "retention", "client_measures", "scores_doc_measures",
-    "trend_table", "portfolio_frame", "benchmark_table", "score_band", "RouteItem", "route_items",
-    "recommendations", "second_rung", "load_context",
+    "trend_table", "scores_doc_snapshot", "portfolio_frame", "benchmark_table", "score_band", "RouteItem",
+    "route_items", "recommendations", "second_rung", "load_context",
 ]
 
 
@@ -325,6 +328,18 @@ def scores_doc_measures(doc: Mapping[str, Any]) -> dict[str, Estimate]:
     return out
 
 
+def scores_doc_snapshot(doc: Mapping[str, Any], wave: str) -> WaveSnapshot:
+    """What a ``scores.json`` document says about comparing its wave with another: model
+    version, dimension scores, each dimension's evidence sources and the dimension weights."""
+    from .waves import WaveSnapshot
+
+    dims = doc.get("dimensions") or {}
+    est = {f"dimension.{k}": e for k, e in ((k, _est(d)) for k, d in dims.items()) if e is not None}
+    sources = {k: tuple(d.get("sources") or ()) for k, d in dims.items()}
+    weights = {k: float(v) for k, v in (doc.get("weights") or {}).items() if v is not None}
+    return WaveSnapshot(wave, None, str(doc.get("model_version")), est, sources, weights)
+
+
 def client_measures(a) -> dict[str, Estimate]:
     """This assessment's comparable measures (as :func:`scores_doc_measures` of its scores.json)."""
     out: dict[str, Estimate] = {}
@@ -372,14 +387,17 @@ def trend_table(a, ctx: ReportContext | None) -> pd.DataFrame | None:
     has one, else the earlier ``scores.json`` documents in ``ctx``. Returns None without an
     earlier wave. Columns: ``measure`` (``overall``, a dimension or a KPI key), ``previous``,
     ``current``, ``change``, ``ci_low``, ``ci_high``, ``significant``, ``from_wave``,
-    ``to_wave``, ``comparable``.
+    ``to_wave``, ``comparable`` (:func:`klantladder.waves.comparable`: same model, and for a
+    dimension the same evidence sources, for the overall score the same sources for every
+    dimension and the same weights; from ``scores.json`` documents read from their
+    ``model_version``, ``dimensions.*.sources`` and ``weights``).
     """
     own = _own_trend(a)
     if own is not None:
         return own
     if ctx is None or not ctx.previous:
         return None
-    from .waves import wave_table
+    from .waves import comparable, wave_table
 
     current_wave = a.config.wave or "–"
     series: dict[str, dict[str, Estimate]] = {}
@@ -396,7 +414,9 @@ def trend_table(a, ctx: ReportContext | None) -> pd.DataFrame | None:
     last = table[(table["from_wave"] == waves[-2]) & (table["to_wave"] == waves[-1])].copy()
     last["previous"] = [series[waves[-2]][m].value for m in last["measure"]]
     last["current"] = [series[waves[-1]][m].value for m in last["measure"]]
-    last["comparable"] = [str(ctx.previous[-1].get("model_version")) == a.model.version] * len(last)
+    before, now = scores_doc_snapshot(ctx.previous[-1], waves[-2]), a.snapshot()
+    kinds = {"overall": "overall", **{k: "dimension" for k in a.model.dimension_keys}}
+    last["comparable"] = [comparable(before, now, kinds.get(m, "kpi"), m) for m in last["measure"]]
     order = {k: i for i, k in enumerate(keep)}
     last = last.sort_values("measure", key=lambda s: s.map(order)).reset_index(drop=True)
     return last[["measure", "previous", "current", "change", "ci_low", "ci_high", "significant", "from_wave",

@@ -25,7 +25,8 @@ from .model import Condition, Model, apply_scale
 
 __all__ = [
     "respondent_scores", "kpi_view", "combine_views", "overall_score", "rung_level", "blocking_conditions",
-    "condition_value", "rung_levels", "DimensionScore", "RungResult", "excludes_zero",
+    "condition_value", "rung_levels", "gated_draws", "rung_probabilities", "DimensionScore", "RungResult",
+    "excludes_zero",
 ]
 
 
@@ -114,6 +115,62 @@ def rung_levels(model: Model, scores: Mapping[str, np.ndarray], gaps: Mapping[st
             still &= _holds(cond, condition_value(cond, scores, gaps))
         level[still] = rung.level
     return level
+
+
+def _defined(x: float | None) -> bool:
+    return x is not None and not np.isnan(x)
+
+
+def _gate_needs(model: Model, keys: Sequence[str]) -> tuple[set[str], bool]:
+    """The dimension scores (of ``keys``) the model's gates read, and whether they read the gaps."""
+    dims: set[str] = set()
+    gaps = False
+    for rung in model.rungs[1:]:
+        for cond in rung.conditions:
+            if cond.dimension == "all":
+                dims |= set(keys)
+            elif cond.dimension == "gap":
+                gaps = True
+            else:
+                dims.add(cond.dimension)
+    return dims, gaps
+
+
+def gated_draws(model: Model, points: Mapping[str, float | None], gap_points: Mapping[str, float | None],
+                scores: Mapping[str, np.ndarray], gaps: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Which draws define every quantity the rung gates read (a boolean mask, one per draw).
+
+    A draw is left out when a dimension score or perception gap that some gate reads is NaN in
+    it while its point estimate is not: no unit of a sparsely answered source was drawn, so the
+    draw says nothing about that gate (the intervals leave such draws out too). A quantity whose
+    point estimate is missing (no evidence at all) leaves no draw out: its gate fails in every
+    draw, as it does for the point estimate.
+    """
+    size = max([np.size(v) for v in list(scores.values()) + list(gaps.values())] + [1])
+    keep = np.ones(size, dtype=bool)
+    dims, use_gaps = _gate_needs(model, list(scores))
+    needed = [scores[k] for k in dims if k in scores and _defined(points.get(k))]
+    if use_gaps:
+        needed += [gaps[k] for k in gaps if _defined(gap_points.get(k))]
+    for values in needed:
+        keep &= ~np.isnan(np.asarray(values, dtype=float))
+    return keep
+
+
+def rung_probabilities(model: Model, points: Mapping[str, float | None], gap_points: Mapping[str, float | None],
+                       scores: Mapping[str, np.ndarray], gaps: Mapping[str, np.ndarray]
+                       ) -> tuple[dict[int, float], int]:
+    """The probability of each rung: the share of the usable draws (:func:`gated_draws`) whose
+    gated rung (:func:`rung_levels`) is that rung, and the number of draws used.
+
+    When no draw is usable (not expected in practice) every draw is used, a NaN gate failing.
+    """
+    levels = rung_levels(model, scores, gaps)
+    keep = gated_draws(model, points, gap_points, scores, gaps)
+    if not keep.any():
+        keep = np.ones_like(keep)
+    used = levels[keep] if keep.size == levels.size else levels
+    return {r.level: float(np.mean(used == r.level)) for r in model.rungs}, int(used.size)
 
 
 def _arrays(values: Mapping[str, float | None]) -> dict[str, np.ndarray]:
@@ -213,12 +270,18 @@ class DimensionScore:
 
 @dataclass(frozen=True)
 class RungResult:
+    """The rung of the point estimates, the probability of each rung over the draws, the
+    conditions blocking the next rung, and how many draws the probabilities rest on
+    (``draws_used``: the draws in which every gated quantity is defined, :func:`gated_draws`)."""
+
     level: int
     name: Mapping[str, str]
     probabilities: Mapping[int, float]
     blocking: Sequence[dict] = field(default_factory=list)
+    draws_used: int | None = None
 
     def to_dict(self, language: str) -> dict:
+        """The ``rung`` entry of ``scores.json``."""
         return {"level": self.level, "name": self.name.get(language, self.name["nl"]),
                 "probabilities": {str(k): round(float(v), 4) for k, v in self.probabilities.items()},
-                "blocking": list(self.blocking)}
+                "blocking": list(self.blocking), "draws_used": self.draws_used}

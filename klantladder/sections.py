@@ -557,6 +557,20 @@ def _measure_value(a, key: str, x: float | None) -> str:
     return fmt_number(x, lang)
 
 
+def _change_verdict(r: Any, lang: str) -> tuple[str, bool]:
+    """The verdict on one row of the trend table and whether it claims a change (shown in bold).
+
+    A change that is not comparable (other evidence sources, weights or model) gets that verdict
+    alone, whatever its interval: part of it is a change of method, so no rise or fall beyond the
+    noise is claimed — for the overall score as for a dimension.
+    """
+    if not getattr(r, "comparable", True):
+        return t("change_not_comparable", lang), False
+    if not r.significant:
+        return t("change_noise", lang), False
+    return t("change_up" if r.change > 0 else "change_down", lang), True
+
+
 def trend(a, ctx: rd.ReportContext | None = None) -> Html:
     """Change since the previous wave and position in the portfolio, or a short note that there
     is no earlier wave / no portfolio."""
@@ -570,13 +584,11 @@ def trend(a, ctx: rd.ReportContext | None = None) -> Html:
         parts.append(_figure(plots.trend(a, table), "trend"))
         rows = []
         for r in table.itertuples():
-            verdict = t("change_noise", lang) if not r.significant else t("change_up" if r.change > 0 else "change_down", lang)
-            if not getattr(r, "comparable", True):
-                verdict += f" ({t('change_not_comparable', lang)})"
+            verdict, claim = _change_verdict(r, lang)
             rows.append([escape(_measure_name(a, r.measure)), _measure_value(a, r.measure, r.previous),
                          _measure_value(a, r.measure, r.current),
                          f"{fmt_signed(r.change, lang, 1)} <span class='ci'>{fmt_interval(r.ci_low, r.ci_high, lang, 1)}</span>",
-                         f"<strong>{verdict}</strong>" if r.significant else verdict])
+                         f"<strong>{verdict}</strong>" if claim else verdict])
         parts.append(_table([t("col_measure", lang), t("col_previous", lang), t("col_current", lang),
                              t("col_change", lang), t("col_verdict", lang)], rows, cls="data compact"))
     parts.append(f'<h3>{t("benchmark_subtitle", lang)}</h3>')

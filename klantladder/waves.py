@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
@@ -18,7 +18,7 @@ from klantladder.intervals import Z95, Estimate
 
 __all__ = ["WAVE_COLUMNS", "COMPARE_COLUMNS", "WaveChange", "WaveSnapshot", "estimate_se", "wave_change",
            "wave_table", "wave_sort_key", "chronological", "compare_snapshots", "SURVEYS", "survey_waves",
-           "current_wave"]
+           "current_wave", "WEIGHT_TOLERANCE", "weight_shares", "same_weights", "same_sources", "comparable"]
 
 WAVE_COLUMNS: tuple[str, ...] = ("measure", "from_wave", "to_wave", "change", "ci_low", "ci_high", "significant")
 
@@ -241,6 +241,9 @@ class WaveSnapshot:
         ``"internal.<key>"``, ``"customer.<key>"`` and ``"kpi.<key>"``.
     sources : dict
         Dimension key -> the evidence sources its score used (``internal``, ``customer``, ``kpi``).
+    weights : dict
+        Dimension key -> the weight it had in the overall score (the model's, or derived with
+        ``use_derived_weights``); empty when not known.
     """
 
     wave: str
@@ -248,13 +251,76 @@ class WaveSnapshot:
     model_version: str
     estimates: dict[str, Estimate]
     sources: dict[str, tuple[str, ...]]
+    weights: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def scored(self) -> tuple[str, ...]:
+        """The dimensions with a score in this wave (those the overall score averages)."""
+        return tuple(k.partition(".")[2] for k in self.estimates if k.startswith("dimension."))
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: the wave, its date, model version and estimates."""
         return {"wave": self.wave,
                 "reference_date": self.reference_date.isoformat() if self.reference_date else None,
                 "model_version": self.model_version,
                 "estimates": {k: {**v.to_dict(), "se": None if v.se is None else round(float(v.se), 4)}
-                              for k, v in self.estimates.items()}}
+                              for k, v in self.estimates.items()},
+                "weights": {k: round(float(v), 4) for k, v in self.weights.items()}}
+
+
+#: Largest difference between two waves' weight shares of a dimension in the overall score that
+#: still counts as the same weighting (rounding, as in ``scores.json``, not a re-weighting).
+WEIGHT_TOLERANCE = 1e-3
+
+
+def weight_shares(weights: Mapping[str, float], scored: Iterable[str]) -> dict[str, float]:
+    """Each scored dimension's share of the overall score: its weight over the total weight of
+    the scored dimensions (the overall score is their weighted mean). Empty when unknown."""
+    keys = [k for k in scored if k in weights]
+    total = sum(float(weights[k]) for k in keys)
+    if not keys or total <= 0:
+        return {}
+    return {k: float(weights[k]) / total for k in keys}
+
+
+def same_sources(a: WaveSnapshot, b: WaveSnapshot, keys: Iterable[str] | None = None) -> bool:
+    """Whether the dimension scores ``keys`` (by default every dimension of either wave) rest on
+    the same evidence sources in both waves. A dimension scored in one wave only differs."""
+    keys = set(a.sources) | set(b.sources) if keys is None else keys
+    return all(tuple(a.sources.get(k, ())) == tuple(b.sources.get(k, ())) for k in keys)
+
+
+def same_weights(a: WaveSnapshot, b: WaveSnapshot, tolerance: float = WEIGHT_TOLERANCE) -> bool:
+    """Whether the overall score weighs the dimensions alike in both waves: every dimension's
+    share (:func:`weight_shares`) differs by at most ``tolerance``. True when either wave's
+    weights are not known (then the model version stands for them)."""
+    if not a.weights or not b.weights:
+        return True
+    wa, wb = weight_shares(a.weights, a.scored), weight_shares(b.weights, b.scored)
+    if set(wa) != set(wb):
+        return False
+    return all(abs(wa[k] - wb[k]) <= tolerance for k in wa)
+
+
+def comparable(a: WaveSnapshot, b: WaveSnapshot, kind: str, key: str) -> bool:
+    """Whether the change of a measure between waves ``a`` and ``b`` measures the organisation
+    rather than a change of method.
+
+    * every measure: the same model version;
+    * a dimension score (``kind == "dimension"``): also the same evidence sources for it;
+    * the overall score (``kind == "overall"``): also the same evidence sources for every
+      dimension, and the same weights (:func:`same_weights`; derived weights re-estimated in
+      each wave generally differ, and then the overall change is not comparable).
+
+    Views (``internal``, ``customer``) and KPIs need the model version only.
+    """
+    if a.model_version != b.model_version:
+        return False
+    if kind == "dimension":
+        return same_sources(a, b, [key])
+    if kind == "overall":
+        return same_sources(a, b) and same_weights(a, b)
+    return True
 
 
 COMPARE_COLUMNS: tuple[str, ...] = WAVE_COLUMNS + ("kind", "key", "from_value", "to_value", "comparable")
@@ -273,9 +339,10 @@ def compare_snapshots(snapshots: list[WaveSnapshot]) -> pd.DataFrame:
     pandas.DataFrame
         :data:`COMPARE_COLUMNS`: the columns of :func:`wave_table`, then ``kind`` (``overall``,
         ``dimension``, ``internal``, ``customer`` or ``kpi``), ``key`` (dimension or KPI key),
-        the two values, and ``comparable``: False when the model version differs or a
-        dimension score rests on other evidence sources in the two waves (then part of the
-        change is a change of method, not of the organisation).
+        the two values, and ``comparable`` (:func:`comparable`): False when the model version
+        differs, when a dimension score rests on other evidence sources in the two waves, and
+        for the overall score also when any dimension's sources or the dimension weights differ
+        (then part of the change is a change of method, not of the organisation).
 
     Notes
     -----
@@ -287,7 +354,7 @@ def compare_snapshots(snapshots: list[WaveSnapshot]) -> pd.DataFrame:
     labels = _unique_labels([s.wave for s in ordered])
     table = wave_table({lab: s.estimates for lab, s in zip(labels, ordered)})
     by_label = dict(zip(labels, ordered))
-    kinds, keys, before, after, comparable = [], [], [], [], []
+    kinds, keys, before, after, same = [], [], [], [], []
     for row in table.itertuples(index=False):
         kind, _, key = row.measure.partition(".")
         a, b = by_label[row.from_wave], by_label[row.to_wave]
@@ -295,15 +362,12 @@ def compare_snapshots(snapshots: list[WaveSnapshot]) -> pd.DataFrame:
         keys.append(key or kind)
         before.append(a.estimates[row.measure].value)
         after.append(b.estimates[row.measure].value)
-        same = a.model_version == b.model_version
-        if kind == "dimension":
-            same = same and tuple(a.sources.get(key, ())) == tuple(b.sources.get(key, ()))
-        comparable.append(bool(same))
+        same.append(comparable(a, b, kind, key or kind))
     table["kind"] = pd.Series(kinds, dtype=object)
     table["key"] = pd.Series(keys, dtype=object)
     table["from_value"] = pd.to_numeric(pd.Series(before, dtype=object)).astype(float)
     table["to_value"] = pd.to_numeric(pd.Series(after, dtype=object)).astype(float)
-    table["comparable"] = pd.Series(comparable, dtype=bool)
+    table["comparable"] = pd.Series(same, dtype=bool)
     return table[list(COMPARE_COLUMNS)]
 
 

@@ -298,6 +298,30 @@ def test_rung_probabilities_sum_to_one_and_draws_are_reproducible(demo_root):
     assert a.to_dict()["uncertainty"]["regimes"]["tickets"] == "bootstrap"
 
 
+def test_a_sparsely_answered_dimension_that_clearly_passes_its_gate_is_sure_of_its_rung(tmp_path):
+    # 300 customers; 3 answered the service items (all 5: service 100), everyone answered the
+    # other items with 2 (25). Point rung 2 (service >= 55, listening 25 < 55 blocks rung 3). A
+    # bootstrap resample misses all 3 service answers with probability (297/300)^300 = e^-3
+    # = 5%: those draws have no service score and are left out, as the interval leaves them
+    # out, instead of counting as rung 1 (which gave P(rung 2) of about 0.95).
+    from klantladder.model import default_model
+
+    (tmp_path / "client.yaml").write_text("name: Klant\nreference_date: 2026-01-31\n", encoding="utf-8")
+    n = 300
+    cols: dict[str, list] = {"respondent_id": [f"r{i}" for i in range(n)]}
+    for dim in default_model().dimensions:
+        for item in dim.customer_items:
+            cols[item.column] = [5] * 3 + [None] * (n - 3) if dim.key == "service" else [2] * n
+    pd.DataFrame(cols).to_csv(tmp_path / "customer_survey.csv", index=False)
+    a = assess_folder(tmp_path, draws=2000)
+    assert a.dimensions["service"].score == pytest.approx(100.0) and a.rung.level == 2
+    assert a.rung.probabilities[2] == pytest.approx(1.0)
+    expected_left_out = 2000 * (297 / 300) ** 300  # 98.6
+    assert abs((2000 - a.rung.draws_used) - expected_left_out) < 4 * np.sqrt(expected_left_out)
+    assert sum(a.rung.probabilities.values()) == pytest.approx(1.0)
+    assert a.to_dict()["rung"]["draws_used"] == a.rung.draws_used
+
+
 def test_every_interval_contains_its_estimate(scored):
     for a in scored.values():
         for k, d in a.dimensions.items():

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from klantladder.model import default_model
-from klantladder.scoring import (blocking_conditions, combine_views, kpi_view, respondent_scores, rung_level,
-                                 rung_levels)
+from klantladder.scoring import (blocking_conditions, combine_views, gated_draws, kpi_view, respondent_scores,
+                                 rung_level, rung_levels, rung_probabilities)
 
 M = default_model()
 KEYS = M.dimension_keys
@@ -64,6 +64,59 @@ def test_vectorised_rung_equals_scalar_rung():
     levels = rung_levels(M, draws, gaps)
     for i in range(200):
         assert levels[i] == rung_level(M, {k: v[i] for k, v in draws.items()}, {"service": gaps["service"][i]})
+
+
+def test_a_draw_without_the_gated_evidence_is_left_out_not_counted_as_failing():
+    # 20 draws; service 80 (passes rung 2's 55) in 19 of them and NaN in one (no respondent who
+    # answered the service items was drawn); the rest 30 (rung 3 fails on listening). Every
+    # usable draw lands on rung 2: 19/19 = 1, not 19/20 = 0.95.
+    service = np.full(20, 80.0)
+    service[7] = np.nan
+    draws = {k: (service if k == "service" else np.full(20, 30.0)) for k in KEYS}
+    points = {k: (80.0 if k == "service" else 30.0) for k in KEYS}
+    probs, used = rung_probabilities(M, points, {}, draws, {})
+    assert probs == {1: 0.0, 2: 1.0, 3: 0.0, 4: 0.0, 5: 0.0}
+    assert used == 19
+
+
+def test_a_dimension_without_any_evidence_still_fails_its_gate():
+    # service has no score at all (NaN point estimate, NaN in every draw): no draw is left out
+    # and every draw stays on rung 1, like the point estimate.
+    draws = {k: (np.full(20, np.nan) if k == "service" else np.full(20, 90.0)) for k in KEYS}
+    points = {k: (None if k == "service" else 90.0) for k in KEYS}
+    probs, used = rung_probabilities(M, points, {}, draws, {})
+    assert rung_level(M, points, {}) == 1
+    assert used == 20 and probs[1] == 1.0
+
+
+def test_only_the_quantities_the_gates_read_decide_which_draws_count():
+    # Rung 5 reads the gaps: a NaN gap draw whose point estimate exists is left out; with no
+    # gap point estimate (one view missing) the gap leaves no draw out (its gate fails).
+    scores = {k: np.full(4, 90.0) for k in KEYS}
+    points = {k: 90.0 for k in KEYS}
+    gap = np.array([3.0, np.nan, 4.0, 20.0])
+    assert gated_draws(M, points, {"service": 3.5}, scores, {"service": gap}).tolist() == [True, False, True, True]
+    probs, used = rung_probabilities(M, points, {"service": 3.5}, scores, {"service": gap})
+    assert used == 3 and probs[5] == pytest.approx(2 / 3) and probs[4] == pytest.approx(1 / 3)
+    assert gated_draws(M, points, {}, scores, {}).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0, 0.5))
+def test_rung_probabilities_sum_to_one_over_the_usable_draws(seed, nan_share):
+    rng = np.random.default_rng(seed)
+    draws = {k: rng.uniform(30, 100, 50) for k in KEYS}
+    gaps = {"service": rng.normal(0, 10, 50)}
+    for v in [*draws.values(), *gaps.values()]:
+        v[rng.random(50) < nan_share] = np.nan
+    points = {k: 70.0 for k in KEYS}
+    probs, used = rung_probabilities(M, points, {"service": 5.0}, draws, gaps)
+    assert sum(probs.values()) == pytest.approx(1.0)
+    keep = gated_draws(M, points, {"service": 5.0}, draws, gaps)
+    assert used == (int(keep.sum()) or 50)
+    if keep.any():
+        levels = rung_levels(M, draws, gaps)[keep]
+        assert probs == pytest.approx({r.level: float(np.mean(levels == r.level)) for r in M.rungs})
 
 
 def test_respondent_scores_by_hand():

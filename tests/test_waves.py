@@ -7,7 +7,8 @@ import math
 import pytest
 
 from klantladder.intervals import Estimate, nps_from_counts
-from klantladder.waves import WaveChange, estimate_se, wave_change, wave_table
+from klantladder.waves import (WaveChange, WaveSnapshot, compare_snapshots, estimate_se, wave_change, wave_table,
+                               weight_shares)
 
 
 def test_significant_increase_from_se():
@@ -65,3 +66,65 @@ def test_wave_table_consecutive_pairs():
     assert list(table["change"]) == pytest.approx([5.0, -1.0])
     assert list(table["significant"]) == [True, False]
     assert wave_table({"only": {"nps": Estimate.empty()}}).empty
+
+
+# --- which changes are comparable ------------------------------------------------------------
+
+
+def _snap(wave: str, sources: dict[str, tuple[str, ...]], weights: dict[str, float] | None = None,
+          model: str = "2026.1") -> WaveSnapshot:
+    """A wave with two dimensions a and b (each also with a customer view) and the overall score."""
+    est = {"overall": Estimate(60.0, None, None, 2, se=1.0)}
+    for k in ("a", "b"):
+        est[f"dimension.{k}"] = Estimate(60.0, None, None, 2, se=1.0)
+        est[f"customer.{k}"] = Estimate(60.0, None, None, 100, se=1.0)
+    return WaveSnapshot(wave, None, model, est, sources, weights or {})
+
+
+SURVEYS_ONLY = {"a": ("internal", "customer"), "b": ("internal", "customer")}
+B_WITH_TICKETS = {"a": ("internal", "customer"), "b": ("internal", "customer", "kpi")}
+
+
+def _comparable(before: WaveSnapshot, after: WaveSnapshot) -> dict[str, bool]:
+    table = compare_snapshots([before, after])
+    return dict(zip(table["measure"], table["comparable"]))
+
+
+def test_other_sources_for_one_dimension_make_it_and_the_overall_score_not_comparable():
+    got = _comparable(_snap("2025", SURVEYS_ONLY), _snap("2026", B_WITH_TICKETS))
+    assert got == {"overall": False, "dimension.a": True, "customer.a": True, "dimension.b": False,
+                   "customer.b": True}
+
+
+def test_same_sources_and_weights_are_comparable_throughout():
+    w = {"a": 1.0, "b": 1.0}
+    got = _comparable(_snap("2025", B_WITH_TICKETS, w), _snap("2026", B_WITH_TICKETS, w))
+    assert all(got.values()) and len(got) == 5
+
+
+def test_other_weights_make_only_the_overall_score_not_comparable():
+    # shares 0.5/0.5 before, 1.2/2 = 0.6 and 0.8/2 = 0.4 after: 0.1 apart, beyond rounding
+    assert weight_shares({"a": 1.2, "b": 0.8}, ["a", "b"]) == pytest.approx({"a": 0.6, "b": 0.4})
+    got = _comparable(_snap("2025", SURVEYS_ONLY, {"a": 1.0, "b": 1.0}), _snap("2026", SURVEYS_ONLY, {"a": 1.2, "b": 0.8}))
+    assert got == {"overall": False, "dimension.a": True, "customer.a": True, "dimension.b": True,
+                   "customer.b": True}
+
+
+def test_weights_equal_up_to_rounding_or_scale_are_the_same_weighting():
+    before = _snap("2025", SURVEYS_ONLY, {"a": 1.0, "b": 1.0})
+    # 2/4 = 0.5 each; 1.0001/2.0001 = 0.500025: 0.000025 from 0.5, within the tolerance of 0.001
+    for weights in ({"a": 2.0, "b": 2.0}, {"a": 1.0001, "b": 1.0}):
+        assert _comparable(before, _snap("2026", SURVEYS_ONLY, weights))["overall"], weights
+    # a dimension without a score does not count: b is unscored in both, a has the whole weight
+    one = {"dimension.b", "customer.b"}
+    x = _snap("2025", {"a": ("customer",), "b": ()}, {"a": 1.0, "b": 1.0})
+    y = _snap("2026", {"a": ("customer",), "b": ()}, {"a": 1.0, "b": 3.0})
+    for s in (x, y):
+        for k in one:
+            s.estimates.pop(k)
+    assert _comparable(x, y) == {"overall": True, "dimension.a": True, "customer.a": True}
+
+
+def test_another_model_version_is_not_comparable_at_all():
+    got = _comparable(_snap("2025", SURVEYS_ONLY, model="2025.2"), _snap("2026", SURVEYS_ONLY))
+    assert not any(got.values())

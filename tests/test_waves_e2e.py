@@ -77,6 +77,64 @@ def test_compare_waves_finds_the_designed_changes(waves):
     assert row["comparable"].all()
 
 
+def _trend_rows(html: str) -> dict[str, str]:
+    """The rows of the report's trend table by their first cell (the measure's name)."""
+    import re
+
+    table = html.split("<tbody>")[1].split("</tbody>")[0]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S)
+    return {re.sub(r"<[^>]+>", "", r.split("</td>")[0]).strip(): r for r in rows}
+
+
+def test_tickets_added_in_the_second_wave_make_service_and_overall_not_comparable(wave_root, waves, tmp_path):
+    from dataclasses import replace
+
+    from klantladder import reportdata as rd
+    from klantladder import sections
+
+    # Both demo waves have tickets: the same sources, so every change is comparable.
+    same = compare_waves(waves).set_index("measure")["comparable"]
+    assert same["dimension.service"] and same["overall"]
+    # Without the first wave's tickets, service rests on the two surveys in 2025 and on the
+    # surveys and the ticket KPIs in 2026; the overall score averages it, so both changed method.
+    client = tmp_path / "kinderopvang"
+    shutil.copytree(wave_root / "kinderopvang", client)
+    (client / "2025-voorjaar" / "tickets.csv").unlink()
+    first, latest = assess_client_waves(client, draws=300)
+    assert first.dimensions["service"].sources == ("internal", "customer")
+    assert latest.dimensions["service"].sources == ("internal", "customer", "kpi")
+    table = compare_waves([first, latest]).set_index("measure")
+    assert not table.loc["dimension.service", "comparable"] and not table.loc["overall", "comparable"]
+    assert table.loc["customer.service", "comparable"] and table.loc["customer.listening", "comparable"]
+    assert table.loc["overall", "significant"]  # the interval alone would claim a rise
+    # The report claims no change beyond the noise for either row; a comparable row still does.
+    html = sections.trend(latest, None)
+    rows = _trend_rows(html)
+    for name in ("Totaalscore", "Klantenservice"):
+        assert "niet vergelijkbaar" in rows[name] and "groter dan de ruis" not in rows[name], name
+        assert "<strong>" not in rows[name], name
+    assert "<strong>gestegen, groter dan de ruis</strong>" in rows["Net Promoter Score"]
+    # The same from the earlier wave's scores.json (a report given --previous scores).
+    ctx = rd.ReportContext([first.to_dict()], None)
+    from_doc = rd.trend_table(replace(latest, history=[]), ctx).set_index("measure")["comparable"]
+    assert not from_doc["overall"] and not from_doc["service"] and from_doc["nps"]
+    same_doc = rd.trend_table(replace(waves[1], history=[]), rd.ReportContext([waves[0].to_dict()], None))
+    assert same_doc["comparable"].all()
+
+
+def test_derived_weights_estimated_anew_make_the_overall_change_not_comparable(wave_root, tmp_path):
+    client = tmp_path / "kinderopvang"
+    shutil.copytree(wave_root / "kinderopvang", client)
+    for wave in ("2025-voorjaar", "2026-najaar"):
+        path = client / wave / "client.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + "use_derived_weights: true\n", encoding="utf-8")
+    first, latest = assess_client_waves(client, draws=200)
+    assert first.weights != latest.weights  # re-estimated from each wave's customers
+    table = compare_waves([first, latest]).set_index("measure")
+    assert not table.loc["overall", "comparable"]
+    assert table.loc[table["kind"] == "dimension", "comparable"].all()
+
+
 def test_change_interval_is_the_independent_samples_formula(waves):
     row = compare_waves(waves).set_index("measure").loc["kpi.nps"]
     # NPS by hand from each wave's answers: 100 (p - d), SE = 100 sqrt((p + d - (p - d)^2) / n).
@@ -119,7 +177,7 @@ def test_a_wave_column_in_one_folder(wave_root, tmp_path):
     table = compare_waves(result).set_index("measure")
     # The survey views compare like with like; the service score gained the ticket KPIs.
     assert table.loc["customer.listening", "comparable"]
-    assert not table.loc["dimension.service", "comparable"]
+    assert not table.loc["dimension.service", "comparable"] and not table.loc["overall", "comparable"]
 
 
 def _wave_column_folder(wave_root, folder):
