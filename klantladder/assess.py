@@ -30,7 +30,8 @@ from .kpis import (TICKET_QUANTILES, TicketColumns, TicketEvidence, customer_col
 from .model import Model, apply_scale
 from .reliability import AlphaResult, PairwiseMoments, cronbach_alpha, item_rest_correlations, pairwise_moments
 from .resampling import Units, UnitDraws, draw_normal, draw_ratios, quantile_draws_many
-from .scoring import (DimensionScore, RungResult, blocking_conditions, combine_views, kpi_view, respondent_scores,
+from .scoring import (DimensionScore, RungResult, blocking_conditions, combine_views, kpi_view, kpis_used,
+                      respondent_scores,
                       rung_level, rung_probabilities)
 from .segments import segment_table
 from .waves import (SURVEYS, WaveSnapshot, chronological, compare_snapshots, current_wave, survey_waves,
@@ -118,7 +119,8 @@ class Assessment:
             if v is not None and v.value is not None:
                 est[f"kpi.{k}"] = v
         return WaveSnapshot(self.wave, self.reference_date, self.model.version, est,
-                            {k: d.sources for k, d in self.dimensions.items()}, dict(self.weights))
+                            {k: d.sources for k, d in self.dimensions.items()}, dict(self.weights),
+                            {k: d.kpis_used for k, d in self.dimensions.items()})
 
     def wave_changes(self) -> pd.DataFrame:
         """Changes between consecutive waves, the earlier ones (``history``) and this one."""
@@ -586,7 +588,8 @@ def _dimension(key: str, model: Model, internal: pd.DataFrame, customer: pd.Data
         _view_estimate(views["internal"], n_int, parts["internal"]) if n_int else None,
         _view_estimate(views["customer"], n_cus, parts["customer"]) if n_cus else None,
         views["kpi"], gap_est, tuple(s for s, v in views.items() if v is not None),
-        _sd(s_draws) if score is not None else None, kpi_ci)
+        _sd(s_draws) if score is not None else None, kpi_ci,
+        kpis_used(model, key, kpi_point) if views["kpi"] is not None else ())
     return dim, s_draws, g_draws
 
 

@@ -337,7 +337,9 @@ def scores_doc_snapshot(doc: Mapping[str, Any], wave: str) -> WaveSnapshot:
     est = {f"dimension.{k}": e for k, e in ((k, _est(d)) for k, d in dims.items()) if e is not None}
     sources = {k: tuple(d.get("sources") or ()) for k, d in dims.items()}
     weights = {k: float(v) for k, v in (doc.get("weights") or {}).items() if v is not None}
-    return WaveSnapshot(wave, None, str(doc.get("model_version")), est, sources, weights)
+    recorded = all("kpis_used" in (d or {}) for d in dims.values()) and bool(dims)
+    kpis = {k: tuple(d.get("kpis_used") or ()) for k, d in dims.items()} if recorded else None
+    return WaveSnapshot(wave, None, str(doc.get("model_version")), est, sources, weights, kpis)
 
 
 def client_measures(a) -> dict[str, Estimate]:

@@ -61,10 +61,15 @@ def respondent_scores(frame: pd.DataFrame | None, model: Model, survey: str, pre
     return pd.DataFrame(out, index=frame.index)
 
 
+def kpis_used(model: Model, dimension: str, kpis: Mapping[str, float | None]) -> tuple[str, ...]:
+    """The dimension's KPIs that are available and have a scale: those its KPI view averages."""
+    return tuple(k for k in model.dimension(dimension).kpis
+                 if kpis.get(k) is not None and model.kpis[k].scale is not None)
+
+
 def kpi_view(model: Model, dimension: str, kpis: Mapping[str, float | None]) -> float | None:
     """Mean of the dimension's KPIs mapped through their scales; None when none is available."""
-    vals = [apply_scale(kpis[k], model.kpis[k].scale) for k in model.dimension(dimension).kpis
-            if kpis.get(k) is not None and model.kpis[k].scale is not None]
+    vals = [apply_scale(kpis[k], model.kpis[k].scale) for k in kpis_used(model, dimension, kpis)]
     return float(np.mean(vals)) if vals else None
 
 
@@ -238,6 +243,7 @@ class DimensionScore:
     sources: tuple[str, ...]
     se: float | None = None
     kpi_ci: tuple[float | None, float | None] | None = None
+    kpis_used: tuple[str, ...] = ()
 
     @property
     def gap_significant(self) -> bool:
@@ -264,6 +270,7 @@ class DimensionScore:
             "customer_ci": [r(self.customer.ci_low), r(self.customer.ci_high)] if self.customer else None,
             "gap": gap,
             "sources": list(self.sources),
+            "kpis_used": list(self.kpis_used),
             "kpi_ci": [r(self.kpi_ci[0]), r(self.kpi_ci[1])] if self.kpi_ci else None,
         }
 

@@ -244,6 +244,9 @@ class WaveSnapshot:
     weights : dict
         Dimension key -> the weight it had in the overall score (the model's, or derived with
         ``use_derived_weights``); empty when not known.
+    kpis_used : dict or None
+        Dimension key -> the KPIs its KPI view averaged; None when not known (a ``scores.json``
+        written before klantladder recorded them).
     """
 
     wave: str
@@ -252,6 +255,7 @@ class WaveSnapshot:
     estimates: dict[str, Estimate]
     sources: dict[str, tuple[str, ...]]
     weights: dict[str, float] = field(default_factory=dict)
+    kpis_used: dict[str, tuple[str, ...]] | None = None
 
     @property
     def scored(self) -> tuple[str, ...]:
@@ -285,9 +289,13 @@ def weight_shares(weights: Mapping[str, float], scored: Iterable[str]) -> dict[s
 
 def same_sources(a: WaveSnapshot, b: WaveSnapshot, keys: Iterable[str] | None = None) -> bool:
     """Whether the dimension scores ``keys`` (by default every dimension of either wave) rest on
-    the same evidence sources in both waves. A dimension scored in one wave only differs."""
+    the same evidence sources in both waves, and their KPI views on the same KPIs where both
+    waves recorded them. A dimension scored in one wave only differs."""
     keys = set(a.sources) | set(b.sources) if keys is None else keys
-    return all(tuple(a.sources.get(k, ())) == tuple(b.sources.get(k, ())) for k in keys)
+    same = all(tuple(a.sources.get(k, ())) == tuple(b.sources.get(k, ())) for k in keys)
+    if a.kpis_used is None or b.kpis_used is None:
+        return same
+    return same and all(tuple(a.kpis_used.get(k, ())) == tuple(b.kpis_used.get(k, ())) for k in keys)
 
 
 def same_weights(a: WaveSnapshot, b: WaveSnapshot, tolerance: float = WEIGHT_TOLERANCE) -> bool:

@@ -107,6 +107,12 @@ def test_tickets_added_in_the_second_wave_make_service_and_overall_not_comparabl
     assert not table.loc["dimension.service", "comparable"] and not table.loc["overall", "comparable"]
     assert table.loc["customer.service", "comparable"] and table.loc["customer.listening", "comparable"]
     assert table.loc["overall", "significant"]  # the interval alone would claim a rise
+    # Listening had a KPI view in both waves (the survey response rate), but in 2026 the ticket
+    # KPIs joined it: the same kind of source, other KPIs, so a change of method as well.
+    assert first.dimensions["listening"].kpis_used != latest.dimensions["listening"].kpis_used
+    assert "kpi" in first.dimensions["listening"].sources and "kpi" in latest.dimensions["listening"].sources
+    assert not table.loc["dimension.listening", "comparable"]
+    assert same["dimension.listening"]  # both waves with tickets: the same KPIs
     # The report claims no change beyond the noise for either row; a comparable row still does.
     html = sections.trend(latest, None)
     rows = _trend_rows(html)
