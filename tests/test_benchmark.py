@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+import scipy.stats
 from scipy.stats import percentileofscore
 
-from klantladder.benchmark import BENCHMARK_COLUMNS, benchmark, percentile_rank
+from klantladder.benchmark import BENCHMARK_COLUMNS, benchmark, peer_quartiles, percentile_rank
 
 
 def test_percentile_rank_by_hand():
@@ -47,11 +48,39 @@ def test_benchmark_values():
     peers = [10, 20, 30, 40, 50, 60, 70, 80, 35]
     assert nps["peers_n"] == 9
     assert nps["percentile"] == pytest.approx(percentileofscore(peers, 45, kind="mean"))
-    assert nps["portfolio_median"] == pytest.approx(np.median(peers))
-    assert nps["p25"] == pytest.approx(np.percentile(peers, 25))
-    assert nps["p75"] == pytest.approx(np.percentile(peers, 75))
+    # Harrell–Davis quartiles, written out below: between the order statistics, none a peer's value.
+    assert (nps["p25"], nps["portfolio_median"], nps["p75"]) == pytest.approx(
+        tuple(_harrell_davis(peers, q) for q in (0.25, 0.5, 0.75)))
+    assert not {nps["p25"], nps["portfolio_median"], nps["p75"]} & set(peers)
     assert nps["sector_peers_n"] == 6
     assert nps["sector_percentile"] == pytest.approx(percentileofscore([10, 20, 30, 40, 50, 60], 45, kind="mean"))
+
+
+def _harrell_davis(values: list[float], q: float) -> float:
+    """The Harrell–Davis quantile written out (Harrell & Davis 1982): the sorted values weighted by
+    the beta(q(n+1), (1-q)(n+1)) probability of each interval ((i-1)/n, i/n]."""
+    x, n = sorted(values), len(values)
+    a, b = q * (n + 1), (1 - q) * (n + 1)
+    cdf = scipy.stats.beta(a, b).cdf
+    return sum(v * (cdf(i / n) - cdf((i - 1) / n)) for i, v in enumerate(x, 1))
+
+
+def test_harrell_davis_median_of_five_by_hand():
+    """n = 5, q = 1/2: beta(3, 3) over fifths; by symmetry the weights are w, v, u, v, w."""
+    w = scipy.stats.beta(3, 3).cdf(0.2)
+    v = scipy.stats.beta(3, 3).cdf(0.4) - w
+    u = 1 - 2 * (w + v)
+    x = [10.0, 30.0, 60.0, 80.0, 90.0]
+    expected = w * (10 + 90) + v * (30 + 80) + u * 60
+    assert peer_quartiles(np.array(x))[1] == pytest.approx(expected, abs=1e-9)
+    assert peer_quartiles(np.array(x))[1] != 60.0  # the usual median: the middle client's own score
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(0, 100, allow_nan=False), min_size=5, max_size=15, unique=True))
+def test_peer_quartiles_are_ordered_within_the_range_and_no_peers_value(values):
+    q25, q50, q75 = peer_quartiles(np.array(values))
+    assert min(values) <= q25 <= q50 <= q75 <= max(values)
 
 
 def test_small_sector_is_withheld():
