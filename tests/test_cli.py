@@ -140,10 +140,7 @@ def test_lang_after_the_command_counts_like_before_it(demo_root, capsys, monkeyp
      "klantladder report: error: --out needs a value. See 'klantladder report --help'."),
 ])
 def test_usage_errors_are_said_in_the_users_language(argv, env, usage, error, capsys, monkeypatch):
-    if env is None:
-        monkeypatch.delenv("KLANTLADDER_LANG", raising=False)
-    else:
-        monkeypatch.setenv("KLANTLADDER_LANG", env)
+    _message_language(monkeypatch, env)
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
@@ -162,13 +159,18 @@ def _help(argv, capsys) -> str:
     return " ".join(out.split())
 
 
-@pytest.mark.parametrize("argv,env", [(["--help"], None), (["validate", "--help"], None),
-                                      (["--help", "--taal", "nl"], "en"), (["batch", "--help"], None)])
-def test_help_is_dutch_by_default(argv, env, capsys, monkeypatch):
+def _message_language(monkeypatch, env: str | None) -> None:
+    """``KLANTLADDER_LANG`` set to ``env``, or unset for None."""
     if env is None:
         monkeypatch.delenv("KLANTLADDER_LANG", raising=False)
     else:
         monkeypatch.setenv("KLANTLADDER_LANG", env)
+
+
+@pytest.mark.parametrize("argv,env", [(["--help"], None), (["validate", "--help"], None),
+                                      (["--help", "--taal", "nl"], "en"), (["batch", "--help"], None)])
+def test_help_is_dutch_by_default(argv, env, capsys, monkeypatch):
+    _message_language(monkeypatch, env)
     out = _help(argv, capsys)
     assert out.startswith("gebruik: klantladder")
     assert " argumenten: " in out and " opties: " in out and "toon deze hulp en stop" in out
@@ -185,10 +187,7 @@ def test_help_is_dutch_by_default(argv, env, capsys, monkeypatch):
 @pytest.mark.parametrize("argv,env", [(["--lang", "en", "--help"], None), (["--help"], "en"),
                                       (["--help", "--lang", "en"], "nl"), (["--taal", "en", "--help"], None)])
 def test_help_in_english(argv, env, capsys, monkeypatch):
-    if env is None:
-        monkeypatch.delenv("KLANTLADDER_LANG", raising=False)
-    else:
-        monkeypatch.setenv("KLANTLADDER_LANG", env)
+    _message_language(monkeypatch, env)
     out = _help(argv, capsys)
     assert out.startswith("usage: klantladder")
     assert "scoring and reporting" in out and "scaffold a client folder" in out

@@ -496,8 +496,7 @@ def _line(output: str, rule: str, level: str) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_rule(case: Case, tmp_path, capsys, monkeypatch):
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     if case.key_file is not None:
         key = tmp_path / "bad.key"
         key.write_bytes(case.key_file)
@@ -534,8 +533,7 @@ def test_rule(case: Case, tmp_path, capsys, monkeypatch):
 
 
 def test_messages_in_dutch(tmp_path, capsys):
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     yaml(client, "name: Testklant\nlanguage: nl\n")
     tickets(client, with_ticket(3, resolved="2026-01-03 08:00"))
     assert main(["validate", str(client)]) == 0
@@ -553,8 +551,7 @@ def test_a_workbook_read_from_a_sheet_of_explanations_points_to_its_other_sheets
                                                                                  tmp_path, capsys):
     """Exports often open with a sheet of explanations: the error says which sheet was read, which
     others there are and the setting that picks one; with that setting the data are read."""
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     wb = Workbook()
     wb.active.title = "Toelichting"
     for row in explanation:
@@ -571,8 +568,7 @@ def test_a_workbook_read_from_a_sheet_of_explanations_points_to_its_other_sheets
 
 
 def test_row_numbers_stay_true_after_rows_are_set_aside(tmp_path):
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     rows = [ticket_row(1, created="kapot"), ticket_row(2, tid=""), ticket_row(3), ticket_row(4),
             ticket_row(5, resolved="2026-01-05 08:00")]
     tickets(client, rows)
@@ -682,8 +678,7 @@ def test_an_unreadable_creation_date_is_the_message_not_other_columns_called_emp
 
 
 def test_rejects_hold_the_reason_but_no_value(tmp_path):
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     tickets(client, with_ticket(3, created="jan.jansen@example.nl", first="2026-01-03 10:00")
             [:4] + [ticket_row(5, tid="")] + [ticket_row(6, resolved="2026-01-07 08:00")])
     data = read_client(client)
@@ -703,8 +698,7 @@ def test_rejects_csv_gives_the_reason_in_the_report_language(tmp_path):
 
     from klantladder.outputs import write_rejects
 
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     tickets(client, with_ticket(3, created="gisteren", first="2026-01-03 10:00")
             [:4] + [ticket_row(6, resolved="2026-01-07 08:00")])
     data = read_client(client)
@@ -719,8 +713,7 @@ def test_rejects_csv_gives_the_reason_in_the_report_language(tmp_path):
 
 
 def test_a_row_broken_twice_is_set_aside_once(tmp_path):
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     rows = with_ticket(2, resolved="2026-01-03 08:00", created="2026-01-03 09:00", first="2026-01-03 07:00")
     tickets(client, rows + [rows[1]])  # row 8 repeats row 3's ticket id and is itself out of order
     data = read_client(client)
@@ -729,8 +722,7 @@ def test_a_row_broken_twice_is_set_aside_once(tmp_path):
 
 
 def test_reopened_counts_and_words(tmp_path):
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     values = ["2", "0", "Ja", "heropend", "WAAR", "-"]
     tickets(client, [ticket_row(i + 1, reopened=v) for i, v in enumerate(values)])
     data = read_client(client)
@@ -739,8 +731,7 @@ def test_reopened_counts_and_words(tmp_path):
 
 
 def test_dates_are_read_in_the_source_time_zone(tmp_path):
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     tickets(client, with_ticket(1, created="2026-01-01T09:00:00+01:00", first="2026-01-01 10:00",
                                 resolved="2026-07-01 10:00"))
     t = read_client(client).frames["tickets"]
@@ -751,8 +742,7 @@ def test_dates_are_read_in_the_source_time_zone(tmp_path):
 
 
 def test_dashed_dates_are_day_first_and_slashes_with_evidence_too(tmp_path):
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     rows = [ticket_row(i, created=f"0{i}-02-2026 09:00", first=f"0{i}-02-2026 10:00",
                        resolved=f"0{i}-02-2026 15:00") for i in range(1, 6)]
     rows.append(ticket_row(6, created="13/02/2026 09:00", first="13/02/2026 10:00", resolved="03/03/2026 15:00"))
@@ -765,8 +755,7 @@ def test_dashed_dates_are_day_first_and_slashes_with_evidence_too(tmp_path):
 
 
 def test_date_format_is_explicit_and_iso_still_works(tmp_path):
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     yaml(client, """\
         sources:
           tickets:
@@ -785,8 +774,7 @@ def test_date_format_is_explicit_and_iso_still_works(tmp_path):
 
 def test_spss_no_answer_codes_become_missing(tmp_path):
     pyreadstat = pytest.importorskip("pyreadstat")
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     df = pd.DataFrame({"respondent_id": [f"R{i}" for i in range(6)], "nps": [9.0, 7, 10, 3, 8, 99],
                        "service_1": [4.0, 9, 5, 2, 4, 3]})
     labels = {"service_1": {1: "Helemaal mee oneens", 5: "Helemaal mee eens", 9: "Weet niet"},
@@ -864,6 +852,13 @@ def test_client_yaml_in_another_encoding_is_named_as_such(tmp_path, capsys):
     assert "[client_yaml]" in err and "UTF-8" in err and "Traceback" not in err
 
 
+def new_client(tmp_path: Path) -> Path:
+    """An empty client folder ``klant`` (messages name its files ``klant/...``)."""
+    client = tmp_path / "klant"
+    client.mkdir()
+    return client
+
+
 def validate_in_both_languages(folder: Path, capsys) -> dict[str, tuple[int, str]]:
     """``klantladder validate`` of ``folder`` in Dutch and in English: the exit code and stderr of each."""
     said = {}
@@ -877,8 +872,7 @@ def validate_in_both_languages(folder: Path, capsys) -> dict[str, tuple[int, str
 def test_a_date_that_does_not_exist_names_its_setting(tmp_path, capsys):
     """``reference_date: 2026-02-30`` is named by its key and value with the form expected, not with
     Python's "day is out of range for month"."""
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     survey(client)
     yaml(client, "name: Testklant\nreference_date: 2026-02-30\n")
     said = validate_in_both_languages(client, capsys)
@@ -892,8 +886,7 @@ def test_a_date_that_does_not_exist_names_its_setting(tmp_path, capsys):
 
 def test_a_key_written_twice_is_named_with_its_lines_at_any_level(tmp_path, capsys):
     """The last of two ``name:`` (or two ``file:`` under one source) once won without a word."""
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     survey(client)
     yaml(client, """\
         name: Klant A
@@ -917,8 +910,7 @@ def test_a_key_written_twice_is_named_with_its_lines_at_any_level(tmp_path, caps
 def test_a_value_that_does_not_fit_its_type_tag_is_named_by_its_line(tmp_path, capsys):
     """``min_group_size: !!int tien`` (a YAML type tag the value does not fit) is a client_yaml
     error with its line, not a message about a date or an unexpected error."""
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     survey(client)
     for value in ("!!int tien", "!!bool misschien", "!!timestamp gisteren", "!!float x"):
         yaml(client, f"name: Testklant\nmin_group_size: {value}\n")
@@ -932,8 +924,7 @@ def test_a_value_that_does_not_fit_its_type_tag_is_named_by_its_line(tmp_path, c
 
 def test_a_tab_in_client_yaml_is_named_as_such_with_its_line(tmp_path, capsys):
     """A tab for indentation (an editor's default) is the commonest broken client.yaml: said so."""
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     survey(client)
     (client / "client.yaml").write_text("name: Testklant\nsla:\n\tresolution_hours: 72\n", encoding="utf-8")
     said = validate_in_both_languages(client, capsys)
@@ -944,8 +935,7 @@ def test_a_tab_in_client_yaml_is_named_as_such_with_its_line(tmp_path, capsys):
 
 
 def test_every_wrong_service_target_is_named_not_only_the_first(tmp_path, capsys):
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     tickets(client)
     yaml(client, "sla:\n  first_response_hours: -8\n  resolution_hours: drie dagen\n")
     said = validate_in_both_languages(client, capsys)
@@ -957,8 +947,7 @@ def test_every_wrong_service_target_is_named_not_only_the_first(tmp_path, capsys
 
 
 def test_a_known_setting_written_in_other_capitals_gets_a_did_you_mean(tmp_path, capsys):
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     tickets(client)
     yaml(client, "SLA:\n  first_response_hours: 8\nsources:\n  TICKETS:\n    file: tickets.csv\n")
     for lang, said in (("nl", "onbekende instelling 'SLA' wordt genegeerd. Bedoelt u 'sla'?"),
@@ -978,8 +967,7 @@ def test_a_source_file_outside_the_client_folder_is_refused(tmp_path, capsys, gi
     other = tmp_path / "andere-klant"
     other.mkdir()
     survey(other)
-    client = tmp_path / "klant"
-    client.mkdir()
+    client = new_client(tmp_path)
     tickets(client)
     given = given.format(other=other)
     (client / "client.yaml").write_text(f"sources:\n  customer_survey:\n    file: '{given}'\n", encoding="utf-8")
