@@ -84,6 +84,24 @@ def write_json(data: dict, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _not_found(root: Path, out: Path, missing: Sequence[str]) -> dict[str, str]:
+    """The message for ``--only`` names that are no client under ``root``: the closest client
+    names, or else the clients there are."""
+    import difflib
+
+    keys = [j.key for j in discover(root, out)]
+    names = sorted({k.split("/")[0] for k in keys})  # the clients; a wave is client/wave
+    close = [m for name in missing for m in difflib.get_close_matches(name, sorted({*names, *keys}), n=1, cutoff=0.6)]
+    shown = ", ".join(names[:12]) + (f" (+{len(names) - 12})" if len(names) > 12 else "")
+    if close:
+        hint_nl, hint_en = f" Bedoelt u {', '.join(close)}?", f" Did you mean {', '.join(close)}?"
+    else:
+        hint_nl = f" Klanten in deze map: {shown}." if names else " Deze map bevat geen klanten."
+        hint_en = f" Clients in this folder: {shown}." if names else " This folder holds no clients."
+    return {"nl": f"Niet gevonden in {root}: {', '.join(missing)}.{hint_nl}",
+            "en": f"Not found in {root}: {', '.join(missing)}.{hint_en}"}
+
+
 def discover(root: str | Path, out: str | Path, only: Sequence[str] | None = None) -> list[Job]:
     """Every client (and wave) folder under ``root``, sorted; output paths come from folder names.
 
@@ -524,8 +542,7 @@ def run_batch(root: str | Path, out: str | Path, *, workers: int = 1, only: Sequ
                 | {j.folder.parent.name for j in jobs}
             missing = [o for o in only if o not in found and safe_name(o) not in found]
             if missing:
-                raise UsageError({"nl": f"Niet gevonden in {root}: {', '.join(missing)}",
-                                  "en": f"Not found in {root}: {', '.join(missing)}"})
+                raise UsageError(_not_found(root, out, missing))
         manifest = _load_manifest(out)
         manifest.update({"root": str(root), "package_version": __version__, "started_at": _now(),
                          "finished_at": None, "workers": workers, "scheduler": scheduler,

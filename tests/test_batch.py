@@ -145,8 +145,13 @@ def test_an_unchanged_rerun_is_skipped_and_changes_are_redone(failing_batch):
     # --force redoes; --only with an unknown client is wrong usage.
     r = run_batch(root, out, workers=1, notebook=nb, portfolio=False, only=["advocatuur"], force=True)
     assert r.done == ["advocatuur"] and r.skipped == []
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError) as unknown:
         run_batch(root, out, workers=1, notebook=nb, portfolio=False, only=["bestaat-niet"])
+    assert unknown.value.messages["en"].endswith(": bestaat-niet. Clients in this folder: " + ", ".join(
+        sorted(p.name for p in root.iterdir() if p.is_dir())) + ".")
+    with pytest.raises(UsageError) as typo:  # a typing error gets the name meant
+        run_batch(root, out, workers=1, notebook=nb, portfolio=False, only=["avocatuur"])
+    assert typo.value.messages["nl"].endswith(": avocatuur. Bedoelt u advocatuur?")
     # Another report parameter (no PDF) is another report.
     r = run_batch(root, out, workers=1, notebook=nb, portfolio=False, only=["advocatuur"], params={"pdf": False})
     assert r.done == ["advocatuur"]
