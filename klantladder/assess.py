@@ -23,7 +23,7 @@ from . import __version__, intake, privacy
 from .drivers import DriverResult, derived_importance, importance_performance, importance_weights
 from .config import ClientConfig, customers_timezone, is_client_folder
 from .intake import ClientData, read_client
-from .errors import Finding, InputError, KlantladderError
+from .errors import Finding, InputError, KlantladderError, UsageError
 from .intervals import Estimate
 from .kpis import (TICKET_QUANTILES, TicketColumns, TicketEvidence, customer_columns, kpi_evidence,
                    survey_columns, survey_kpis, ticket_evidence)
@@ -824,18 +824,24 @@ def find_wave_folders(folder: str | Path) -> list[Path]:
 
     Raises
     ------
-    ValueError
+    UsageError
         When ``folder`` holds folders of different clients (a batch root, not one client).
     """
     from .config import load_client_config
 
     folder = Path(folder)
+    if not folder.is_dir():  # not there, or a file: the scoring says so
+        return [folder]
     subs = [p for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith(".") and is_client_folder(p)]
     if subs and not is_client_folder(folder):
         cfgs = [load_client_config(p) for p in subs]
         waves = [c.wave or p.name for c, p in zip(cfgs, subs)]
         if len({c.name for c in cfgs}) > 1 and len(set(waves)) < len(waves):
-            raise ValueError(f"{folder} holds several clients, not the waves of one client")
+            raise UsageError({
+                "nl": f"{folder} bevat de mappen van verschillende klanten, niet de metingen van één klant. Geef "
+                      f"één klantmap, of maak alle rapporten met 'klantladder batch {folder} --out MAP'.",
+                "en": f"{folder} holds the folders of several clients, not the waves of one client. Give one "
+                      f"client's folder, or make all the reports with 'klantladder batch {folder} --out DIR'."})
         return subs
     cfg = load_client_config(folder)
     if not cfg.wave or is_client_folder(folder.parent):

@@ -32,6 +32,7 @@ MSG = {
     "waves": {"nl": "Meting {current} wordt gescoord; de eerdere metingen in de kolom wave ({earlier}) vormen de "
                     "trend.",
               "en": "Wave {current} is scored; the earlier waves in the wave column ({earlier}) are the trend."},
+    "wave_folder": {"nl": "Meting {wave}:", "en": "Wave {wave}:"},
     "scored": {"nl": "{name}: trede {level} ({rung}), totaalscore {score}. Geschreven: {path}",
                "en": "{name}: rung {level} ({rung}), overall score {score}. Written: {path}"},
     "report": {"nl": "Rapport voor {name} (trede {level}) staat in {path} ({seconds:.1f} s).",
@@ -325,6 +326,37 @@ def _lang(args, client_dir: Path | None = None) -> str:
     return "nl"
 
 
+def _wave_subfolders(folder: str | Path) -> list[Path]:
+    """The wave folders of a client's folder that holds one folder per wave (``client/2025-voorjaar``,
+    ``client/2026-najaar``); empty for a client folder itself (or a folder that is not there)."""
+    from .assess import find_wave_folders
+    from .config import is_client_folder
+
+    folder = Path(folder)
+    if not folder.is_dir() or is_client_folder(folder):
+        return []
+    waves = find_wave_folders(folder)  # a folder of several clients: UsageError
+    return [] if waves == [folder] else sorted(waves)
+
+
+def _validate(folder: str | Path, lang: str) -> int:
+    """``validate`` of one client folder: its warnings, the waves in a wave column, and the verdict."""
+    from .i18n import fmt_number
+    from .intake import read_client
+    from .waves import current_wave, survey_waves, wave_sort_key
+
+    data = read_client(folder)
+    for f in data.warnings:
+        print(f.text(lang))
+    waves = survey_waves(data.frames)
+    if len(waves) > 1:  # one folder, several waves: say what score and report will use
+        current = current_wave(data.config.wave, waves)
+        _say("waves", lang, current=current, earlier=", ".join(sorted(waves - {current}, key=wave_sort_key)))
+    _say("valid", lang, name=data.config.name, rows=fmt_number(sum(data.rows_read.values()), lang),
+         rejected=fmt_number(len(data.rejects), lang), warnings=_warning_count(len(data.warnings), lang))
+    return 0
+
+
 def _scores_target(args) -> Path:
     """Where ``score`` writes: ``--out``, else ``<client>-scores.json`` beside the client folder."""
     from .config import safe_name
@@ -397,30 +429,29 @@ def _run(args) -> int:
         _say("init", _lang(args), path=args.client_dir)
         return 0
     if cmd == "validate":
-        from .i18n import fmt_number
-        from .intake import read_client
-        from .waves import current_wave, survey_waves, wave_sort_key
-
-        lang = _lang(args, args.client_dir)
-        data = read_client(args.client_dir)
-        for f in data.warnings:
-            print(f.text(lang))
-        waves = survey_waves(data.frames)
-        if len(waves) > 1:  # one folder, several waves: say what score and report will use
-            current = current_wave(data.config.wave, waves)
-            _say("waves", lang, current=current,
-                 earlier=", ".join(sorted(waves - {current}, key=wave_sort_key)))
-        _say("valid", lang, name=data.config.name, rows=fmt_number(sum(data.rows_read.values()), lang),
-             rejected=fmt_number(len(data.rejects), lang), warnings=_warning_count(len(data.warnings), lang))
-        return 0
+        waves = _wave_subfolders(args.client_dir)
+        if not waves:
+            return _validate(args.client_dir, _lang(args, args.client_dir))
+        worst = 0  # a client measured in wave folders: each wave, one after the other
+        for folder in waves:
+            lang = _lang(args, folder)
+            _say("wave_folder", lang, wave=folder.name)
+            try:
+                _validate(folder, lang)
+            except KlantladderError as exc:
+                print(exc.text(lang), file=sys.stderr)
+                worst = max(worst, exc.exit_code)
+        return worst
     if cmd == "score":
-        from .assess import assess_folder
+        from .assess import assess_with_history
         from .outputs import check_scores_target, write_scores
 
         lang = _lang(args, args.client_dir)
         out = _scores_target(args)
         check_scores_target(out)  # before scoring: an input file is never overwritten
-        a = assess_folder(args.client_dir).in_language(args.lang)
+        # As the report: a wave folder, or a client's folder of wave folders (its latest wave), with
+        # the earlier waves as the trend.
+        a = assess_with_history(args.client_dir).in_language(args.lang)
         out.parent.mkdir(parents=True, exist_ok=True)
         write_scores(a, out)
         from .i18n import fmt_number

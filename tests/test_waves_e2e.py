@@ -7,6 +7,7 @@ targets rise by 12-14 points in both surveys; knowledge, loyalty and ethics stay
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import shutil
 
@@ -276,3 +277,31 @@ def test_an_unreadable_earlier_wave_leaves_the_trend_not_the_report(wave_root, t
     assert len(notes) == 1 and notes[0].file == "2025-voorjaar" and "validate 2025-voorjaar" in notes[0].text("en")
     with pytest.raises(InputError):  # the wave asked for still stops on its own errors
         assess_with_history(root / "2025-voorjaar", draws=100)
+
+
+def test_validate_and_score_a_client_of_wave_folders_as_the_report_does(wave_root, tmp_path, capsys):
+    """``validate kinderopvang`` checks each wave folder; ``score kinderopvang`` scores its latest
+    wave with the earlier one as the trend, as ``report`` does (both once said "no input files")."""
+    from klantladder.cli import main
+
+    client = wave_root / "kinderopvang"
+    assert main(["validate", str(client)]) == 0
+    out = capsys.readouterr().out
+    assert out.index("Meting 2025-voorjaar:") < out.index("Meting 2026-najaar:")
+    assert out.count("In orde: ") == 2
+    target = tmp_path / "scores.json"
+    assert main(["score", str(client), "--out", str(target)]) == 0
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    assert doc["wave"] == "2026-najaar" and doc["waves"]["changes"]
+
+
+def test_a_folder_of_several_clients_given_as_one_client_is_wrong_usage(demo_root, tmp_path, capsys):
+    from klantladder.cli import main
+
+    for argv in (["validate", str(demo_root)], ["score", str(demo_root), "--out", str(tmp_path / "s.json")],
+                 ["report", str(demo_root), "--out", str(tmp_path / "r"), "--no-pdf"]):
+        assert main(["--lang", "en", *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert "holds the folders of several clients, not the waves of one client" in err, argv
+        assert f"'klantladder batch {demo_root} --out DIR'" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists() and not (tmp_path / "s.json").exists()
