@@ -10,7 +10,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .config import SOURCES
-from .errors import InputError
+from .errors import InputError, UsageError
 from .model import Model, default_model
 from .schema import source_columns
 
@@ -69,6 +69,11 @@ def init_client(folder: str | Path, model: Model | None = None, wave: str = "") 
     """
     folder = Path(folder)
     model = model or default_model()
+    if folder.exists() and not folder.is_dir():
+        raise UsageError({"nl": f"{folder} is een bestand, geen map; er is niets veranderd. Geef de naam van een "
+                                "nieuwe map voor de klant, bijvoorbeeld 'klantladder init klanten/naam-klant'.",
+                          "en": f"{folder} is a file, not a folder; nothing was changed. Give the name of a new "
+                                "folder for the client, e.g. 'klantladder init clients/client-name'."})
     if (folder / "client.yaml").exists():
         raise InputError({"nl": f"{folder} heeft al een client.yaml; er is niets overschreven.",
                           "en": f"{folder} already has a client.yaml; nothing was overwritten."})

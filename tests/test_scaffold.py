@@ -86,6 +86,15 @@ def test_init_never_overwrites_a_template_of_the_users(tmp_path, capsys):
     assert (folder / "templates" / "tickets.csv").read_text(encoding="utf-8") == "mine\n"
 
 
+def test_init_on_a_file_is_wrong_usage_and_changes_nothing(tmp_path, capsys):
+    export = tmp_path / "tickets.csv"
+    export.write_text("ticket_id,created_at\n", encoding="utf-8")
+    assert main(["--lang", "en", "init", str(export)]) == 2
+    err = capsys.readouterr().err
+    assert f"{export} is a file, not a folder; nothing was changed." in err and "File exists" not in err
+    assert export.read_text(encoding="utf-8") == "ticket_id,created_at\n"
+
+
 def test_empty_scaffold_validates_with_an_actionable_message(scaffold, capsys):
     assert main(["validate", str(scaffold)]) == 1
     err = capsys.readouterr().err
