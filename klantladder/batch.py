@@ -84,6 +84,23 @@ def write_json(data: dict, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _client_folder_holding(root: Path, out: Path) -> Path | None:
+    """The client folder under ``root`` (a client's own, or one holding its wave folders) that
+    ``out`` lies in, if any; ``out`` may be a new folder under ``root`` or anywhere else."""
+    if root not in out.parents:
+        return None
+    top = root / out.relative_to(root).parts[0]
+    if not top.is_dir():
+        return None
+    if is_client_folder(top):
+        return top
+    # A client's folder of wave folders (the output folder itself is never one: what klantladder
+    # writes there holds no input files).
+    holds_waves = top != out and any(p.is_dir() and not p.name.startswith(".") and is_client_folder(p)
+                                     for p in top.iterdir())
+    return top if holds_waves else None
+
+
 def _not_found(root: Path, out: Path, missing: Sequence[str]) -> dict[str, str]:
     """The message for ``--only`` names that are no client under ``root``: the closest client
     names, or else the clients there are."""
@@ -510,6 +527,14 @@ def run_batch(root: str | Path, out: str | Path, *, workers: int = 1, only: Sequ
                                 f"{root / 'rapporten'}.",
                           "en": f"--out is the clients' folder itself ({root}). Choose another folder, for example "
                                 f"{root / 'reports'}."})
+    inside = _client_folder_holding(root, out)
+    if inside is not None:
+        raise UsageError({"nl": f"--out ligt in de klantmap {inside.name} ({out}); de rapporten zouden tussen de "
+                                f"invoer van die klant komen. Kies een map buiten de klantmappen, bijvoorbeeld "
+                                f"{root / 'rapporten'}.",
+                          "en": f"--out lies inside the client folder {inside.name} ({out}); the reports would end "
+                                f"up among that client's inputs. Choose a folder outside the client folders, for "
+                                f"example {root / 'reports'}."})
     jobs = discover(root, out, only)
     if not only and not jobs:
         itself = is_client_folder(root)

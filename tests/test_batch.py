@@ -215,6 +215,23 @@ def test_folders_with_the_same_safe_name_fail_instead_of_overwriting_each_other(
     assert not (out / "Klant-A").exists()
 
 
+def test_an_output_folder_inside_a_client_folder_is_refused_before_anything_is_written(demo_root, tmp_path):
+    """--out inside a client's folder (or a client's folder of waves) would put reports, a manifest
+    and the portfolio among that client's inputs: wrong usage, nothing written; a new folder
+    beside the clients is fine."""
+    root = _clients(demo_root, tmp_path / "clients", {"bouw": "bouw", "zorg": "zorg"})
+    (root / "multi" / "2026").mkdir(parents=True)
+    shutil.copytree(demo_root / "bouw", root / "multi" / "2026", dirs_exist_ok=True)
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    for out, client in ((root / "bouw", "bouw"), (root / "zorg" / "rapport", "zorg"), (root / "multi" / "uit", "multi")):
+        with pytest.raises(UsageError) as refused:
+            run_batch(root, out, workers=1, params={"pdf": False}, portfolio=False)
+        assert f"--out lies inside the client folder {client} ({out})" in refused.value.messages["en"]
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    r = run_batch(root, root / "rapporten", workers=1, params={"pdf": False}, portfolio=False, only=["bouw"])
+    assert r.done == ["bouw"]
+
+
 def test_discover_waves_only_and_safe_names(demo_root, tmp_path):
     root = _clients(demo_root, tmp_path / "c", {"a b&c": "zorg"})
     (root / "multi" / "2025").mkdir(parents=True)
