@@ -1000,12 +1000,15 @@ def test_more_respondents_than_invited_leaves_the_response_rate_out(tmp_path):
     assert assess_folder(tmp_path, draws=50).kpis["survey_response_rate"].value == pytest.approx(50.0)
 
 
-@pytest.mark.parametrize("args", [["score", "{client}", "--out", "{file}/x.json"], ["init", "{file}"]])
-def test_an_output_path_that_cannot_be_written_is_named(tmp_path, capsys, args):
+@pytest.mark.parametrize("args, code, said", [
+    (["score", "{client}", "--out", "{file}/x.json"], 1, "Cannot read or write"),
+    (["init", "{file}"], 2, "is a file, not a folder; nothing was changed"),
+])
+def test_an_output_path_that_cannot_be_written_is_named(tmp_path, capsys, args, code, said):
     (tmp_path / "klant").mkdir()
     survey(tmp_path / "klant")
     blocker = tmp_path / "klant" / "customer_survey.csv"
     argv = [a.format(client=tmp_path / "klant", file=blocker) for a in args]
-    assert main(["--lang", "en", *argv]) == 1
+    assert main(["--lang", "en", *argv]) == code
     err = capsys.readouterr().err
-    assert "Cannot read or write" in err and str(blocker) in err and "Unexpected error" not in err
+    assert said in err and str(blocker) in err and "Unexpected error" not in err
