@@ -257,7 +257,14 @@ def _parse(raw: Any, path: str) -> Model:
 @lru_cache(maxsize=16)
 def _load_cached(path: str, mtime: float) -> Model:
     try:
-        raw = yamlfile.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = yamlfile.load_settings(Path(path).read_text(encoding="utf-8"))
+    except yamlfile.DuplicateKeyError as exc:  # the last would silently count: a weight, a threshold
+        listed = "; ".join(f"'{d.key}' (regels {', '.join(map(str, d.lines))})" for d in exc.duplicates)
+        listed_en = "; ".join(f"'{d.key}' (lines {', '.join(map(str, d.lines))})" for d in exc.duplicates)
+        raise _fail(path, f"een sleutel staat meer dan eens in dezelfde lijst: {listed}. Alleen de laatste zou "
+                    "gelden; voeg ze samen of haal de overbodige weg.",
+                    f"a key is written more than once in the same mapping: {listed_en}. Only the last would "
+                    "count; merge them or remove the ones that do not belong.") from None
     except yaml.YAMLError as exc:
         raise _fail(path, f"geen geldige YAML ({exc}).", f"not valid YAML ({exc}).") from None
     return _parse(raw, path)

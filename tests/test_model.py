@@ -51,6 +51,23 @@ def test_not_yaml_is_a_model_error(tmp_path):
         load_model(p)
 
 
+def test_a_key_written_twice_in_a_model_is_named_not_silently_overridden(tmp_path):
+    """A firm's model with ``source_weights`` edited twice would count only the last: refused,
+    with the key and its lines."""
+    from klantladder.model import DEFAULT_MODEL
+
+    text = (Path(__file__).resolve().parents[1] / "klantladder" / "models" / DEFAULT_MODEL).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("min_group_size:"))
+    lines.insert(at + 1, "min_group_size: 3")
+    p = tmp_path / "firm.yaml"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ModelError) as info:
+        load_model(p)
+    said = info.value.text("en")
+    assert f"'min_group_size' (lines {at + 1}, {at + 2})" in said and "Only the last would count" in said
+
+
 def test_kpi_scale_is_piecewise_linear_and_clamped():
     scale = ((1.0, 100.0), (48.0, 0.0))
     assert apply_scale(1.0, scale) == 100.0
