@@ -21,7 +21,7 @@ from scipy import stats
 
 from . import __version__, intake, privacy
 from .drivers import DriverResult, derived_importance, importance_performance, importance_weights
-from .config import ClientConfig, customers_timezone, is_client_folder
+from .config import ClientConfig, client_subfolders, customers_timezone, is_client_folder
 from .intake import ClientData, read_client
 from .errors import Finding, InputError, KlantladderError, UsageError
 from .intervals import Estimate
@@ -832,7 +832,7 @@ def find_wave_folders(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():  # not there, or a file: the scoring says so
         return [folder]
-    subs = [p for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith(".") and is_client_folder(p)]
+    subs = client_subfolders(folder)
     if subs and not is_client_folder(folder):
         cfgs = [load_client_config(p) for p in subs]
         waves = [c.wave or p.name for c, p in zip(cfgs, subs)]
@@ -847,8 +847,8 @@ def find_wave_folders(folder: str | Path) -> list[Path]:
     if not cfg.wave or is_client_folder(folder.parent):
         return [folder]
     out = [folder]
-    for sib in sorted(folder.parent.iterdir()):
-        if sib == folder or not sib.is_dir() or sib.name.startswith(".") or not is_client_folder(sib):
+    for sib in client_subfolders(folder.parent):
+        if sib == folder:
             continue
         try:
             other = load_client_config(sib)

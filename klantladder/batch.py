@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from . import __version__
-from .config import is_client_folder, load_client_config, present_files, safe_name, source_of
+from .config import client_subfolders, is_client_folder, load_client_config, present_files, safe_name, source_of
 from .errors import KlantladderError, UsageError
 from .memory import keep_freed_memory
 
@@ -96,9 +96,7 @@ def _client_folder_holding(root: Path, out: Path) -> Path | None:
         return top
     # A client's folder of wave folders (the output folder itself is never one: what klantladder
     # writes there holds no input files).
-    holds_waves = top != out and any(p.is_dir() and not p.name.startswith(".") and is_client_folder(p)
-                                     for p in top.iterdir())
-    return top if holds_waves else None
+    return top if top != out and client_subfolders(top) else None
 
 
 def _not_found(root: Path, out: Path, missing: Sequence[str]) -> dict[str, str]:
@@ -131,7 +129,7 @@ def discover(root: str | Path, out: str | Path, only: Sequence[str] | None = Non
         client = safe_name(folder.name)
         if folder.resolve() == out or out in folder.resolve().parents:
             continue  # the output folder inside the input root is not a client
-        waves = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and is_client_folder(p))
+        waves = client_subfolders(folder)
         if waves:
             for w in waves:
                 key = f"{client}/{safe_name(w.name)}"

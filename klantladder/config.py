@@ -20,7 +20,8 @@ from . import yamlfile
 from .errors import Finding, InputError, UsageError
 
 __all__ = ["SOURCES", "EXTENSIONS", "SourceConfig", "ClientConfig", "load_client_config", "customers_timezone",
-           "sector_terms", "sectors", "safe_name", "source_of", "has_source_files", "is_client_folder", "present_files", "expected_names"]
+           "sector_terms", "sectors", "safe_name", "source_of", "has_source_files", "is_client_folder",
+           "client_subfolders", "present_files", "expected_names"]
 
 SOURCES = ("customer_survey", "employee_survey", "tickets", "customers")
 #: The extensions (compared in lower case) of a source's file. ``.xls`` is among them although no
@@ -392,6 +393,11 @@ def is_client_folder(folder: Path) -> bool:
     """Whether ``folder`` is one client's (or one wave's) folder: it has a ``client.yaml`` or a
     source file."""
     return (folder / "client.yaml").is_file() or has_source_files(folder)
+
+
+def client_subfolders(folder: Path) -> list[Path]:
+    """The client (or wave) folders directly inside ``folder``, sorted; hidden ones left out."""
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and is_client_folder(p))
 
 
 def expected_names() -> tuple[str, str]:
