@@ -31,8 +31,7 @@ from .model import Model, apply_scale
 from .reliability import AlphaResult, PairwiseMoments, cronbach_alpha, item_rest_correlations, pairwise_moments
 from .resampling import Units, UnitDraws, draw_normal, draw_ratios, quantile_draws_many
 from .scoring import (DimensionScore, RungResult, blocking_conditions, combine_views, kpi_view, kpis_used,
-                      respondent_scores,
-                      rung_level, rung_probabilities)
+                      respondent_scores, rung_level, rung_probabilities)
 from .segments import segment_table
 from .waves import (SURVEYS, WaveSnapshot, chronological, compare_snapshots, current_wave, survey_waves,
                     wave_sort_key)
@@ -360,6 +359,7 @@ def mirror_gap_table(employee: pd.DataFrame | None, customer: pd.DataFrame | Non
     rows = []
     if employee is None or customer is None:
         return pd.DataFrame(columns=cols)
+    need = max(5, min_n)
     span = model.likert_max - model.likert_min
     for item in model.items("customer"):
         m = f"mirror_{item.column}"
@@ -367,7 +367,7 @@ def mirror_gap_table(employee: pd.DataFrame | None, customer: pd.DataFrame | Non
             continue
         e = (employee[m].dropna().astype(float) - model.likert_min) / span * 100
         c = (customer[item.column].dropna().astype(float) - model.likert_min) / span * 100
-        if len(e) < max(5, min_n) or len(c) < max(5, min_n):
+        if len(e) < need or len(c) < need:
             continue
         rows.append([item.dimension, item.column, e.mean(), c.mean(), *_welch(e.to_numpy(), c.to_numpy()),
                      len(e), len(c)])

@@ -17,7 +17,7 @@ import re
 import sys
 import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from . import __version__
 from .errors import KlantladderError, UsageError
@@ -244,8 +244,7 @@ def build_parser(language: str = "nl") -> argparse.ArgumentParser:
     ``--lang``/``--taal`` is taken before the command and after it (``klantladder validate X --lang
     en``); given after it, it wins.
     """
-    def say(key: str) -> str | None:
-        return HELP[key][language]
+    say = functools.partial(_help_text, language=language)
 
     p = _Parser(prog="klantladder", description=say("description"), language=language)
     p.add_argument("--version", action="version", version=f"klantladder {__version__}", help=say("version"))
@@ -272,7 +271,7 @@ def build_parser(language: str = "nl") -> argparse.ArgumentParser:
     s = command("batch")
     s.add_argument("root", type=Path, help=say("root"))
     s.add_argument("--out", type=Path, required=True, metavar=say("out_metavar"), help=say("batch_out"))
-    _batch_options(s, workers_default=1, language=language)
+    _batch_options(s, workers_default=1, say=say)
     s.add_argument("--only", nargs="+", default=None, metavar=say("only_metavar"), help=say("only"))
     s.add_argument("--force", action="store_true", help=say("force"))
     s.add_argument("--notebook", type=Path, default=None, help=say("notebook"))
@@ -280,7 +279,7 @@ def build_parser(language: str = "nl") -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, default=Path("reports/demo"), metavar=say("out_metavar"),
                    help=say("demo_out"))
     s.add_argument("--data", type=Path, default=None, metavar=say("data_metavar"), help=say("data"))
-    _batch_options(s, workers_default=min(2, os.cpu_count() or 1), language=language)
+    _batch_options(s, workers_default=min(2, os.cpu_count() or 1), say=say)
     return p
 
 
@@ -294,10 +293,13 @@ def _positive(text: str) -> int:
     return value
 
 
-def _batch_options(s: argparse.ArgumentParser, workers_default: int, language: str) -> None:
-    def say(key: str) -> str | None:
-        return HELP[key][language]
+def _help_text(key: str, language: str) -> str | None:
+    """The help text ``key`` of :data:`HELP` in ``language``."""
+    return HELP[key][language]
 
+
+def _batch_options(s: argparse.ArgumentParser, workers_default: int, say: Callable[[str], str | None]) -> None:
+    """The options ``batch`` and ``demo`` share; ``say`` gives a help text in the parser's language."""
     s.add_argument("--workers", type=_positive, default=workers_default, metavar=say("workers_metavar"),
                    help=say("workers"))
     s.add_argument("--scheduler", default=None, metavar=say("scheduler_metavar"), help=say("scheduler"))

@@ -506,8 +506,10 @@ def load_client_config(folder: str | Path) -> ClientConfig:
     file = short = f"{folder.resolve().name}/client.yaml"  # never an absolute path in a message
     raw: dict[str, Any] = {}
     if cfg_path.is_file():
+        text = ""
         try:
-            raw = yamlfile.load_settings(cfg_path.read_text(encoding="utf-8")) or {}
+            text = cfg_path.read_text(encoding="utf-8")
+            raw = yamlfile.load_settings(text) or {}
         except UnicodeDecodeError:
             raise _bad(file, "", "is geen UTF-8-tekst (misschien opgeslagen als ANSI/Windows-1252). Sla het "
                        "bestand op als UTF-8, bijvoorbeeld met Kladblok: Opslaan als > Codering: UTF-8.",
@@ -526,8 +528,7 @@ def load_client_config(folder: str | Path) -> ClientConfig:
             raise _bad(file, "", f"geen geldige YAML{where}. Controleer inspringing en dubbele punten.",
                        f"not valid YAML{where.replace('regel', 'line')}. Check indentation and colons.") from None
         except (ValueError, KeyError, AttributeError, TypeError):  # a type tag its value does not fit: !!int abc
-            tagged = [str(i) for i, line in enumerate(cfg_path.read_text(encoding="utf-8").splitlines(), 1)
-                      if "!!" in line.split("#")[0]]
+            tagged = [str(i) for i, line in enumerate(text.splitlines(), 1) if "!!" in line.split("#")[0]]
             where = f" ({'regel' if len(tagged) == 1 else 'regels'} {', '.join(tagged)})" if tagged else ""
             raise _bad(file, "", f"bevat een waarde die niet past bij haar typeaanduiding (zoals !!int){where}. Laat "
                        "de aanduiding met !! weg of verbeter de waarde.",

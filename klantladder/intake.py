@@ -607,7 +607,9 @@ def _unnamed_columns(raw: pd.DataFrame, cfg: SourceConfig, specs: dict[str, Colu
     unnamed = [int(m.group(1)) for c in raw.columns if (m := readers.UNNAMED.fullmatch(str(c)))]
     if not unnamed:
         return None
-    letters = [readers.column_letter(i) for i in unnamed]
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(i + 1) for i in unnamed]  # pandas counts from 0, a spreadsheet from A = 1
     shown = ", ".join(letters[:8]) + (", ..." if len(letters) > 8 else "")
     header_row = int(attrs.get("header_row", 1))
     sheet = attrs.get("sheet")

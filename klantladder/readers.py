@@ -55,7 +55,6 @@ __all__ = [
     "ReaderFunc",
     "READERS",
     "separator_hint",
-    "column_letter",
     "UNNAMED",
     "EXTENSIONS",
     "MAGIC",
@@ -505,16 +504,6 @@ _TITLE_MAX_ROWS = 20
 
 UNNAMED = re.compile(r"Unnamed: (\d+)")
 """The name a column gets whose header cell is empty: ``Unnamed: 1`` for the second column."""
-
-
-def column_letter(position: int) -> str:
-    """The spreadsheet letter of the column at 0-based ``position``: 0 -> ``A``, 27 -> ``AB``."""
-    letters = ""
-    position += 1
-    while position:
-        position, rest = divmod(position - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def _cells(row: Sequence[Any]) -> list[str]:
