@@ -687,6 +687,7 @@ class _SurveyPart:
     items: dict[str, pd.DataFrame]
     segments: dict[str, pd.DataFrame]
     mirror: pd.DataFrame
+    customer_base: pd.DataFrame  # the customer base's indicator columns (kpis.customer_columns)
 
 
 def _survey_part(frames: Mapping[str, pd.DataFrame], cfg: ClientConfig, model: Model, ref: dt.date | None,
@@ -699,8 +700,8 @@ def _survey_part(frames: Mapping[str, pd.DataFrame], cfg: ClientConfig, model: M
     internal = respondent_scores(employee, model, "employee").reindex(columns=keys)
     customer = respondent_scores(survey, model, "customer").reindex(columns=keys)
     survey_cols = survey_columns(survey)
-    d = _source_draws(internal, customer, survey_cols,
-                      customer_columns(frames.get("customers"), ref, customers_timezone(cfg)),
+    base = customer_columns(frames.get("customers"), ref, customers_timezone(cfg))
+    d = _source_draws(internal, customer, survey_cols, base,
                       survey_kpis(survey, cfg.customer_survey_invited)["survey_response_rate"], draws,
                       np.random.default_rng(seed))
     drivers, importance = _drivers(survey, customer, keys)
@@ -713,7 +714,7 @@ def _survey_part(frames: Mapping[str, pd.DataFrame], cfg: ClientConfig, model: M
     segments = segment_tables(frames, internal, customer, survey_cols, model.group_minimum(cfg.min_group_size),
                               "Totaal" if cfg.language == "nl" else "Total")
     mirror = mirror_gap_table(employee, survey, model, model.group_minimum(cfg.min_group_size))
-    return _SurveyPart(internal, customer, d, drivers, importance, reliability, items, segments, mirror)
+    return _SurveyPart(internal, customer, d, drivers, importance, reliability, items, segments, mirror, base)
 
 
 def _assess(data: ClientData, draws: int, seed: int | None, previous: Sequence["Assessment | WaveSnapshot"],
@@ -736,7 +737,7 @@ def _assess(data: ClientData, draws: int, seed: int | None, previous: Sequence["
         surveys = _survey_part(frames, cfg, model, ref, draws, seed) if surveys is None else surveys.result()
     internal, customer, drivers = surveys.internal, surveys.customer, surveys.drivers
     ev = kpi_evidence(frames, sla, ref, cfg.customer_survey_invited, tickets=tickets.evidence,
-                      customers_timezone=customers_timezone(cfg))
+                      customers=surveys.customer_base)
     d = _with_tickets(surveys.draws, tickets)
     weights = _weights(model, cfg.use_derived_weights, drivers)
     kpi_point = {k: (v.value if v is not None else None) for k, v in ev.estimates.items()}

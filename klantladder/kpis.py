@@ -622,17 +622,19 @@ def ticket_evidence(tickets: pd.DataFrame | None, sla: Mapping[str, float], ref:
 
 def kpi_evidence(frames: Mapping[str, pd.DataFrame], sla: Mapping[str, float], ref: dt.date | None,
                  invited: int | None = None, tickets: TicketEvidence | None = None,
-                 customers_timezone: str = DEFAULT_TIMEZONE) -> KpiEvidence:
+                 customers_timezone: str = DEFAULT_TIMEZONE, customers: pd.DataFrame | None = None
+                 ) -> KpiEvidence:
     """All KPIs of a client and the columns behind them (computed once, used for the intervals
     and for the joint resampling of :mod:`klantladder.assess`). ``tickets``: the
-    :func:`ticket_evidence` of ``frames["tickets"]`` when already computed; ``customers_timezone``:
-    the customer base's (:func:`customer_columns`)."""
+    :func:`ticket_evidence` of ``frames["tickets"]`` when already computed; ``customers``: the
+    :func:`customer_columns` of ``frames["customers"]`` when already computed, else computed with
+    ``customers_timezone`` (the customer base's)."""
     est: dict[str, Estimate | None] = {}
     est.update(survey_kpis(frames.get("customer_survey"), invited))
     if tickets is None:
         tickets = ticket_evidence(frames.get("tickets"), sla, ref)
     est.update(tickets.estimates if tickets is not None else dict.fromkeys(TICKET_KPIS))
-    cust = customer_columns(frames.get("customers"), ref, customers_timezone)
+    cust = customer_columns(frames.get("customers"), ref, customers_timezone) if customers is None else customers
     est.update(_shares(cust, ("retention_12m", "churn_12m", "segment_known_rate")))
     if tickets is None:
         return KpiEvidence(est, survey_columns(frames.get("customer_survey")), None, {}, cust, None)
