@@ -139,7 +139,9 @@ def kpi_value(a, key: str, with_interval: bool = True) -> str:
     else:
         text = fmt_number(est.value, lang, 1)
         ci = fmt_interval(est.ci_low, est.ci_high, lang, 1)
-    return f"{text} {ci}".strip() if with_interval else text
+    if not with_interval:
+        return text
+    return f"{text} {ci}" if ci else f"{text} ({t('ci_too_few', lang)})"
 
 
 def _tile(a, key: str) -> str:
@@ -152,7 +154,7 @@ def _tile(a, key: str) -> str:
     value = kpi_value(a, key, with_interval=False)
     unit = a.model.kpis[key].unit
     digits = 1 if unit == "h" and abs(est.value) < 10 else (1 if unit == "" and key != "nps" else 0)
-    ci = fmt_interval(est.ci_low, est.ci_high, lang, digits)
+    ci = fmt_interval(est.ci_low, est.ci_high, lang, digits) or t("ci_too_few", lang)
     return (f'<div class="tile"><div class="tile-label">{name}</div><div class="tile-value">{escape(value)}</div>'
             f'<div class="tile-sub">{ci} · n = {fmt_number(est.n, lang)}</div></div>')
 

@@ -20,6 +20,8 @@ from klantladder.intervals import (
     nps_estimate,
     nps_from_counts,
     proportion_estimate,
+    quantile_ci_coverage,
+    quantile_ci_holds,
     quantile_ci_ranks,
     quantile_estimate,
     quantile_estimates,
@@ -174,12 +176,50 @@ def test_quantile_value_matches_numpy_and_bounds_are_order_statistics(values, q)
     x = np.array(values)
     e = quantile_estimate(x, q)
     assert e.value == pytest.approx(np.quantile(x, q), rel=1e-12, abs=1e-9)
-    if len(x) >= 2:
+    assert (e.ci_low is None) == (e.ci_high is None) == (not quantile_ci_holds(len(x), q))
+    if e.ci_low is not None:
         xs = np.sort(x)
         lo, hi = quantile_ci_ranks(len(x), q)
         assert e.ci_low == xs[lo - 1] and e.ci_high == xs[hi - 1]
         assert e.ci_low <= e.value <= e.ci_high
         assert e.se == pytest.approx((e.ci_high - e.ci_low) / 3.92, rel=1e-4)
+
+
+def _exact_coverage(n: int, q: float, lo: int, hi: int) -> float:
+    """P(lo <= B <= hi - 1) for B ~ Binomial(n, q), summed from math.comb (not scipy)."""
+    return sum(math.comb(n, b) * q**b * (1 - q) ** (n - b) for b in range(lo, hi))
+
+
+@pytest.mark.parametrize("q,first", [(0.5, 6), (0.9, 31), (0.1, 31)])
+def test_quantile_interval_given_from_the_first_n_that_reaches_95_percent(q, first):
+    # By hand for the median: with 5 observations the widest interval, minimum to maximum,
+    # covers 1 - 2 * 0.5^5 = 93.75%; with 6 the ranks (1, 6) cover 1 - 2 * 0.5^6 = 96.9%.
+    # For the 90th percentile the upper rank exists from n = 36 (0.9^35 = 0.0250), but the
+    # clamped interval already covers 94.98% at n = 30 and 95% from n = 31.
+    for n in (first - 1, first):
+        lo, hi = quantile_ci_ranks(n, q)
+        assert quantile_ci_coverage(n, q) == pytest.approx(_exact_coverage(n, q, lo, hi), abs=1e-12)
+    assert quantile_ci_coverage(first - 1, q) < 0.95 <= quantile_ci_coverage(first, q)
+    assert not quantile_ci_holds(first - 1, q) and quantile_ci_holds(first, q)
+    assert quantile_estimate(np.arange(first - 1, dtype=float), q).ci_low is None
+    assert quantile_estimate(np.arange(first, dtype=float), q).ci_low is not None
+    assert quantile_ci_coverage(5, 0.5) == pytest.approx(1 - 2 * 0.5**5)
+    assert quantile_ci_coverage(10, 0.9) == pytest.approx(0.6385, abs=1e-4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2, 400), st.sampled_from([0.1, 0.25, 0.5, 0.75, 0.9, 0.95]))
+def test_a_quantile_interval_is_given_exactly_when_it_covers_95_percent(n, q):
+    lo, hi = quantile_ci_ranks(n, q)
+    e = quantile_estimate(np.arange(n, dtype=float), q)
+    assert (e.ci_low is not None) == (_exact_coverage(n, q, lo, hi) >= 0.95 - 1e-12)
+
+
+def test_clustered_tickets_need_more_observations_for_a_quantile_interval():
+    # 100 tickets with design effect 4 count as 25 independent ones: too few for the p90.
+    assert quantile_ci_holds(100, 0.9) and not quantile_ci_holds(100, 0.9, deff=4.0)
+    assert quantile_ci_holds(130, 0.9, deff=4.0)
+    assert quantile_estimate(np.arange(100.0), 0.9, deff=4.0).ci_low is None
 
 
 def test_quantile_interval_coverage_by_simulation():

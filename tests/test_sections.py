@@ -323,3 +323,23 @@ def test_context_from_files_earlier_scores_and_a_batch_folder(retail, tmp_path):
     assert "Geheime Klant" not in html and "klant-3" not in html
     bench = rd.benchmark_table(retail, ctx)
     assert bench.set_index("measure").loc["overall", "peers_n"] == 7
+
+
+def test_too_few_tickets_for_a_p90_interval_say_so_instead_of_a_short_interval(tmp_path):
+    # With 30 tickets or fewer the 90th percentile has no 95% interval (the widest one covers
+    # 94.98%): the report gives its value with the reason; the median (from n = 6) keeps its.
+    folder = tmp_path / "small-service"
+    shutil.copytree(DEMO_DATA / "retail", folder)
+    tickets = pd.read_csv(folder / "tickets.csv", dtype=str)
+    tickets.groupby("customer_id").head(1).head(30).to_csv(folder / "tickets.csv", index=False)
+    a = assess_folder(folder)
+    p90, median = a.kpis["first_response_hours_p90"], a.kpis["first_response_hours_median"]
+    assert p90.n == median.n <= 30 and p90.value is not None
+    assert p90.ci_low is None and p90.ci_high is None and p90.se is None
+    assert median.ci_low is not None and median.ci_low <= median.value <= median.ci_high
+    table = sections.appendix(a)
+    p90_row = next(r for r in re.findall(r"<tr>.*?</tr>", table, re.S) if "90" in r and "eerste reactie" in r.lower())
+    assert "te weinig waarnemingen voor een interval" in p90_row and "[" not in p90_row
+    english = sections.appendix(a.in_language("en"))
+    assert "too few observations for an interval" in english
+    assert "[" in sections.kpi_value(a, "first_response_hours_median")
