@@ -826,7 +826,8 @@ def find_wave_folders(folder: str | Path) -> list[Path]:
     Raises
     ------
     UsageError
-        When ``folder`` holds folders of different clients (a batch root, not one client).
+        When ``folder`` holds folders whose ``client.yaml`` names different clients (a batch
+        root, not one client), whatever their waves are called.
     """
     from .config import load_client_config
 
@@ -835,14 +836,16 @@ def find_wave_folders(folder: str | Path) -> list[Path]:
         return [folder]
     subs = client_subfolders(folder)
     if subs and not is_client_folder(folder):
-        cfgs = [load_client_config(p) for p in subs]
-        waves = [c.wave or p.name for c, p in zip(cfgs, subs)]
-        if len({c.name for c in cfgs}) > 1 and len(set(waves)) < len(waves):
+        names = sorted({load_client_config(p).name for p in subs})
+        if len(names) > 1:  # never one client's trend from another client's scores
+            shown = ", ".join(f"'{n}'" for n in names[:6]) + (f" (+{len(names) - 6})" if len(names) > 6 else "")
             raise UsageError({
-                "nl": f"{folder} bevat de mappen van verschillende klanten, niet de metingen van één klant. Geef "
-                      f"één klantmap, of maak alle rapporten met 'klantladder batch {folder} --out MAP'.",
-                "en": f"{folder} holds the folders of several clients, not the waves of one client. Give one "
-                      f"client's folder, or make all the reports with 'klantladder batch {folder} --out DIR'."})
+                "nl": f"{folder} bevat de mappen van verschillende klanten ({shown}), niet de metingen van één "
+                      f"klant. Geef één klantmap, of maak alle rapporten met 'klantladder batch {folder} --out MAP'. "
+                      "Zijn het toch metingen van één klant, geef ze dan dezelfde name in client.yaml.",
+                "en": f"{folder} holds the folders of several clients ({shown}), not the waves of one client. Give "
+                      f"one client's folder, or make all the reports with 'klantladder batch {folder} --out DIR'. "
+                      "If they are the waves of one client after all, give them the same name in client.yaml."})
         return subs
     cfg = load_client_config(folder)
     if not cfg.wave or is_client_folder(folder.parent):

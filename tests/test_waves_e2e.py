@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import shutil
 
 import pandas as pd
@@ -18,7 +19,7 @@ from scipy import stats
 from klantladder.assess import (assess_client_waves, assess_folder, assess_with_history, compare_waves,
                                 find_wave_folders)
 from klantladder.demo import WAVE_DEMO_CLIENTS, make_wave_demo_clients
-from klantladder.errors import InputError
+from klantladder.errors import InputError, UsageError
 from klantladder.waves import COMPARE_COLUMNS, wave_sort_key
 
 
@@ -302,6 +303,24 @@ def test_a_folder_of_several_clients_given_as_one_client_is_wrong_usage(demo_roo
                  ["report", str(demo_root), "--out", str(tmp_path / "r"), "--no-pdf"]):
         assert main(["--lang", "en", *argv]) == 2, argv
         err = capsys.readouterr().err
-        assert "holds the folders of several clients, not the waves of one client" in err, argv
+        assert "holds the folders of several clients (" in err and "not the waves of one client" in err, argv
         assert f"'klantladder batch {demo_root} --out DIR'" in err and "Traceback" not in err
     assert not (tmp_path / "r").exists() and not (tmp_path / "s.json").exists()
+
+
+def test_two_clients_with_different_wave_names_are_not_one_clients_trend(demo_root, tmp_path, capsys):
+    # bouw measured in the spring and retail in the autumn: 'score' on their folder once made
+    # bouw's scores the history of retail in retail's score file.
+    from klantladder.cli import main
+
+    root = tmp_path / "root"
+    for name in ("retail", "bouw"):
+        shutil.copytree(demo_root / name, root / name)
+    cfg = root / "bouw" / "client.yaml"
+    cfg.write_text(re.sub(r"^wave:.*$", 'wave: "2026-voorjaar"', cfg.read_text("utf-8"), flags=re.M), "utf-8")
+    with pytest.raises(UsageError) as err:
+        find_wave_folders(root)
+    assert "'Bouwbedrijf Stevig', 'Fietsenwinkel De Trapper'" in err.value.messages["en"]
+    assert main(["score", str(root), "--out", str(tmp_path / "s.json")]) == 2
+    assert "niet de metingen van één klant" in capsys.readouterr().err
+    assert not (tmp_path / "s.json").exists()
