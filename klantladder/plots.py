@@ -27,7 +27,6 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
 from . import reportdata as rd  # noqa: E402
-from .segments import UNKNOWN_GROUP  # noqa: E402
 from .i18n import axis_formatter, fmt_number, fmt_percent, fmt_signed, t  # noqa: E402
 
 __all__ = ["set_theme", "to_svg", "lean_svg", "PALETTE", "COLOURS", "FIG_WIDTH", "ladder", "profile", "perception_gap",
@@ -335,8 +334,6 @@ def _hours_tick(x: float, lang: str) -> str:
 def service_times(a) -> Figure | None:
     """Distributions of first-response and resolution hours per channel (boxes: quartiles,
     whiskers: 10th–90th percentile, log scale) with the service targets."""
-    from .kpis import ticket_hours
-
     lang = a.language
     set_theme()
     tickets = a.data.frames.get("tickets")
@@ -346,29 +343,21 @@ def service_times(a) -> Figure | None:
     shown = by[~by["suppressed"]]
     if shown.empty:
         return None
-    hours = ticket_hours(tickets)
-    channel = tickets["channel"].astype(object).where(tickets["channel"].notna(), UNKNOWN_GROUP) \
-        if "channel" in tickets else pd.Series(UNKNOWN_GROUP, index=tickets.index, dtype=object)
+    hours = rd.channel_hours(a)
     labels = {str(r.channel): f"{safe_label(r.channel)}  (n = {fmt_number(r.n, lang)})" for r in shown.itertuples()}
     order = [labels[str(c)] for c in shown["channel"]]
-    data = hours.assign(channel=channel.astype(str))
-    data = data[data["channel"].isin(labels)]
-    data["label"] = data["channel"].map(labels)
     sla = {**a.model.sla, **a.config.sla}
     fig, axes = plt.subplots(1, 2, figsize=(FIG_WIDTH, 0.36 * len(order) + 1.55), sharey=True, layout="constrained")
     fig.get_layout_engine().set(wspace=0.06)
     colours = dict(zip(order, sns.color_palette("colorblind", len(order))))
-    for ax, col, key, target in ((axes[0], "first_response_hours", "fig_service_response",
-                                  sla.get("first_response_hours")),
-                                 (axes[1], "resolution_hours", "fig_service_resolution", sla.get("resolution_hours"))):
-        d = data[["label", col]].dropna()
-        d[col] = d[col].clip(lower=0.1)
+    for ax, which, key, target in ((axes[0], 0, "fig_service_response", sla.get("first_response_hours")),
+                                   (axes[1], 1, "fig_service_resolution", sla.get("resolution_hours"))):
+        per_channel = {labels[name]: np.clip(hours[name][which], 0.1, None) for name in labels}
+        pooled = np.concatenate(list(per_channel.values()))
         stats = []
         for lab in order:
-            v = d.loc[d["label"] == lab, col].to_numpy(dtype=float)
-            if v.size == 0:
-                v = np.array([np.nan])
-            q10, q25, q50, q75, q90 = np.nanpercentile(v, [10, 25, 50, 75, 90]) if np.isfinite(v).any() else [np.nan] * 5
+            v = per_channel[lab]
+            q10, q25, q50, q75, q90 = np.percentile(v, [10, 25, 50, 75, 90]) if v.size else [np.nan] * 5
             stats.append({"label": lab, "whislo": q10, "q1": q25, "med": q50, "q3": q75, "whishi": q90, "fliers": []})
         pos = np.arange(len(order))[::-1]
         boxes = ax.bxp(stats, positions=pos, orientation="horizontal", widths=0.55, patch_artist=True,
@@ -380,8 +369,8 @@ def service_times(a) -> Figure | None:
             patch.set_edgecolor("#3b4654")
         ax.set_yticks(pos, order)
         ax.set_xscale("log")
-        lo = max(0.1, float(d[col].quantile(0.05))) if len(d) else 0.1
-        hi = float(d[col].quantile(0.95)) if len(d) else 100.0
+        lo = max(0.1, float(np.quantile(pooled, 0.05))) if pooled.size else 0.1
+        hi = float(np.quantile(pooled, 0.95)) if pooled.size else 100.0
         hi = max(hi, (target or 0) * 1.3, lo * 10)
         ax.set_xlim(lo * 0.7, hi * 1.4)
         ticks = [x for x in _HOUR_TICKS if lo * 0.7 <= x <= hi * 1.4]

@@ -147,6 +147,33 @@ def test_service_by_channel_matches_headline_kpis_for_one_channel(retail):
     assert row["first_response_median"] == pytest.approx(k["first_response_hours_median"].value)
 
 
+def test_service_by_channel_equals_a_plain_pandas_groupby_per_channel(retail):
+    # Every channel's row, unknown channels included, against pandas' own groupby of the ticket
+    # times and of the headline KPIs' per-ticket indicators (kpis.ticket_columns).
+    from klantladder.kpis import ticket_columns, ticket_hours
+
+    tickets = retail.data.frames["tickets"].copy()
+    tickets.loc[tickets.index[::7], "channel"] = None
+    a = replace(retail, data=replace(retail.data, frames={**retail.data.frames, "tickets": tickets}))
+    by = rd.service_by_channel(a).set_index("channel")
+    sla = {**retail.model.sla, **retail.config.sla}
+    ind = ticket_columns(tickets, sla, retail.reference_date).values
+    frame = ticket_hours(tickets).join(ind).assign(channel=tickets["channel"].fillna(rd.UNKNOWN_GROUP))
+    groups = frame.groupby("channel")
+    assert sorted(by.index) == sorted(groups.groups) and rd.UNKNOWN_GROUP in by.index
+    for name, g in groups:
+        row = by.loc[name]
+        assert row["n"] == len(g) and not row["suppressed"]
+        assert row["first_response_median"] == pytest.approx(g["first_response_hours"].median())
+        assert row["first_response_p90"] == pytest.approx(g["first_response_hours"].quantile(0.9))
+        assert row["resolution_median"] == pytest.approx(g["resolution_hours"].median())
+        assert row["resolution_p90"] == pytest.approx(g["resolution_hours"].quantile(0.9))
+        for col, kpi in (("sla_rate", "sla_rate"), ("fcr_rate", "fcr_rate"), ("reopen_rate", "reopen_rate"),
+                         ("repeat_rate", "repeat_contact_rate")):
+            assert row[col] == pytest.approx(g[kpi].mean()), (name, col)
+    assert list(by["n"]) == sorted(by["n"], reverse=True)
+
+
 def test_service_channel_table_suppresses_small_channels(retail):
     tickets = retail.data.frames["tickets"].copy()
     tickets.loc[tickets.index[:3], "channel"] = "brief"
