@@ -1136,12 +1136,18 @@ def _no_input_files(folder: Path) -> Finding:
     there_nl = f"In de map staan: {shown}." if present else "De map bevat geen bestanden (behalve client.yaml)."
     there_en = f"The folder holds: {shown}." if present else "The folder holds no files (apart from client.yaml)."
     expected_nl, expected_en = expected_names()
+    if (folder / "templates").is_dir():  # made by 'klantladder init': its templates are there already
+        template_nl = ("of vul een sjabloon uit de map templates/ in en zet het naast client.yaml (een sjabloon in "
+                       "templates/ telt zelf niet mee)")
+        template_en = ("or fill in a template from the templates/ folder and put it beside client.yaml (a template "
+                       "inside templates/ does not count itself)")
+    else:
+        template_nl, template_en = "of maak een sjabloon met 'klantladder init'", "or make a template with 'klantladder init'"
     return Finding("no_sources", "error", folder.resolve().name, {
         "nl": f"geen invoerbestanden gevonden. Verwacht: {expected_nl}. {there_nl} Hernoem een export naar de "
-              "verwachte naam, kies hem met sources.<bron>.file in client.yaml, of maak een sjabloon met "
-              "'klantladder init'.",
+              f"verwachte naam, kies hem met sources.<bron>.file in client.yaml, {template_nl}.",
         "en": f"no input files found. Expected: {expected_en}. {there_en} Rename an export to the expected name, "
-              "choose it with sources.<source>.file in client.yaml, or make a template with 'klantladder init'."})
+              f"choose it with sources.<source>.file in client.yaml, {template_en}."})
 
 
 def read_client(folder: str | Path, model: Model | None = None, key: bytes | None = None, *,

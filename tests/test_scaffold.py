@@ -98,7 +98,19 @@ def test_init_on_a_file_is_wrong_usage_and_changes_nothing(tmp_path, capsys):
 def test_empty_scaffold_validates_with_an_actionable_message(scaffold, capsys):
     assert main(["validate", str(scaffold)]) == 1
     err = capsys.readouterr().err
-    assert "[no_sources]" in err and "klantladder init" in err
+    # The folder was made by init: the way on is to fill in its templates, not to run init again.
+    assert "[no_sources]" in err and "een sjabloon uit de map templates/" in err
+    assert "klantladder init" not in err
+    assert main(["--lang", "en", "validate", str(scaffold)]) == 1
+    assert "fill in a template from the templates/ folder" in capsys.readouterr().err
+
+
+def test_a_folder_without_templates_is_pointed_to_init(tmp_path, capsys):
+    (tmp_path / "acme").mkdir()
+    (tmp_path / "acme" / "client.yaml").write_text("name: Acme\n", encoding="utf-8")
+    assert main(["validate", str(tmp_path / "acme")]) == 1
+    err = capsys.readouterr().err
+    assert "[no_sources]" in err and "maak een sjabloon met 'klantladder init'" in err
 
 
 def _validations(path: Path) -> tuple:
