@@ -442,11 +442,11 @@ def _find_source(folder: Path, name: str, files: list[Path]) -> Path | None:
     found = [p for p in files if source_of(p.name) == name]
     if len(found) > 1:
         names = " en ".join(p.name for p in found), " and ".join(p.name for p in found)
-        f = Finding("ambiguous_source", "error", f"{folder.resolve().name}/{found[0].name}", {
+        f = Finding("ambiguous_source", "error", folder.resolve().name, {
             "nl": f"twee bestanden voor {name}: {names[0]}. Verwijder of hernoem het bestand dat niet meetelt, of "
                   f"kies er een met sources.{name}.file in client.yaml.",
             "en": f"two files for {name}: {names[1]}. Remove or rename the one that does not count, or choose one "
-                  f"with sources.{name}.file in client.yaml."}, column=f"sources.{name}.file")
+                  f"with sources.{name}.file in client.yaml."})  # about the folder: no column of a file
         raise InputError({"nl": "Welk invoerbestand telt, is niet duidelijk.",
                           "en": "Which input file counts is not clear."}, [f])
     return found[0] if found else None
