@@ -158,8 +158,9 @@ HELP: dict[str, dict[str, str | None]] = {
     # their arguments
     "client_dir": {"nl": "de klantmap", "en": "the client folder"},
     "root": {"nl": "de map met de klantmappen", "en": "the folder holding the client folders"},
-    "score_out": {"nl": "scorebestand (standaard: <client_dir>/../<naam>-scores.json)",
-                  "en": "scores file (default: <client_dir>/../<name>-scores.json)"},
+    "score_out": {"nl": "scorebestand, of een bestaande map om het in te zetten (standaard: "
+                          "<client_dir>/../<naam>-scores.json)",
+                  "en": "scores file, or an existing folder to put it in (default: <client_dir>/../<name>-scores.json)"},
     "score_out_metavar": {"nl": "BESTAND", "en": None},
     "report_out": {"nl": "map voor het rapport", "en": "folder for the report"},
     "batch_out": {"nl": "map voor de rapporten, manifest.json en portfolio.html",
@@ -360,14 +361,18 @@ def _validate(folder: str | Path, lang: str) -> int:
 
 
 def _scores_target(args) -> Path:
-    """Where ``score`` writes: ``--out``, else ``<client>-scores.json`` beside the client folder."""
+    """Where ``score`` writes: ``--out`` (a file, or an existing folder to write
+    ``<client>-scores.json`` into), else ``<client>-scores.json`` beside the client folder."""
     from .config import safe_name
 
-    if args.out:
-        return args.out
     # the client id is the folder's safe name (config.load_client_config)
     client = args.client_dir.resolve()  # "." has no parent of its own: the resolved folder has
-    return client.parent / f"{safe_name(client.name)}-scores.json"
+    name = f"{safe_name(client.name)}-scores.json"
+    if args.out:
+        folder = args.out.resolve()
+        inside_client = folder == client or client in folder.parents  # never among the client's inputs
+        return args.out / name if folder.is_dir() and not inside_client else args.out
+    return client.parent / name
 
 
 def _output_targets(args) -> list[tuple[Path, str]]:

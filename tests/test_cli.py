@@ -321,6 +321,19 @@ def test_score_never_overwrites_an_input_file_but_does_its_own_scores(demo_root,
     assert json.loads(out.read_bytes()) == json.loads(first)
 
 
+def test_score_into_an_existing_folder_writes_the_clients_scores_file_there(demo_root, tmp_path, capsys):
+    client = tmp_path / "bouw"
+    shutil.copytree(demo_root / "bouw", client)
+    results = tmp_path / "resultaten"
+    results.mkdir()
+    assert main(["score", str(client), "--out", str(results)]) == 0
+    assert [p.name for p in results.iterdir()] == ["bouw-scores.json"]
+    assert json.loads((results / "bouw-scores.json").read_text("utf-8"))["name"] == "Bouwbedrijf Stevig"
+    before = _snapshot(client)
+    assert main(["score", str(client), "--out", str(client)]) == 2  # never among the client's inputs
+    assert _snapshot(client) == before
+
+
 def test_score_from_inside_the_client_folder_writes_beside_it(demo_root, tmp_path, monkeypatch, capsys):
     """``klantladder score .`` (typed in the client folder) writes ``<client>-scores.json`` in the
     folder above, as the help says, not into the client's own folder among its inputs."""
