@@ -121,7 +121,9 @@ def nps_from_counts(promoters: int, passives: int, detractors: int) -> Estimate:
     Returns
     -------
     Estimate
-        NPS on -100..100 with a normal 95% interval clipped to [-100, 100] and its SE.
+        NPS on -100..100 with a normal 95% interval clipped to [-100, 100] and its SE; no
+        interval and no SE when every respondent falls in one category (the variance is then 0
+        and the interval would claim certainty that a handful of answers cannot give).
 
     Notes
     -----
@@ -148,6 +150,8 @@ def nps_from_counts(promoters: int, passives: int, detractors: int) -> Estimate:
     d = counts[2] / n
     value = 100.0 * (p - d)
     var = max(p + d - (p - d) ** 2, 0.0)
+    if var == 0.0:  # every answer in one category: the formula's interval would have no width at all
+        return Estimate(value=value, ci_low=None, ci_high=None, n=n, se=None)
     se = 100.0 * math.sqrt(var / n)
     return Estimate(
         value=value,
@@ -317,7 +321,8 @@ def mean_estimate(values: pd.Series | np.ndarray) -> Estimate:
     Returns
     -------
     Estimate
-        The mean, its interval and SE; with one observation the interval and SE are ``None``.
+        The mean, its interval and SE; with one observation, or when every value is the same,
+        the interval and SE are ``None``.
 
     Notes
     -----
@@ -334,6 +339,8 @@ def mean_estimate(values: pd.Series | np.ndarray) -> Estimate:
         return Estimate.empty(0)
     m = float(x.mean())
     if n < 2:
+        return Estimate(value=m, ci_low=None, ci_high=None, n=n, se=None)
+    if x.min() == x.max():  # every answer the same: no interval rather than one without width
         return Estimate(value=m, ci_low=None, ci_high=None, n=n, se=None)
     se = float(x.std(ddof=1)) / math.sqrt(n)
     half = float(stats.t.ppf(0.975, n - 1)) * se

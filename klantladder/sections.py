@@ -419,7 +419,8 @@ def loyalty(a) -> Html:
     if counts is not None and est is not None and est.value is not None:
         n = int(counts.sum())
         share = 100 * counts / n
-        parts.append(f'<p>{_t(a, "nps_text", nps=fmt_signed(est.value, lang, 1), interval=fmt_interval(est.ci_low, est.ci_high, lang, 1), n=fmt_number(n, lang), prom=fmt_percent(share.loc[9:10].sum(), lang), det=fmt_percent(share.loc[0:6].sum(), lang), pas=fmt_percent(share.loc[7:8].sum(), lang))}</p>')
+        nps_interval = fmt_interval(est.ci_low, est.ci_high, lang, 1) or f"({t('ci_too_few', lang)})"
+        parts.append(f'<p>{_t(a, "nps_text", nps=fmt_signed(est.value, lang, 1), interval=nps_interval, n=fmt_number(n, lang), prom=fmt_percent(share.loc[9:10].sum(), lang), det=fmt_percent(share.loc[0:6].sum(), lang), pas=fmt_percent(share.loc[7:8].sum(), lang))}</p>')
         parts.append(_figure(plots.nps(a), "nps"))
     else:
         parts.append(f'<p>{_t(a, "nps_none")}</p>')

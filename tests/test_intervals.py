@@ -92,8 +92,25 @@ def test_nps_equals_mean_of_plus_minus_coding(answers):
     coded = np.where(x >= 9, 1.0, np.where(x <= 6, -1.0, 0.0))
     e = nps_estimate(x)
     assert e.value == pytest.approx(100 * coded.mean(), abs=1e-9)
+    if coded.std() == 0:  # one category only: no interval of zero width
+        assert e.se is None and e.ci_low is None and e.ci_high is None
+        return
     assert e.se == pytest.approx(100 * coded.std(ddof=0) / math.sqrt(len(x)), abs=1e-9)
-    assert -100 <= e.ci_low <= e.value <= e.ci_high <= 100
+    assert -100 <= e.ci_low < e.ci_high <= 100 and e.ci_low <= e.value <= e.ci_high
+
+
+@pytest.mark.parametrize("counts", [(6, 0, 0), (0, 7, 0), (0, 0, 5)])
+def test_nps_of_one_category_has_no_interval_of_zero_width(counts):
+    # Six promoters out of six: the textbook variance p + d - (p - d)^2 is 1 + 0 - 1 = 0, and
+    # "+100 [100 - 100]" would claim certainty. The value and n stay; the interval is absent.
+    e = nps_from_counts(*counts)
+    assert e.n == sum(counts) and e.value == 100.0 * (counts[0] - counts[2]) / sum(counts)
+    assert e.ci_low is None and e.ci_high is None and e.se is None
+
+
+def test_mean_of_identical_values_has_no_interval_of_zero_width():
+    e = mean_estimate([5.0, 5.0, 5.0, 5.0])
+    assert e.value == 5.0 and e.n == 4 and e.ci_low is None and e.se is None
 
 
 # --- proportions ----------------------------------------------------------------------------
@@ -142,6 +159,9 @@ def test_mean_matches_statsmodels_tconfint(values):
     d = DescrStatsW(x)
     lo, hi = d.tconfint_mean(alpha=0.05)
     assert e.value == pytest.approx(x.mean())
+    if x.min() == x.max():  # statsmodels gives an interval of zero width; klantladder none
+        assert e.ci_low is None and e.se is None and hi - lo == pytest.approx(0.0, abs=1e-9)
+        return
     assert e.ci_low == pytest.approx(lo, abs=1e-9)
     assert e.ci_high == pytest.approx(hi, abs=1e-9)
     assert e.se == pytest.approx(d.std_mean, abs=1e-12)

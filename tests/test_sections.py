@@ -370,3 +370,16 @@ def test_too_few_tickets_for_a_p90_interval_say_so_instead_of_a_short_interval(t
     english = sections.appendix(a.in_language("en"))
     assert "too few observations for an interval" in english
     assert "[" in sections.kpi_value(a, "first_response_hours_median")
+
+
+def test_nps_of_six_promoters_is_shown_without_a_zero_width_interval(tmp_path):
+    folder = tmp_path / "six"
+    shutil.copytree(DEMO_DATA / "retail", folder)
+    survey = pd.read_csv(folder / "customer_survey.csv", dtype=str).head(6).assign(nps="10")
+    survey.to_csv(folder / "customer_survey.csv", index=False)
+    a = assess_folder(folder)
+    nps = a.kpis["nps"]
+    assert nps.value == 100.0 and nps.n == 6 and nps.ci_low is None
+    loyalty = sections.loyalty(a)
+    assert "+100,0 (te weinig waarnemingen voor een interval) (n = 6)" in re.sub(r"<[^>]+>", "", loyalty)
+    assert "[100 – 100]" not in loyalty and "[100 – 100]" not in sections.summary(a)
