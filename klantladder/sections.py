@@ -569,6 +569,8 @@ def _change_verdict(r: Any, lang: str) -> tuple[str, bool]:
     """
     if not getattr(r, "comparable", True):
         return t("change_not_comparable", lang), False
+    if pd.isna(r.ci_low) or pd.isna(r.ci_high):  # a wave without interval (too few answers): no test
+        return t("change_untestable", lang), False
     if not r.significant:
         return t("change_noise", lang), False
     return t("change_up" if r.change > 0 else "change_down", lang), True

@@ -383,3 +383,15 @@ def test_nps_of_six_promoters_is_shown_without_a_zero_width_interval(tmp_path):
     loyalty = sections.loyalty(a)
     assert "+100,0 (te weinig waarnemingen voor een interval) (n = 6)" in re.sub(r"<[^>]+>", "", loyalty)
     assert "[100 – 100]" not in loyalty and "[100 – 100]" not in sections.summary(a)
+
+
+def test_a_change_from_a_wave_without_interval_is_not_called_noise(retail):
+    # The earlier wave's NPS came from six promoters: no interval, so no test of the change.
+    doc = retail.to_dict()
+    doc["wave"] = "2025-najaar"
+    doc["kpis"]["nps"] = {"value": 100.0, "ci_low": None, "ci_high": None, "n": 6}
+    table = rd.trend_table(retail, rd.ReportContext(previous=[doc])).set_index("measure")
+    assert pd.isna(table.loc["nps", "ci_low"]) and not table.loc["nps", "significant"]
+    row = next(r for r in re.findall(r"<tr>.*?</tr>", sections.trend(retail, rd.ReportContext(previous=[doc])), re.S)
+               if "Net Promoter" in r)
+    assert "niet te toetsen: geen interval bij een van beide metingen" in row and "binnen de ruis" not in row
