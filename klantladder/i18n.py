@@ -54,6 +54,13 @@ def portfolio_texts() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
+def export_column_names() -> dict[str, list[str]]:
+    """Canonical column -> names it often has in Dutch and English exports
+    (``texts/column_names.yaml``), for the mapping suggestions of the input checks."""
+    return _load("column_names.yaml")
+
+
+@lru_cache(maxsize=1)
 def workshop_texts() -> dict[str, Any]:
     """The workshop's content (``texts/workshop.yaml``): texts, word lists, statements, scenarios."""
     return _load("workshop.yaml")

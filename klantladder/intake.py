@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from . import kpis, presets, privacy, readers
 from .config import SOURCES, ClientConfig, SourceConfig, expected_names, load_client_config, present_files
 from .errors import Finding, InputError, ModelError
-from .i18n import fmt_number
+from .i18n import export_column_names, fmt_number
 from .model import Model, load_model
 from .schema import REQUIRED, TIME_ORDER, UNIQUE_IDS, ColumnSpec, build_schema, source_columns
 from .waves import SURVEYS, current_wave, survey_waves, wave_sort_key
@@ -490,6 +490,28 @@ def column_key(name: object) -> str:
     return re.sub(r"[\s\-_]+", "_", str(name).strip()).casefold()
 
 
+def mapping_suggestions(columns: list[str], present: set[str], specs: dict[str, ColumnSpec]) -> dict[str, str]:
+    """Header -> canonical column for headers named as exports often name a column the file lacks
+    (``Klantnummer`` for ``customer_id``; :func:`klantladder.i18n.export_column_names`), the first
+    such header per column. Only suggested, never mapped: the user confirms it in client.yaml."""
+    known = {column_key(name): canonical for canonical, names in export_column_names().items() for name in names}
+    out: dict[str, str] = {}
+    for c in columns:
+        canonical = known.get(column_key(c))
+        if canonical in specs and canonical not in present and canonical not in out.values():
+            out[c] = canonical
+    return out
+
+
+def _mapping_hint(source: str, suggestions: dict[str, str]) -> tuple[str, str]:
+    """The suggestions as the ``columns:`` line to put in client.yaml (empty without any)."""
+    if not suggestions:
+        return "", ""
+    line = "{" + ", ".join(f'"{c}": {canonical}' for c, canonical in suggestions.items()) + "}"
+    return (f" Herkende kolomnamen: zet onder sources.{source} in client.yaml de regel columns: {line}",
+            f" Recognised column names: put the line columns: {line} under sources.{source} in client.yaml")
+
+
 def _canonical_names(columns: list[str], mapping: dict[str, str], specs: dict[str, ColumnSpec]
                      ) -> dict[str, str]:
     """Header -> canonical column for every header that stands for one: mapped in client.yaml
@@ -568,11 +590,14 @@ def _map_columns(df: pd.DataFrame, cfg: SourceConfig, specs: dict[str, ColumnSpe
         # A header cell can hold anything (a title row read as the header: a name, a phone number): masked.
         shown = ", ".join(repr(privacy.mask_text(str(c))) for c in plain[:12]) \
             + (f" (+{len(plain) - 12})" if len(plain) > 12 else "")
+        required_missing = any(c not in names.values() for c in REQUIRED[cfg.name])  # then the error says it
+        hint = ("", "") if required_missing else _mapping_hint(cfg.name, mapping_suggestions(plain, set(names.values()),
+                                                                                              specs))
         col.add("unknown_column", "warning",
                 f"{len(plain)} kolom(men) niet gebruikt: {shown}. Koppel een kolom onder sources.{cfg.name}.columns "
-                f"in client.yaml als hij moet meetellen.",
+                f"in client.yaml als hij moet meetellen.{hint[0]}",
                 f"{len(plain)} column(s) not used: {shown}. Map a column under sources.{cfg.name}.columns in "
-                f"client.yaml if it should count.")
+                f"client.yaml if it should count.{hint[1]}")
     first = {}
     for position, c in enumerate(columns):
         if c in names and names[c] not in first:
@@ -994,11 +1019,13 @@ def read_source(cfg: SourceConfig, model: Model, key: bytes, *, reference: dt.da
         split = (f" De kolomnamen staan in rij {names_row}: zie hierboven.",
                  f" The column names are in row {names_row}: see above.")
     if missing:
+        unused = [str(c) for c in raw.columns if str(c) not in cfg.columns]
+        hint = _mapping_hint(cfg.name, mapping_suggestions(unused, set(df.columns), specs))
         col.add("missing_column", "error",
                 f"verplichte kolom ontbreekt: {missing}. Voeg hem toe of koppel de eigen kolomnaam onder "
-                f"sources.{cfg.name}.columns in client.yaml.{sheets[0]}{split[0]}",
+                f"sources.{cfg.name}.columns in client.yaml.{hint[0]}{sheets[0]}{split[0]}",
                 f"required column missing: {missing}. Add it or map your own column name under "
-                f"sources.{cfg.name}.columns in client.yaml.{sheets[1]}{split[1]}", ", ".join(missing))
+                f"sources.{cfg.name}.columns in client.yaml.{hint[1]}{sheets[1]}{split[1]}", ", ".join(missing))
     for c in REQUIRED[cfg.name]:
         if c in df.columns and _all_blank(df[c]):
             col.add("empty_column", "error",

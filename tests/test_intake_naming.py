@@ -141,3 +141,49 @@ def test_batch_finds_a_client_whose_files_are_named_in_capitals(tmp_path):
     (root / "klant" / "Tickets.CSV").write_text("ticket_id,created_at\n", encoding="utf-8")
     jobs = discover(root, tmp_path / "out")
     assert [job.key for job in jobs] == ["klant"]
+
+
+DUTCH_TICKET_HEADERS = {"ticket_id": "Ticketnummer", "customer_id": "Klantnummer", "channel": "Kanaal",
+                        "created_at": "Aangemaakt op", "first_response_at": "Eerste reactie",
+                        "resolved_at": "Opgelost op", "reopened": "Heropend", "csat": "Tevredenheid"}
+
+
+def test_a_dutch_ticket_export_gets_the_columns_line_that_makes_it_score_alike(retail, tmp_path, capsys):
+    """Headers as a Dutch helpdesk exports them: the error names the line for client.yaml, and with
+    that line pasted the client scores exactly as with the canonical names."""
+    import pandas as pd
+
+    client, expected = retail
+    tickets = pd.read_csv(client / "tickets.csv", dtype=str, keep_default_na=False)
+    tickets.rename(columns=DUTCH_TICKET_HEADERS).to_csv(client / "tickets.csv", index=False)
+    assert main(["validate", str(client)]) == 1
+    err = capsys.readouterr().err
+    assert "FOUT [missing_column]" in err and err.count("Herkende kolomnamen") == 1
+    line = err.split("de regel ", 1)[1].splitlines()[0].strip()
+    assert line == "columns: {" + ", ".join(f'"{h}": {c}' for c, h in DUTCH_TICKET_HEADERS.items()) + "}"
+    with open(client / "client.yaml", "a", encoding="utf-8") as fh:
+        fh.write(f"sources:\n  tickets:\n    {line}\n")
+    assert _point_estimates(_score(client, tmp_path / "dutch.json")) == expected
+
+
+def test_an_optional_column_under_a_known_name_is_suggested_in_the_warning(tmp_path, capsys):
+    client = tmp_path / "klant"
+    client.mkdir()
+    (client / "client.yaml").write_text("name: Klant\n", encoding="utf-8")
+    (client / "tickets.csv").write_text(
+        "ticket_id,created_at,Kanaal,Interne notitie\nT1,2026-01-05T10:00:00+01:00,chat,x\n", encoding="utf-8")
+    assert main(["--lang", "en", "validate", str(client)]) == 0
+    captured = capsys.readouterr()
+    err = captured.out + captured.err
+    assert "[unknown_column]" in err and 'put the line columns: {"Kanaal": channel} under sources.tickets' in err
+    assert "Interne notitie\": " not in err  # only names known to stand for a column are suggested
+
+
+def test_suggestions_never_cover_a_column_the_file_has_or_an_unknown_name():
+    from klantladder.intake import mapping_suggestions
+    from klantladder.model import default_model
+    from klantladder.schema import source_columns
+
+    specs = source_columns("tickets", default_model())
+    got = mapping_suggestions(["Kanaal", "Contactkanaal", "Klantnummer", "Naam", "KLANTNR"], {"customer_id"}, specs)
+    assert got == {"Kanaal": "channel"}  # one header per column; customer_id is there already
