@@ -132,6 +132,19 @@ def _level(bad: pd.Series, present: pd.Series) -> str:
     return "error" if n and bad.sum() / n > ERROR_SHARE else "warning"
 
 
+def _what_happens(level: str, nl: str = "Deze cellen tellen als ontbrekend.",
+                  en: str = "These cells count as missing.") -> tuple[str, str]:
+    """The consequence a message states, by its level (:func:`_level`): for a warning what becomes
+    of the cells (``nl``, ``en``); for an error, that the client is not scored as it is, since more
+    than half of the filled cells are affected."""
+    if level != "error":
+        return nl, en
+    return ("Dat is meer dan de helft van de ingevulde cellen: zo wordt de klant niet gescoord. Herstel de export "
+            "of de koppeling in client.yaml.",
+            "That is more than half of the filled cells: the client is not scored like this. Fix the export or the "
+            "mapping in client.yaml.")
+
+
 def _examples(values: pd.Series, mask: pd.Series, col: _Collector | None = None) -> str:
     """Up to three distinct bad cell values to quote in a message: personal data masked, and a
     value that is one of the file's raw identifiers (columns shifted in an export) never shown."""
@@ -160,13 +173,15 @@ def _numbers(s: pd.Series, spec: ColumnSpec, decimal: str, col: _Collector) -> p
         values = values.where(~bad, mapped)
         bad = bad & unmapped
     if bad.any():
-        col.add("not_a_number", _level(bad, present),
+        level = _level(bad, present)
+        then = _what_happens(level)
+        col.add("not_a_number", level,
                 f"tekst waar een getal hoort ({_examples(text, bad, col)}). Verwacht een getal van "
                 f"{spec.low:g} t/m {spec.high:g}; koppel tekstantwoorden in client.yaml of corrigeer de cellen. "
-                "Deze cellen tellen als ontbrekend.",
+                f"{then[0]}",
                 f"text where a number belongs ({_examples(text, bad, col)}). Expected a number from "
                 f"{spec.low:g} to {spec.high:g}; map text answers in client.yaml or correct the cells. "
-                "These cells count as missing.", spec.name, bad)
+                f"{then[1]}", spec.name, bad)
     return values.where(~bad)
 
 
@@ -248,11 +263,12 @@ def _date_column(name: str, s: pd.Series, p: readers.DateParse, cfg: SourceConfi
     else:
         hint_nl = "gebruik ISO 8601 (2026-05-03 14:05) of dd-mm-jjjj uu:mm, of zet date_format in client.yaml"
         hint_en = "use ISO 8601 (2026-05-03 14:05) or dd-mm-yyyy hh:mm, or set date_format in client.yaml"
-    col.add("bad_date", _level(bad, present) if critical else "warning",
-            f"datum/tijd niet te lezen ({_examples(s, bad, col)}); {hint_nl}." +
-            (" Deze rijen zijn apart gezet." if critical else " Deze cellen tellen als ontbrekend."),
-            f"date/time cannot be read ({_examples(s, bad, col)}); {hint_en}." +
-            (" These rows were set aside." if critical else " These cells count as missing."),
+    level = _level(bad, present) if critical else "warning"
+    then = _what_happens(level, *(("Deze rijen zijn apart gezet.", "These rows were set aside.") if critical else
+                                  ("Deze cellen tellen als ontbrekend.", "These cells count as missing.")))
+    col.add("bad_date", level,
+            f"datum/tijd niet te lezen ({_examples(s, bad, col)}); {hint_nl}. {then[0]}",
+            f"date/time cannot be read ({_examples(s, bad, col)}); {hint_en}. {then[1]}",
             name, bad, reject=critical,
             reason=(f"datum/tijd niet te lezen; {hint_nl}", f"date/time cannot be read; {hint_en}"))
     used = {f: m for f, m in p.forms.items() if m.any()}
@@ -346,9 +362,11 @@ def _bools(s: pd.Series, spec: ColumnSpec, col: _Collector) -> pd.Series:
         out[(count >= 1) & (count % 1 == 0)] = True
     present = text.notna() & (text != "")
     bad = present & out.isna()
-    col.add("not_a_boolean", _level(bad, present),
-            f"verwacht ja/nee (of true/false, 1/0) ({_examples(text, bad, col)}); deze cellen tellen als ontbrekend.",
-            f"expected yes/no (or true/false, 1/0) ({_examples(text, bad, col)}); these cells count as missing.",
+    level = _level(bad, present)
+    then = _what_happens(level)
+    col.add("not_a_boolean", level,
+            f"verwacht ja/nee (of true/false, 1/0) ({_examples(text, bad, col)}). {then[0]}",
+            f"expected yes/no (or true/false, 1/0) ({_examples(text, bad, col)}). {then[1]}",
             spec.name, bad)
     return out
 
@@ -824,10 +842,10 @@ def _schema_findings(df: pd.DataFrame, source: str, model: Model, col: _Collecto
         ex = ", ".join(f"{v:g}" for v in df.loc[mask, column].drop_duplicates().head(3))
         if rule == "out_of_scale" and spec.kind == "likert" and str(column) not in _OWN_SCALES:
             off_scale[str(column)] = float(df.loc[mask, column].max())
-        col.add(rule, _level(mask, present),
-                f"waarde {what_nl} ({ex}). Gebruikt het bestand een andere schaal? Deze cellen tellen als ontbrekend.",
-                f"value {what_en} ({ex}). Does the file use another scale? These cells count as missing.",
-                str(column), mask)
+        level = _level(mask, present)
+        then = _what_happens(level)
+        col.add(rule, level, f"waarde {what_nl} ({ex}). Gebruikt het bestand een andere schaal? {then[0]}",
+                f"value {what_en} ({ex}). Does the file use another scale? {then[1]}", str(column), mask)
         df[column] = df[column].where(~mask)
     _other_scale(df, specs, off_scale, col)
     return df[~reject.to_numpy()] if reject.any() else df
@@ -906,9 +924,10 @@ def _missing_rows(df: pd.DataFrame, column: str, col: _Collector) -> pd.DataFram
         return df
     empty = df[column].isna()
     rule = "missing_created_at" if column == "created_at" else "missing_id"
-    col.add(rule, _level(empty, pd.Series(True, index=df.index)),
-            f"rij zonder {column}; apart gezet. Vul de kolom in of controleer de koppeling in client.yaml.",
-            f"row without {column}; set aside. Fill in the column or check the mapping in client.yaml.",
+    level = _level(empty, pd.Series(True, index=df.index))
+    then = _what_happens(level, "Apart gezet. Vul de kolom in of controleer de koppeling in client.yaml.",
+                         "Set aside. Fill in the column or check the mapping in client.yaml.")
+    col.add(rule, level, f"rij zonder {column}. {then[0]}", f"row without {column}. {then[1]}",
             column, empty, reject=True)
     return df[~empty.to_numpy()] if empty.any() else df
 
