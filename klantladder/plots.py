@@ -28,6 +28,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: 
 
 from . import reportdata as rd  # noqa: E402
 from .i18n import axis_formatter, fmt_number, fmt_percent, fmt_signed, t  # noqa: E402
+from .segments import UNKNOWN_GROUP  # noqa: E402
 
 __all__ = ["set_theme", "to_svg", "lean_svg", "PALETTE", "COLOURS", "FIG_WIDTH", "ladder", "profile", "perception_gap",
            "service_times", "nps", "retention", "importance_performance", "route", "trend", "benchmark",
@@ -344,7 +345,10 @@ def service_times(a) -> Figure | None:
     if shown.empty:
         return None
     hours = rd.channel_hours(a)
-    labels = {str(r.channel): f"{safe_label(r.channel)}  (n = {fmt_number(r.n, lang)})" for r in shown.itertuples()}
+    only_unknown = list(shown["channel"]) == [UNKNOWN_GROUP]  # no channel in the export: all contacts together
+    unknown = t("total" if only_unknown else "unknown_group", lang)
+    labels = {str(r.channel): f"{unknown if r.channel == UNKNOWN_GROUP else safe_label(r.channel)}  "
+                              f"(n = {fmt_number(r.n, lang)})" for r in shown.itertuples()}
     order = [labels[str(c)] for c in shown["channel"]]
     sla = {**a.model.sla, **a.config.sla}
     fig, axes = plt.subplots(1, 2, figsize=(FIG_WIDTH, 0.36 * len(order) + 1.55), sharey=True, layout="constrained")

@@ -360,19 +360,20 @@ def _hours_pair(a, med: float, p90: float) -> str:
 def _channel_table(a) -> str:
     lang = a.language
     by = rd.service_by_channel(a)
-    if by.empty:
+    if by.empty or list(by["channel"]) == [UNKNOWN_GROUP]:  # no channel known: the table would repeat the total
         return ""
     min_n = rd.min_group_size(a)
     head = [t("col_channel", lang), t("col_n", lang), t("col_fr", lang), t("col_res", lang), t("col_sla", lang),
             t("col_fcr", lang), t("col_reopen", lang), t("col_repeat", lang)]
     rows, classes = [], []
     for r in by.itertuples():
+        name = t("unknown_group", lang) if r.channel == UNKNOWN_GROUP else str(r.channel)
         if r.suppressed:
             note = escape(t("suppressed_primary", lang, min_n=min_n)) if r.n < min_n else t("suppressed_secondary", lang)
-            rows.append([escape(str(r.channel)), "–", f'<span class="suppressed">{note}</span>', "", "", "", "", ""])
+            rows.append([escape(name), "–", f'<span class="suppressed">{note}</span>', "", "", "", "", ""])
             classes.append("suppressed-row")
             continue
-        rows.append([escape(str(r.channel)), fmt_number(r.n, lang),
+        rows.append([escape(name), fmt_number(r.n, lang),
                      _hours_pair(a, r.first_response_median, r.first_response_p90),
                      _hours_pair(a, r.resolution_median, r.resolution_p90), fmt_percent(r.sla_rate, lang),
                      fmt_percent(r.fcr_rate, lang), fmt_percent(r.reopen_rate, lang), fmt_percent(r.repeat_rate, lang)])
@@ -401,10 +402,11 @@ def service(a) -> Html:
     intro = _t(a, "service_intro", n=fmt_number(len(a.data.frames["tickets"]), lang),
                start=fmt_date(period[0].date(), lang), end=fmt_date(period[1].date(), lang),
                fr=fmt_hours(sla.get("first_response_hours"), lang), res=fmt_hours(sla.get("resolution_hours"), lang))
+    table = _channel_table(a)
+    heading = f'<h3>{t("service_table_title", lang)}</h3>' if table else ""
     body = (f'<h2>{t("service_title", lang)}</h2><p>{intro}</p>{_tiles(a, SERVICE_KPIS)}'
             f'{_figure(plots.service_times(a), "service")}'
-            f'<div class="keep"><h3>{t("service_table_title", lang)}</h3>{_channel_table(a)}'
-            f'<p class="small">{_t(a, "service_fcr_note")}</p></div>')
+            f'<div class="keep">{heading}{table}<p class="small">{_t(a, "service_fcr_note")}</p></div>')
     return _section("kl-service", body)
 
 

@@ -395,3 +395,26 @@ def test_a_change_from_a_wave_without_interval_is_not_called_noise(retail):
     row = next(r for r in re.findall(r"<tr>.*?</tr>", sections.trend(retail, rd.ReportContext(previous=[doc])), re.S)
                if "Net Promoter" in r)
     assert "niet te toetsen: geen interval bij een van beide metingen" in row and "binnen de ruis" not in row
+
+
+def test_tickets_without_a_channel_are_unknown_in_the_report_language(retail, bouw_en, tmp_path):
+    from klantladder.plots import service_times, to_svg
+
+    def with_channels(a, channel):
+        tickets = a.data.frames["tickets"].copy()
+        if channel is None:
+            tickets = tickets.drop(columns=["channel"])
+        else:
+            tickets.loc[tickets.index[::5], "channel"] = channel
+        return replace(a, data=replace(a.data, frames={**a.data.frames, "tickets": tickets}))
+
+    some = with_channels(bouw_en, pd.NA)
+    html = sections.service(some) + to_svg(service_times(some))
+    assert "(unknown)" in html and "(onbekend)" not in html
+    write_workbook(some, tmp_path / "scores.xlsx")
+    channels = [c.value for c in openpyxl.load_workbook(tmp_path / "scores.xlsx")["Channels"]["A"]]
+    assert "(unknown)" in channels and "(onbekend)" not in channels
+    none = with_channels(retail, None)  # no channel column: no table repeating the total, one box "Totaal"
+    assert "Per kanaal" not in sections.service(none)
+    svg = to_svg(service_times(none))
+    assert "Totaal" in svg and "(onbekend)" not in svg
