@@ -839,12 +839,13 @@ def _schema_findings(df: pd.DataFrame, source: str, model: Model, col: _Collecto
             what_nl = f"buiten de schaal {spec.low:g}–{spec.high:g}"
             what_en = f"outside the scale {spec.low:g}–{spec.high:g}"
             rule = "out_of_scale"
-        ex = ", ".join(f"{v:g}" for v in df.loc[mask, column].drop_duplicates().head(3))
+        shown = [f"{v:g}" for v in df.loc[mask, column].drop_duplicates().head(3)]
+        ex, ex_nl = ", ".join(shown), "; ".join(v.replace(".", ",") for v in shown)  # Dutch: 3,5; 4,5
         if rule == "out_of_scale" and spec.kind == "likert" and str(column) not in _OWN_SCALES:
             off_scale[str(column)] = float(df.loc[mask, column].max())
         level = _level(mask, present)
         then = _what_happens(level)
-        col.add(rule, level, f"waarde {what_nl} ({ex}). Gebruikt het bestand een andere schaal? {then[0]}",
+        col.add(rule, level, f"waarde {what_nl} ({ex_nl}). Gebruikt het bestand een andere schaal? {then[0]}",
                 f"value {what_en} ({ex}). Does the file use another scale? {then[1]}", str(column), mask)
         df[column] = df[column].where(~mask)
     _other_scale(df, specs, off_scale, col)

@@ -1013,3 +1013,13 @@ def test_an_output_path_that_cannot_be_written_is_named(tmp_path, capsys, args, 
     assert main(["--lang", "en", *argv]) == code
     err = capsys.readouterr().err
     assert said in err and str(blocker) in err and "Unexpected error" not in err
+
+
+def test_a_dutch_message_quotes_decimal_answers_with_a_comma(tmp_path):
+    d = tmp_path / "klant"
+    d.mkdir()
+    yaml(d, "")
+    survey(d, SURVEY_ROWS[:4] + [SURVEY_ROWS[4].replace("R5,8,4,4", "R5,8,4,3.5")] + SURVEY_ROWS[5:])
+    data = read_client(d)
+    found = next(f for f in data.findings if f.rule == "not_whole")
+    assert "(3,5)" in found.text("nl") and "(3.5)" in found.text("en")
