@@ -238,9 +238,11 @@ def write_workbook(a, path: Path) -> None:
         rows = []
         for st in tables:
             title = t(st.title_key, lang, **tm, Plural=plural.capitalize(), Term=term.capitalize())
-            for r in st.table.to_dict(orient="records"):
+            for r in rd.displayed_rows(st.table):
                 if r.get("is_total"):
                     group = h("total")
+                elif r["group"] == rd.SMALL_GROUPS:
+                    group = h("small_groups", k=r["groups"], min_n=rd.min_group_size(a))
                 else:
                     group = h("unknown_group") if r["group"] == rd.UNKNOWN_GROUP else str(r["group"])
                 n = None if r["suppressed"] or pd.isna(r["n"]) else int(r["n"])

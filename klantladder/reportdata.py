@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ReportContext", "min_group_size", "strongest_weakest", "blind_spots", "nps_counts", "service_by_channel",
-    "ChannelTickets", "channel_tickets", "channel_hours",
+    "ChannelTickets", "channel_tickets", "channel_hours", "LISTED_SMALL_GROUPS", "SMALL_GROUPS", "displayed_rows",
     "ticket_period", "SegmentTable", "segment_tables", "retention", "client_measures", "scores_doc_measures",
     "trend_table", "scores_doc_snapshot", "portfolio_frame", "benchmark_table", "score_band", "RouteItem",
     "route_items", "recommendations", "second_rung", "load_context",
@@ -333,6 +333,30 @@ def _base_retention_table(a) -> SegmentTable | None:
     frame = pd.DataFrame({"segment": base["segment"].astype(object), "retention": kept["retention_12m"]})
     return SegmentTable("customer_base", *_SEGMENT_KINDS["customer_base"], ("retention",),
                         _summary(frame, "segment", ["retention"], min_group_size(a)))
+
+
+#: At most this many groups hidden for being too small are listed by name in a breakdown; more
+#: are shown as one row that counts them (a segment column holding near-unique values would
+#: otherwise list every respondent's label, pages long).
+LISTED_SMALL_GROUPS = 5
+
+#: The ``group`` of the row standing for all groups too small to show (:func:`displayed_rows`).
+SMALL_GROUPS = "\x00small-groups"
+
+
+def displayed_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a breakdown as the report and the workbook show them: as they are, except that
+    more than :data:`LISTED_SMALL_GROUPS` groups hidden for being too small become one row,
+    ``group`` :data:`SMALL_GROUPS` with their number in ``groups``, placed before the total."""
+    rows = table.to_dict(orient="records")
+    small = [r for r in rows if r["suppressed"] and r.get("suppression") == "primary" and not r.get("is_total")]
+    if len(small) <= LISTED_SMALL_GROUPS:
+        return rows
+    kept = [r for r in rows if not any(r is x for x in small)]
+    summary = {"group": SMALL_GROUPS, "groups": len(small), "n": np.nan, "suppressed": True,
+               "suppression": "primary", "is_total": False}
+    at = next((i for i, r in enumerate(kept) if r.get("is_total")), len(kept))
+    return kept[:at] + [summary] + kept[at:]
 
 
 @_memo

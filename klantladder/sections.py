@@ -495,9 +495,11 @@ def _segment_table(a, st: rd.SegmentTable) -> str:
     unknown, total = t("unknown_group", lang), t("total", lang)
     rows = []
     cell_hidden = False
-    for r in tab.to_dict(orient="records"):
+    for r in rd.displayed_rows(tab):
         is_total = bool(r.get("is_total"))
         label = total if is_total else (unknown if r["group"] == UNKNOWN_GROUP else str(r["group"]))
+        if r["group"] == rd.SMALL_GROUPS:
+            label = t("small_groups", lang, k=fmt_number(r["groups"], lang), min_n=min_n)
         row_cls = "total" if is_total else ""
         if r["suppressed"]:
             note = escape(t("suppressed_primary", lang, min_n=min_n)) if r.get("suppression") == "primary" \

@@ -418,3 +418,22 @@ def test_tickets_without_a_channel_are_unknown_in_the_report_language(retail, bo
     assert "Per kanaal" not in sections.service(none)
     svg = to_svg(service_times(none))
     assert "Totaal" in svg and "(onbekend)" not in svg
+
+
+def test_many_groups_too_small_are_one_row_not_pages_of_labels(tmp_path):
+    # A segment column holding a value per respondent (a postcode, a name): 330 groups of one.
+    folder = tmp_path / "unique-segments"
+    shutil.copytree(DEMO_DATA / "retail", folder)
+    survey = pd.read_csv(folder / "customer_survey.csv", dtype=str)
+    survey["segment"] = [f"postcode-{i:04d}" for i in range(len(survey))]
+    survey.to_csv(folder / "customer_survey.csv", index=False)
+    a = assess_folder(folder)
+    html = sections.segments(a)
+    assert "postcode-" not in html
+    assert f"{len(survey)} groepen met elk minder dan 5" in html
+    write_workbook(a, tmp_path / "scores.xlsx")
+    groups = [c.value for c in openpyxl.load_workbook(tmp_path / "scores.xlsx")["Segmenten"]["B"]]
+    assert not any(str(g).startswith("postcode-") for g in groups)
+    assert f"{len(survey)} groepen met elk minder dan 5" in groups
+    # Up to five small groups are still listed by name (retail's 'Directie', 3 employees).
+    assert "Directie" in sections.segments(assess_folder(DEMO_DATA / "retail"))
