@@ -32,7 +32,7 @@ from .reliability import AlphaResult, PairwiseMoments, cronbach_alpha, item_rest
 from .resampling import Units, UnitDraws, draw_normal, draw_ratios, quantile_draws_many
 from .scoring import (DimensionScore, RungResult, blocking_conditions, combine_views, kpi_view, kpis_used,
                       respondent_scores, rung_level, rung_probabilities)
-from .segments import segment_table
+from .segments import SMALL_GROUPS, collapse_small_groups, segment_table
 from .waves import (SURVEYS, WaveSnapshot, chronological, compare_snapshots, current_wave, survey_waves,
                     wave_sort_key)
 
@@ -239,7 +239,9 @@ def _segment_dict(table: pd.DataFrame, min_n: int) -> dict[str, Any]:
     row lists the value columns hidden within a shown group (``suppressed_values``)."""
     values = [c for c in table.columns if c not in ("group", "n", "suppressed", "suppression", "is_total")]
     marks = table.attrs.get("suppressed_values") or [()] * len(table)
-    rows = [{**r, "suppressed_values": list(m)} for r, m in zip(_records(table), marks)]
+    rows = collapse_small_groups([{**r, "suppressed_values": list(m)} for r, m in zip(_records(table), marks)])
+    # Many groups too small to show are one row without a label: {"group": null, "small_groups": k}.
+    rows = [{**r, "group": None, "suppressed_values": []} if r["group"] == SMALL_GROUPS else r for r in rows]
     return {"values": values, "min_group_size": int(min_n), "rows": rows}
 
 

@@ -242,7 +242,7 @@ def write_workbook(a, path: Path) -> None:
                 if r.get("is_total"):
                     group = h("total")
                 elif r["group"] == rd.SMALL_GROUPS:
-                    group = h("small_groups", k=r["groups"], min_n=rd.min_group_size(a))
+                    group = h("small_groups", k=r["small_groups"], min_n=rd.min_group_size(a))
                 else:
                     group = h("unknown_group") if r["group"] == rd.UNKNOWN_GROUP else str(r["group"])
                 n = None if r["suppressed"] or pd.isna(r["n"]) else int(r["n"])

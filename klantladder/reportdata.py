@@ -24,7 +24,7 @@ from .i18n import recommendation_texts
 from .intervals import Estimate
 from .kpis import customer_columns, repeat_contacts, ticket_hours
 from .retention import RetentionCurve, retention_curve
-from .segments import UNKNOWN_GROUP, group_summary
+from .segments import LISTED_SMALL_GROUPS, SMALL_GROUPS, UNKNOWN_GROUP, collapse_small_groups, group_summary
 
 if TYPE_CHECKING:
     from .waves import WaveSnapshot
@@ -335,28 +335,10 @@ def _base_retention_table(a) -> SegmentTable | None:
                         _summary(frame, "segment", ["retention"], min_group_size(a)))
 
 
-#: At most this many groups hidden for being too small are listed by name in a breakdown; more
-#: are shown as one row that counts them (a segment column holding near-unique values would
-#: otherwise list every respondent's label, pages long).
-LISTED_SMALL_GROUPS = 5
-
-#: The ``group`` of the row standing for all groups too small to show (:func:`displayed_rows`).
-SMALL_GROUPS = "\x00small-groups"
-
-
 def displayed_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows of a breakdown as the report and the workbook show them: as they are, except that
-    more than :data:`LISTED_SMALL_GROUPS` groups hidden for being too small become one row,
-    ``group`` :data:`SMALL_GROUPS` with their number in ``groups``, placed before the total."""
-    rows = table.to_dict(orient="records")
-    small = [r for r in rows if r["suppressed"] and r.get("suppression") == "primary" and not r.get("is_total")]
-    if len(small) <= LISTED_SMALL_GROUPS:
-        return rows
-    kept = [r for r in rows if not any(r is x for x in small)]
-    summary = {"group": SMALL_GROUPS, "groups": len(small), "n": np.nan, "suppressed": True,
-               "suppression": "primary", "is_total": False}
-    at = next((i for i, r in enumerate(kept) if r.get("is_total")), len(kept))
-    return kept[:at] + [summary] + kept[at:]
+    """The rows of a breakdown as the report and the workbook show them
+    (:func:`klantladder.segments.collapse_small_groups`)."""
+    return collapse_small_groups(table.to_dict(orient="records"))
 
 
 @_memo

@@ -499,7 +499,7 @@ def _segment_table(a, st: rd.SegmentTable) -> str:
         is_total = bool(r.get("is_total"))
         label = total if is_total else (unknown if r["group"] == UNKNOWN_GROUP else str(r["group"]))
         if r["group"] == rd.SMALL_GROUPS:
-            label = t("small_groups", lang, k=fmt_number(r["groups"], lang), min_n=min_n)
+            label = t("small_groups", lang, k=fmt_number(r["small_groups"], lang), min_n=min_n)
         row_cls = "total" if is_total else ""
         if r["suppressed"]:
             note = escape(t("suppressed_primary", lang, min_n=min_n)) if r.get("suppression") == "primary" \

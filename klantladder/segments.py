@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["UNKNOWN_GROUP", "TOTAL_LABEL", "group_summary", "segment_table"]
+__all__ = ["UNKNOWN_GROUP", "TOTAL_LABEL", "LISTED_SMALL_GROUPS", "SMALL_GROUPS", "group_summary", "segment_table",
+           "collapse_small_groups"]
 
 #: Label of the group of rows without a group label.
 UNKNOWN_GROUP: str = "(onbekend)"
@@ -21,6 +22,30 @@ UNKNOWN_GROUP: str = "(onbekend)"
 TOTAL_LABEL: str = "Totaal"
 
 _RESERVED = frozenset({"group", "n", "suppressed", "suppression", "is_total"})
+
+#: At most this many groups hidden for being too small are listed by name; more are shown as one
+#: row that counts them (:func:`collapse_small_groups`).
+LISTED_SMALL_GROUPS = 5
+
+#: The ``group`` of the row standing for all groups too small to show.
+SMALL_GROUPS = "\x00small-groups"
+
+
+def collapse_small_groups(rows: list[dict]) -> list[dict]:
+    """A breakdown's rows (records of :func:`segment_table`) as the report, the workbook and
+    ``scores.json`` show them: as they are, except that more than :data:`LISTED_SMALL_GROUPS`
+    groups hidden for being too small become one row, ``group`` :data:`SMALL_GROUPS` with their
+    number in ``small_groups``, placed before the total. A segment column holding near-unique
+    values (a postcode, a name) would otherwise list every respondent's label, each a group of one.
+    """
+    small = [r for r in rows if r["suppressed"] and r.get("suppression") == "primary" and not r.get("is_total")]
+    if len(small) <= LISTED_SMALL_GROUPS:
+        return rows
+    kept = [r for r in rows if not any(r is x for x in small)]
+    summary = {**{k: None for k in small[0]}, "group": SMALL_GROUPS, "small_groups": len(small), "n": None,
+               "suppressed": True, "suppression": "primary", "is_total": False}
+    at = next((i for i, r in enumerate(kept) if r.get("is_total")), len(kept))
+    return kept[:at] + [summary] + kept[at:]
 
 
 def _numeric(s: pd.Series) -> np.ndarray:

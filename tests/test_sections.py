@@ -435,5 +435,8 @@ def test_many_groups_too_small_are_one_row_not_pages_of_labels(tmp_path):
     groups = [c.value for c in openpyxl.load_workbook(tmp_path / "scores.xlsx")["Segmenten"]["B"]]
     assert not any(str(g).startswith("postcode-") for g in groups)
     assert f"{len(survey)} groepen met elk minder dan 5" in groups
+    rows = a.to_dict()["segments"]["customer_segment"]["rows"]  # the score file neither lists the labels
+    assert not any(str(r["group"]).startswith("postcode-") for r in rows)
+    assert [r["small_groups"] for r in rows if r["group"] is None] == [len(survey)]
     # Up to five small groups are still listed by name (retail's 'Directie', 3 employees).
     assert "Directie" in sections.segments(assess_folder(DEMO_DATA / "retail"))

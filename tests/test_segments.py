@@ -152,3 +152,22 @@ def test_no_single_hidden_cell_with_answers_is_recoverable_from_the_total(spec, 
     for g, v in zip(body["group"], body["score"]):  # nothing shown rests on fewer than min_n answers
         if not np.isnan(v):
             assert spec[g][1] >= min_n
+
+
+def test_more_than_five_small_groups_become_one_counted_row_before_the_total():
+    from klantladder.segments import LISTED_SMALL_GROUPS, SMALL_GROUPS, collapse_small_groups
+
+    def row(group, suppressed=False, total=False):
+        return {"group": group, "n": None if suppressed else 10, "mean": None if suppressed else 3.0,
+                "suppressed": suppressed, "suppression": "primary" if suppressed else None, "is_total": total}
+
+    big, total = row("A"), row("Totaal", total=True)
+    few = [row(f"s{i}", True) for i in range(LISTED_SMALL_GROUPS)]
+    assert collapse_small_groups([big, *few, total]) == [big, *few, total]  # five: still listed by name
+    many = [row(f"s{i}", True) for i in range(LISTED_SMALL_GROUPS + 1)]
+    out = collapse_small_groups([big, *many, total])
+    assert [r["group"] for r in out] == ["A", SMALL_GROUPS, "Totaal"]
+    assert out[1]["small_groups"] == LISTED_SMALL_GROUPS + 1 and out[1]["n"] is None and out[1]["mean"] is None
+    secondary = {**row("B", True), "suppression": "secondary"}  # hidden to protect another: stays by name
+    assert [r["group"] for r in collapse_small_groups([big, secondary, *many, total])] == \
+        ["A", "B", SMALL_GROUPS, "Totaal"]
