@@ -18,6 +18,7 @@ import yaml
 
 from . import yamlfile
 from .errors import Finding, InputError, UsageError
+from .i18n import fmt_list
 
 __all__ = ["SOURCES", "EXTENSIONS", "SourceConfig", "ClientConfig", "load_client_config", "customers_timezone",
            "sector_terms", "sectors", "safe_name", "source_of", "has_source_files", "is_client_folder",
@@ -151,12 +152,6 @@ def _bad(file: str, key: str, nl: str, en: str) -> InputError:
     return InputError(dict(_NOT_RIGHT), [_wrong(file, key, nl, en)])
 
 
-def _listed(items: Sequence[Any], word: str) -> str:
-    """``2, 5 and 9`` (``word`` the language's "and")."""
-    texts = [str(i) for i in items]
-    return texts[0] if len(texts) == 1 else f"{', '.join(texts[:-1])} {word} {texts[-1]}"
-
-
 def _duplicate_keys(file: str, duplicates: Sequence[yamlfile.DuplicateKey]) -> InputError:
     """Rule ``client_yaml``: a key written more than once in one place of client.yaml (``sla:``
     twice), one finding per key with the lines it is on; never the last one silently kept."""
@@ -166,9 +161,9 @@ def _duplicate_keys(file: str, duplicates: Sequence[yamlfile.DuplicateKey]) -> I
         times_nl, times_en = f"{len(d.lines)} keer", ("twice" if len(d.lines) == 2 else f"{len(d.lines)} times")
         findings.append(_wrong(
             file, d.key,
-            f"staat {times_nl} in het bestand (regels {_listed(d.lines, 'en')}); alleen de "
+            f"staat {times_nl} in het bestand (regels {fmt_list([str(n) for n in d.lines], 'nl')}); alleen de "
             f"laatste zou gelden. Voeg ze samen tot één '{last}:' of haal de overbodige weg.",
-            f"is written {times_en} (lines {_listed(d.lines, 'and')}); only the last would "
+            f"is written {times_en} (lines {fmt_list([str(n) for n in d.lines], 'en')}); only the last would "
             f"count. Merge them into one '{last}:' or remove the ones that do not belong."))
     return InputError(dict(_NOT_RIGHT), findings)
 
