@@ -533,8 +533,7 @@ def _with_tickets(d: _Draws, tickets: _TicketPart) -> _Draws:
 
 def _kpi_view_draws(model: Model, dimension: str, kpi_draws: Mapping[str, np.ndarray]) -> np.ndarray | None:
     """The KPI view of a dimension per draw (the same mean of scaled KPIs as :func:`kpi_view`)."""
-    vals = [apply_scale(kpi_draws[k], model.kpis[k].scale) for k in model.dimension(dimension).kpis
-            if k in kpi_draws and model.kpis[k].scale is not None]
+    vals = [apply_scale(kpi_draws[k], model.kpis[k].scale) for k in kpis_used(model, dimension, kpi_draws)]
     return np.mean(vals, axis=0) if vals else None
 
 

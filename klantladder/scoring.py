@@ -15,7 +15,7 @@ probabilities that agree with each other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -61,8 +61,9 @@ def respondent_scores(frame: pd.DataFrame | None, model: Model, survey: str, pre
     return pd.DataFrame(out, index=frame.index)
 
 
-def kpis_used(model: Model, dimension: str, kpis: Mapping[str, float | None]) -> tuple[str, ...]:
-    """The dimension's KPIs that are available and have a scale: those its KPI view averages."""
+def kpis_used(model: Model, dimension: str, kpis: Mapping[str, Any]) -> tuple[str, ...]:
+    """The dimension's KPIs that are available (in ``kpis`` and not None: a value or its draws)
+    and have a scale: those its KPI view averages."""
     return tuple(k for k in model.dimension(dimension).kpis
                  if kpis.get(k) is not None and model.kpis[k].scale is not None)
 
