@@ -220,8 +220,7 @@ def write_workbook(a, path: Path) -> None:
     if not by.empty:
         head = [h("col_channel"), h("xl_n"), h("xl_suppressed"), h("col_fr"), "P90", h("col_res"), "P90",
                 h("col_sla"), h("col_fcr"), h("col_reopen"), h("col_repeat")]
-        rows = [[h("unknown_group") if r.channel == rd.UNKNOWN_GROUP else str(r.channel),
-                 None if r.suppressed else int(r.n), yes if r.suppressed else no,
+        rows = [[rd.group_label(r.channel, lang), None if r.suppressed else int(r.n), yes if r.suppressed else no,
                  num(r.first_response_median), num(r.first_response_p90), num(r.resolution_median),
                  num(r.resolution_p90), num(r.sla_rate), num(r.fcr_rate), num(r.reopen_rate), num(r.repeat_rate)]
                 for r in by.itertuples()]
@@ -244,7 +243,7 @@ def write_workbook(a, path: Path) -> None:
                 elif r["group"] == rd.SMALL_GROUPS:
                     group = h("small_groups", k=r["small_groups"], min_n=rd.min_group_size(a))
                 else:
-                    group = h("unknown_group") if r["group"] == rd.UNKNOWN_GROUP else str(r["group"])
+                    group = rd.group_label(r["group"], lang)
                 n = None if r["suppressed"] or pd.isna(r["n"]) else int(r["n"])
                 hidden = set(r.get("suppressed_values") or ())
                 rows.append([title, group, n, yes if r["suppressed"] else no]

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .config import customers_timezone
-from .i18n import recommendation_texts
+from .i18n import recommendation_texts, t
 from .intervals import Estimate
 from .kpis import customer_columns, repeat_contacts, ticket_hours
 from .retention import RetentionCurve, retention_curve
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ReportContext", "min_group_size", "strongest_weakest", "blind_spots", "nps_counts", "service_by_channel",
-    "ChannelTickets", "channel_tickets", "channel_hours", "LISTED_SMALL_GROUPS", "SMALL_GROUPS", "displayed_rows",
+    "ChannelTickets", "channel_tickets", "channel_hours", "LISTED_SMALL_GROUPS", "SMALL_GROUPS", "displayed_rows", "group_label",
     "ticket_period", "SegmentTable", "segment_tables", "retention", "client_measures", "scores_doc_measures",
     "trend_table", "scores_doc_snapshot", "portfolio_frame", "benchmark_table", "score_band", "RouteItem",
     "route_items", "recommendations", "second_rung", "load_context",
@@ -333,6 +333,12 @@ def _base_retention_table(a) -> SegmentTable | None:
     frame = pd.DataFrame({"segment": base["segment"].astype(object), "retention": kept["retention_12m"]})
     return SegmentTable("customer_base", *_SEGMENT_KINDS["customer_base"], ("retention",),
                         _summary(frame, "segment", ["retention"], min_group_size(a)))
+
+
+def group_label(group: Any, language: str) -> str:
+    """A breakdown group's or channel's name as shown: the group without a label
+    (:data:`~klantladder.segments.UNKNOWN_GROUP`) in the words of ``language``."""
+    return t("unknown_group", language) if group == UNKNOWN_GROUP else str(group)
 
 
 def displayed_rows(table: pd.DataFrame) -> list[dict[str, Any]]:

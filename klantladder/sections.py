@@ -367,7 +367,7 @@ def _channel_table(a) -> str:
             t("col_fcr", lang), t("col_reopen", lang), t("col_repeat", lang)]
     rows, classes = [], []
     for r in by.itertuples():
-        name = t("unknown_group", lang) if r.channel == UNKNOWN_GROUP else str(r.channel)
+        name = rd.group_label(r.channel, lang)
         if r.suppressed:
             note = escape(t("suppressed_primary", lang, min_n=min_n)) if r.n < min_n else t("suppressed_secondary", lang)
             rows.append([escape(name), "–", f'<span class="suppressed">{note}</span>', "", "", "", "", ""])
@@ -492,12 +492,12 @@ def _segment_table(a, st: rd.SegmentTable) -> str:
     names = {"nps": t("col_nps", lang), "csat": t("col_csat", lang), "retention": t("col_retention", lang)}
     headers = [_breakable(_short_name(a, v)) if v in dims else escape(names.get(v, v)) for v in st.values]
     head = [_t(a, st.group_key), t("col_n", lang), *headers]
-    unknown, total = t("unknown_group", lang), t("total", lang)
+    total = t("total", lang)
     rows = []
     cell_hidden = False
     for r in rd.displayed_rows(tab):
         is_total = bool(r.get("is_total"))
-        label = total if is_total else (unknown if r["group"] == UNKNOWN_GROUP else str(r["group"]))
+        label = total if is_total else rd.group_label(r["group"], lang)
         if r["group"] == rd.SMALL_GROUPS:
             label = t("small_groups", lang, k=fmt_number(r["small_groups"], lang), min_n=min_n)
         row_cls = "total" if is_total else ""
