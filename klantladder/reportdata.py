@@ -323,7 +323,9 @@ def _own_segment_tables(a) -> list[SegmentTable]:
 
 def _base_retention_table(a) -> SegmentTable | None:
     """12-month retention per segment of the customer base: the per-customer indicator behind
-    the retention KPI (:func:`klantladder.kpis.customer_columns`), so none without end dates."""
+    the retention KPI (:func:`klantladder.kpis.customer_columns`), so none without end dates.
+    A group's n is its share of the KPI's base, the customers a year before the reference date
+    (not every customer in the file), and the total's n is the KPI's."""
     base = a.data.frames.get("customers")
     if base is None or "segment" not in base or not base["segment"].notna().any():
         return None
@@ -331,6 +333,9 @@ def _base_retention_table(a) -> SegmentTable | None:
     if "retention_12m" not in kept:
         return None
     frame = pd.DataFrame({"segment": base["segment"].astype(object), "retention": kept["retention_12m"]})
+    frame = frame[frame["retention"].notna()]
+    if frame.empty:
+        return None
     return SegmentTable("customer_base", *_SEGMENT_KINDS["customer_base"], ("retention",),
                         _summary(frame, "segment", ["retention"], min_group_size(a)))
 

@@ -19,6 +19,7 @@ from klantladder.i18n import fmt_date, fmt_hours, fmt_interval, fmt_list, fmt_nu
 from klantladder.model import default_model
 from klantladder.outputs import write_workbook
 from klantladder.paths import DEMO_DATA
+from klantladder.segments import UNKNOWN_GROUP
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -440,3 +441,25 @@ def test_many_groups_too_small_are_one_row_not_pages_of_labels(tmp_path):
     assert [r["small_groups"] for r in rows if r["group"] is None] == [len(survey)]
     # Up to five small groups are still listed by name (retail's 'Directie', 3 employees).
     assert "Directie" in sections.segments(assess_folder(DEMO_DATA / "retail"))
+
+
+def test_retention_per_segment_counts_the_kpis_base_and_matches_a_hand_count(retail):
+    """The customer-base table's n is the 12-month cohort (customers a year before the reference
+    date), not every customer in the file, so its total is the retention KPI's n; each group's
+    retention is counted here from the raw file with plain date arithmetic."""
+    raw = pd.read_csv(DEMO_DATA / "retail" / "customers.csv", parse_dates=["start_date", "end_date"])
+    ref = pd.Timestamp(retail.reference_date)
+    window = ref - pd.DateOffset(months=12)
+    cohort = raw[(raw["start_date"] <= window) & (raw["end_date"].isna() | (raw["end_date"] > window))]
+    kept = cohort["end_date"].isna() | (cohort["end_date"] > ref)
+    expected = (kept.groupby(cohort["segment"].fillna("?")).agg(["size", "mean"]))
+    st = next(st for st in rd.segment_tables(retail) if st.kind == "customer_base")
+    table = st.table.assign(group=st.table["group"].map(lambda g: "?" if g == UNKNOWN_GROUP else g))
+    total = table[table["is_total"]].iloc[0]
+    assert total["n"] == retail.kpis["retention_12m"].n == len(cohort) < len(raw)
+    assert total["retention"] == pytest.approx(retail.kpis["retention_12m"].value)
+    groups = table[~table["is_total"]].set_index("group")
+    assert set(groups.index) == set(expected.index)
+    for g, row in expected.iterrows():
+        assert groups.at[g, "n"] == row["size"]
+        assert groups.at[g, "retention"] == pytest.approx(100 * row["mean"])
