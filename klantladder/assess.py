@@ -32,7 +32,7 @@ from .reliability import AlphaResult, PairwiseMoments, cronbach_alpha, item_rest
 from .resampling import Units, UnitDraws, draw_normal, draw_ratios, quantile_draws_many
 from .scoring import (DimensionScore, RungResult, blocking_conditions, combine_views, kpi_view, kpis_used,
                       respondent_scores, rung_level, rung_probabilities)
-from .segments import SMALL_GROUPS, collapse_small_groups, segment_table
+from .segments import SMALL_GROUPS, Difference, collapse_small_groups, segment_table
 from .waves import (SURVEYS, WaveSnapshot, chronological, compare_snapshots, current_wave, survey_waves,
                     wave_sort_key)
 
@@ -234,14 +234,26 @@ def _records(table: pd.DataFrame | None) -> list[dict[str, Any]]:
     return [{k: _json_value(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
 
 
+def _difference_dict(d: Difference) -> dict[str, Any]:
+    def sig(p: float) -> float:  # three significant digits: a p-value of 1e-9 stays above 0
+        return float(f"{p:.3g}")
+
+    return {"diff": _r(d.diff), "p": sig(d.p), "p_adjusted": sig(d.p_adjusted), "beyond_noise": d.beyond_noise}
+
+
 def _segment_dict(table: pd.DataFrame, min_n: int) -> dict[str, Any]:
     """A breakdown for ``scores.json``: hidden groups and cells have no values (null), and each
-    row lists the value columns hidden within a shown group (``suppressed_values``)."""
+    row lists the value columns hidden within a shown group (``suppressed_values``) and, per
+    shown cell, its comparison with the rest (``differences``: :class:`~klantladder.segments.Difference`)."""
     values = [c for c in table.columns if c not in ("group", "n", "suppressed", "suppression", "is_total")]
     marks = table.attrs.get("suppressed_values") or [()] * len(table)
-    rows = collapse_small_groups([{**r, "suppressed_values": list(m)} for r, m in zip(_records(table), marks)])
+    differences = table.attrs.get("differences") or [{}] * len(table)
+    rows = collapse_small_groups([{**r, "suppressed_values": list(m),
+                                   "differences": {c: _difference_dict(x) for c, x in d.items()}}
+                                  for r, m, d in zip(_records(table), marks, differences)])
     # Many groups too small to show are one row without a label: {"group": null, "small_groups": k}.
-    rows = [{**r, "group": None, "suppressed_values": []} if r["group"] == SMALL_GROUPS else r for r in rows]
+    rows = [{**r, "group": None, "suppressed_values": [], "differences": {}} if r["group"] == SMALL_GROUPS else r
+            for r in rows]
     return {"values": values, "min_group_size": int(min_n), "rows": rows}
 
 

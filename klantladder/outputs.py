@@ -232,8 +232,9 @@ def write_workbook(a, path: Path) -> None:
         rank = {m: i for i, m in enumerate(["nps", "csat", *a.model.dimension_keys])}
         measures = sorted({v for st in tables for v in st.values}, key=lambda m: (rank.get(m, len(rank)), m))
         names = {"nps": "NPS", "csat": h("col_csat"), "retention": h("col_retention")}
-        head = [h("xl_breakdown"), h("xl_group"), h("xl_n"), h("xl_suppressed")] + [
-            dimension_name(a, m) if m in a.model.dimension_keys else names.get(m, m) for m in measures]
+        label = {m: dimension_name(a, m) if m in a.model.dimension_keys else names.get(m, m) for m in measures}
+        head = [h("xl_breakdown"), h("xl_group"), h("xl_n"), h("xl_suppressed")] + [label[m] for m in measures] + [
+            h("xl_differs")]
         rows = []
         for st in tables:
             title = t(st.title_key, lang, **tm, Plural=plural.capitalize(), Term=term.capitalize())
@@ -246,8 +247,11 @@ def write_workbook(a, path: Path) -> None:
                     group = rd.group_label(r["group"], lang)
                 n = None if r["suppressed"] or pd.isna(r["n"]) else int(r["n"])
                 hidden = set(r.get("suppressed_values") or ())
+                directions = st.directions(r)
+                differs = ", ".join(f"{label[m]} {'▲' if directions[m] > 0 else '▼'}" for m in measures if m in directions)
                 rows.append([title, group, n, yes if r["suppressed"] else no]
-                            + [num(r.get(m)) if m in st.values and m not in hidden else None for m in measures])
+                            + [num(r.get(m)) if m in st.values and m not in hidden else None for m in measures]
+                            + [differs or None])
         sheets.append((h("xl_sheet_segments"), head, rows, {2: "#,##0", **{i: "0.0" for i in range(4, len(head))}}))
 
     # Reliability

@@ -14,7 +14,7 @@ import math
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ from .i18n import recommendation_texts, t
 from .intervals import Estimate
 from .kpis import customer_columns, repeat_contacts, ticket_hours
 from .retention import RetentionCurve, retention_curve
-from .segments import LISTED_SMALL_GROUPS, SMALL_GROUPS, UNKNOWN_GROUP, collapse_small_groups, group_summary
+from .segments import LISTED_SMALL_GROUPS, SMALL_GROUPS, UNKNOWN_GROUP, collapse_small_groups, segment_table
 
 if TYPE_CHECKING:
     from .waves import WaveSnapshot
@@ -277,6 +277,11 @@ class SegmentTable:
     values: tuple[str, ...]
     table: pd.DataFrame
 
+    def directions(self, row: Mapping[str, Any]) -> dict[str, int]:
+        """Per value column of a displayed row: +1 where the group lies above the rest beyond the
+        noise, -1 below (:class:`klantladder.segments.Difference`); absent otherwise."""
+        return {v: d.direction for v, d in (row.get("differences") or {}).items() if d.direction}
+
 
 _SEGMENT_KINDS = {
     "customer_segment": ("seg_customer_segment", "col_group_segment"),
@@ -284,15 +289,27 @@ _SEGMENT_KINDS = {
     "employee_department": ("seg_department", "col_group_department"),
     "customer_base": ("seg_customer_base", "col_group_segment"),
 }
-_RESERVED = ("group", "n", "suppressed", "suppression", "is_total", "suppressed_values")
+_RESERVED = ("group", "n", "suppressed", "suppression", "is_total", "suppressed_values", "differences")
+
+
+def _with_marks(df: pd.DataFrame, norm: Callable[[str], str] = str) -> pd.DataFrame:
+    """A breakdown of :func:`klantladder.segments.segment_table` with its per-row marks as columns:
+    the value columns renamed by ``norm``, the hidden cells (``suppressed_values``) and the
+    comparisons with the rest (``differences``), from the columns or from ``attrs``."""
+    table = df.rename(columns={c: norm(c) for c in df.columns})
+    for mark, empty, convert in (("suppressed_values", (), lambda h: tuple(norm(c) for c in (h or ()))),
+                                 ("differences", {}, lambda d: {norm(c): x for c, x in (d or {}).items()})):
+        found = df[mark] if mark in df else df.attrs.get(mark)
+        if found is not None and len(found) == len(table):
+            table = table.assign(**{mark: [convert(x) for x in found]})
+        elif mark not in table:
+            table = table.assign(**{mark: [empty] * len(table)})
+    return table
 
 
 def _summary(frame: pd.DataFrame, by: str, values: list[str], min_n: int) -> pd.DataFrame:
-    try:  # per-cell suppression as well, where the segments module offers it
-        from .segments import segment_table
-    except ImportError:  # pragma: no cover - older package
-        return group_summary(frame, by, values, min_n=min_n)
-    return segment_table(frame, by, values, min_n=min_n)
+    """:func:`klantladder.segments.segment_table` with its marks as columns (:func:`_with_marks`)."""
+    return _with_marks(segment_table(frame, by, values, min_n=min_n))
 
 
 _KIND_ALIASES = {"department": "employee_department", "segment": "customer_segment", "channel": "customer_channel"}
@@ -312,10 +329,7 @@ def _own_segment_tables(a) -> list[SegmentTable]:
         def norm(c: str) -> str:
             return c[4:] if c.startswith("dim_") and c[4:] in keys else c
 
-        table = df.rename(columns={c: norm(c) for c in df.columns})
-        hidden = df["suppressed_values"] if "suppressed_values" in df else df.attrs.get("suppressed_values")
-        if hidden is not None and len(hidden) == len(table):
-            table = table.assign(suppressed_values=[tuple(norm(c) for c in (h or ())) for h in hidden])
+        table = _with_marks(df, norm)
         values = tuple(sorted((c for c in table.columns if c not in _RESERVED), key=lambda v: order.get(v, len(order))))
         out.append(SegmentTable(kind, title, group, values, table))
     return out

@@ -495,6 +495,7 @@ def _segment_table(a, st: rd.SegmentTable) -> str:
     total = t("total", lang)
     rows = []
     cell_hidden = False
+    tested = marked = False
     for r in rd.displayed_rows(tab):
         is_total = bool(r.get("is_total"))
         label = total if is_total else rd.group_label(r["group"], lang)
@@ -509,25 +510,40 @@ def _segment_table(a, st: rd.SegmentTable) -> str:
             rows.append(f"<tr class='suppressed-row {row_cls}'>" + "".join(cells) + "</tr>")
             continue
         hidden = set(r.get("suppressed_values") or ())
+        directions = st.directions(r)
+        tested = tested or bool(r.get("differences"))
+        marked = marked or bool(directions)
         cells = [f"<td>{escape(label)}</td>", f"<td class='num'>{fmt_number(r['n'], lang)}</td>"]
         for v in st.values:
             x = r.get(v)
             x = None if x is None or pd.isna(x) else float(x)
+            mark = _difference_mark(directions.get(v, 0), lang)
             if v in hidden or x is None:
                 cell_hidden = cell_hidden or v in hidden
                 cells.append("<td class='num suppressed-cell'>·</td>" if v in hidden else "<td class='num'>–</td>")
             elif v == "nps":
-                cells.append(f"<td class='num'>{fmt_signed(x, lang)}</td>")
+                cells.append(f"<td class='num'>{fmt_signed(x, lang)}{mark}</td>")
             elif v in ("csat", "retention"):
-                cells.append(f"<td class='num'>{fmt_percent(x, lang)}</td>")
+                cells.append(f"<td class='num'>{fmt_percent(x, lang)}{mark}</td>")
             else:
-                cells.append(f"<td class='num heat'{_heat(x)}>{fmt_number(x, lang)}</td>")
+                cells.append(f"<td class='num heat'{_heat(x)}>{fmt_number(x, lang)}{mark}</td>")
         rows.append(f"<tr class='{row_cls}'>" + "".join(cells) + "</tr>")
     thead = "".join(f"<th{' class=num' if i else ''}>{h}</th>" for i, h in enumerate(head))
     cls = "data compact segments" + (" narrow-seg" if len(st.values) <= 2 else "")
-    note = f"<p class='small'>{t('suppressed_cell_note', lang, min_n=min_n)}</p>" if cell_hidden else ""
+    notes = [t("suppressed_cell_note", lang, min_n=min_n)] if cell_hidden else []
+    if tested:
+        notes.append(t("seg_differs_some" if marked else "seg_differs_none", lang))
+    note = "".join(f"<p class='small'>{n}</p>" for n in notes)
     return (f'<div class="keep"><h3>{_t(a, st.title_key)}</h3><table class="{cls}"><thead><tr>'
             f'{thead}</tr></thead><tbody>{"".join(rows)}</tbody></table>{note}</div>')
+
+
+def _difference_mark(direction: int, language: str) -> str:
+    """▲ or ▼ after a breakdown's value that lies above or below the rest beyond the noise."""
+    if not direction:
+        return ""
+    key, arrow = ("seg_mark_above", "▲") if direction > 0 else ("seg_mark_below", "▼")
+    return f'&#8239;<span class="diff-mark" title="{escape(t(key, language))}">{arrow}</span>'
 
 
 def segments(a) -> Html:
@@ -538,6 +554,7 @@ def segments(a) -> Html:
     if not tables:
         return _section("kl-segments", head + f'<p>{t("segments_none", lang)}</p>')
     body = (head + f'<p>{_t(a, "segments_intro", min_n=rd.min_group_size(a))} {t("seg_note_scores", lang)}</p>'
+            + f'<p>{t("seg_note_differs", lang)}</p>'
             + "".join(_segment_table(a, st) for st in tables))
     return _section("kl-segments", body)
 

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import t as student_t
+from statsmodels.stats.multitest import multipletests
 
-__all__ = ["UNKNOWN_GROUP", "TOTAL_LABEL", "LISTED_SMALL_GROUPS", "SMALL_GROUPS", "group_summary", "segment_table",
-           "collapse_small_groups"]
+__all__ = ["UNKNOWN_GROUP", "TOTAL_LABEL", "LISTED_SMALL_GROUPS", "SMALL_GROUPS", "DIFFERENCE_ALPHA",
+           "Difference", "group_summary", "segment_table", "collapse_small_groups"]
 
 #: Label of the group of rows without a group label.
 UNKNOWN_GROUP: str = "(onbekend)"
@@ -29,6 +31,30 @@ LISTED_SMALL_GROUPS = 5
 
 #: The ``group`` of the row standing for all groups too small to show.
 SMALL_GROUPS = "\x00small-groups"
+
+#: Family-wise error rate of the comparisons of each group with the rest (Holm) in one table.
+DIFFERENCE_ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A shown group's mean minus the mean of the rest (every other row with an answer, hidden
+    groups included) for one value column: Welch's t-test, its two-sided p-value, and the
+    p-value adjusted by Holm's method over all comparisons in the table. ``beyond_noise`` when the
+    adjusted p-value is below :data:`DIFFERENCE_ALPHA`."""
+
+    diff: float
+    p: float
+    p_adjusted: float
+
+    @property
+    def beyond_noise(self) -> bool:
+        return bool(self.p_adjusted < DIFFERENCE_ALPHA)
+
+    @property
+    def direction(self) -> int:
+        """+1 above the rest, -1 below, 0 within the noise."""
+        return int(np.sign(self.diff)) if self.beyond_noise else 0
 
 
 def collapse_small_groups(rows: list[dict]) -> list[dict]:
@@ -54,12 +80,18 @@ def _numeric(s: pd.Series) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _GroupStats:
-    """Per group label: rows, means and non-missing counts; and per value column the total's mean."""
+    """Per group label: rows, means and non-missing counts; and per value column the total's
+    mean. For the comparisons with the rest, per group the sums of the answers' deviations from
+    the total's mean (``centred``) and of their squares (``squares``): the rest's follow by
+    subtraction from the column's sum, and centring keeps the variances exact for scores far
+    from 0."""
 
     counts: pd.Series
     means: pd.DataFrame
     answered: pd.DataFrame
     total_means: dict[str, float]
+    centred: pd.DataFrame
+    squares: pd.DataFrame
 
 
 def _group_stats(df: pd.DataFrame, by: str, values: list[str]) -> _GroupStats:
@@ -76,7 +108,7 @@ def _group_stats(df: pd.DataFrame, by: str, values: list[str]) -> _GroupStats:
         names.append(UNKNOWN_GROUP)
     k = len(names)
     rows = np.bincount(codes, minlength=k)
-    sums, cnts, total = {}, {}, {}
+    sums, cnts, squares, total = {}, {}, {}, {}
     for c in values:
         x = _numeric(df[c])
         ok = ~np.isnan(x)
@@ -85,17 +117,26 @@ def _group_stats(df: pd.DataFrame, by: str, values: list[str]) -> _GroupStats:
         cnts[c] = np.bincount(codes, weights=ok, minlength=k)
         answered = int(np.count_nonzero(ok))
         total[c] = float(filled.sum() / answered) if answered else float("nan")  # as Series.mean()
+        # Squares about the total's mean (not about zero): no cancellation for scores far from 0.
+        centred = np.where(ok, x - (total[c] if answered else 0.0), 0.0)
+        squares[c] = np.bincount(codes, weights=centred * centred, minlength=k)
+        sums[c + "\x00c"] = np.bincount(codes, weights=centred, minlength=k)
     index = pd.Index(names, dtype=object)
     counts = pd.Series(rows, index=index)
     s_sum = pd.DataFrame(sums, index=index)
     s_cnt = pd.DataFrame(cnts, index=index)
+    s_sq = pd.DataFrame(squares, index=index)
     if not index.is_unique:  # labels that coincide as text (1 and "1") form one group, as before
         counts = counts.groupby(level=0).sum()
         s_sum = s_sum.groupby(level=0).sum()
         s_cnt = s_cnt.groupby(level=0).sum()
+        s_sq = s_sq.groupby(level=0).sum()
+    centred_sums = s_sum[[c + "\x00c" for c in values]].set_axis(values, axis=1)
+    s_sum = s_sum[values]
     with np.errstate(invalid="ignore", divide="ignore"):
         means = s_sum / s_cnt.where(s_cnt > 0)
-    return _GroupStats(counts, means.reindex(columns=values), s_cnt.reindex(columns=values).astype(int), total)
+    return _GroupStats(counts, means.reindex(columns=values), s_cnt.reindex(columns=values).astype(int), total,
+                       centred_sums, s_sq.reindex(columns=values))
 
 
 def group_summary(
@@ -274,4 +315,48 @@ def segment_table(
         for c in cols:
             table.at[i, c] = np.nan
     table.attrs["suppressed_values"] = [tuple(sorted(h, key=list(values).index)) for h in hidden]
+    table.attrs["differences"] = _differences(stats, table, values, hidden)
     return table
+
+
+def _welch(n1: float, s1: float, q1: float, n2: float, s2: float, q2: float) -> tuple[float, float] | None:
+    """Welch's test of two groups from their counts, sums and sums of squares of the centred
+    answers: (mean 1 - mean 2, two-sided p-value), or None when either group has fewer than two
+    answers or neither varies (no standard error)."""
+    if n1 < 2 or n2 < 2:
+        return None
+    m1, m2 = s1 / n1, s2 / n2
+    v1 = max(q1 - s1 * m1, 0.0) / (n1 - 1)  # sample variances (ddof 1)
+    v2 = max(q2 - s2 * m2, 0.0) / (n2 - 1)
+    a, b = v1 / n1, v2 / n2
+    se2 = a + b
+    if not se2 > 0:
+        return None
+    df = se2 ** 2 / (a ** 2 / (n1 - 1) + b ** 2 / (n2 - 1))
+    t = (m1 - m2) / np.sqrt(se2)
+    return float(m1 - m2), float(2 * student_t.sf(abs(t), df))
+
+
+def _differences(stats_: _GroupStats, table: pd.DataFrame, values: list[str], hidden: list[set[str]]
+                 ) -> list[dict[str, Difference]]:
+    """Per row of the table, the shown cells whose group differs from the rest of the table's
+    rows (see :class:`Difference`), Holm-adjusted over every comparison made in the table; hidden
+    groups and cells and the total are not compared (but count in the rest)."""
+    tests: list[tuple[int, str, float, float]] = []
+    groups = table["group"].tolist()
+    for c in values:
+        n_all = float(stats_.answered[c].sum())
+        s_all, q_all = float(stats_.centred[c].sum()), float(stats_.squares[c].sum())
+        for i, g in enumerate(groups[:-1]):
+            if table.at[i, "suppressed"] or c in hidden[i]:
+                continue
+            n, s_, q = float(stats_.answered.at[g, c]), float(stats_.centred.at[g, c]), float(stats_.squares.at[g, c])
+            result = _welch(n, s_, q, n_all - n, s_all - s_, q_all - q)
+            if result is not None:
+                tests.append((i, c, *result))
+    out: list[dict[str, Difference]] = [{} for _ in groups]
+    if tests:
+        adjusted = multipletests([p for *_, p in tests], alpha=DIFFERENCE_ALPHA, method="holm")[1]
+        for (i, c, diff, p), q in zip(tests, adjusted):
+            out[i][c] = Difference(diff, p, float(q))
+    return out

@@ -463,3 +463,32 @@ def test_retention_per_segment_counts_the_kpis_base_and_matches_a_hand_count(ret
     for g, row in expected.iterrows():
         assert groups.at[g, "n"] == row["size"]
         assert groups.at[g, "retention"] == pytest.approx(100 * row["mean"])
+
+
+def test_a_group_beyond_the_noise_is_marked_in_report_workbook_and_score_file(tmp_path):
+    """Retail's business customers ('Zakelijk', 52 of 330) made to answer every knowledge item
+    with 5: their score is far above the rest's, so it is marked ▲ in the report, named in the
+    workbook and carried in scores.json; a mark appears exactly where a comparison is beyond the
+    noise, and a table without any says so."""
+    folder = tmp_path / "retail"
+    shutil.copytree(DEMO_DATA / "retail", folder)
+    survey = pd.read_csv(folder / "customer_survey.csv", dtype=str)
+    business = survey["segment"] == "Zakelijk"
+    for c in ("knowledge_1", "knowledge_2", "knowledge_3"):
+        survey.loc[business, c] = "5"
+    survey.to_csv(folder / "customer_survey.csv", index=False)
+    a = assess_folder(folder)
+    html = sections.segments(a)
+    row = re.search(r"<tr class=''><td>Zakelijk</td>.*?</tr>", html).group(0)
+    assert row.count("▲") == 1 and "hoger dan de rest" in row
+    marks = sum(d.beyond_noise for st in rd.segment_tables(a) for r in st.table["differences"] for d in r.values())
+    assert html.count('class="diff-mark"') == marks >= 1
+    assert "Geen groep wijkt meer van de rest af dan de meetonzekerheid." in html  # the department table
+    doc = a.to_dict()["segments"]["customer_segment"]
+    business_row = next(r for r in doc["rows"] if r["group"] == "Zakelijk")
+    knowledge = business_row["differences"]["dim_knowledge"]
+    assert knowledge["beyond_noise"] and knowledge["diff"] > 20 and knowledge["p_adjusted"] < 0.05
+    write_workbook(a, tmp_path / "scores.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "scores.xlsx")["Segmenten"]
+    last = {(r[0].value, r[1].value): r[-1].value for r in sheet.iter_rows(min_row=2)}
+    assert last[("Klanten per segment", "Zakelijk")] == "Klantkennis & segmentatie ▲"

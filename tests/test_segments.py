@@ -171,3 +171,75 @@ def test_more_than_five_small_groups_become_one_counted_row_before_the_total():
     secondary = {**row("B", True), "suppression": "secondary"}  # hidden to protect another: stays by name
     assert [r["group"] for r in collapse_small_groups([big, secondary, *many, total])] == \
         ["A", "B", SMALL_GROUPS, "Totaal"]
+
+
+# --- comparisons of each group with the rest ------------------------------------------------------
+
+def _expected_differences(df: pd.DataFrame, by: str, values: list[str], table: pd.DataFrame) -> dict:
+    """Welch's test of every shown group against all other rows, by scipy on the raw answers, and
+    Holm's adjustment over them all by statsmodels: the independent route to Difference."""
+    from scipy.stats import ttest_ind
+    from statsmodels.stats.multitest import multipletests
+
+    labels = df[by].astype(object).where(df[by].notna(), UNKNOWN_GROUP)
+    hidden = table.attrs["suppressed_values"]
+    tests = {}
+    for i, row in table.iterrows():
+        if row["is_total"] or row["suppressed"]:
+            continue
+        for c in values:
+            if c in hidden[i]:
+                continue
+            x = df.loc[labels == row["group"], c].dropna().to_numpy()
+            y = df.loc[labels != row["group"], c].dropna().to_numpy()
+            if len(x) < 2 or len(y) < 2 or (np.ptp(x) == 0 and np.ptp(y) == 0):
+                continue
+            tests[(row["group"], c)] = (x.mean() - y.mean(), ttest_ind(x, y, equal_var=False).pvalue)
+    adjusted = multipletests([p for _, p in tests.values()], method="holm")[1] if tests else []
+    return {k: (d, p, q) for (k, (d, p)), q in zip(tests.items(), adjusted)}
+
+
+def _found_differences(table: pd.DataFrame) -> dict:
+    return {(table.at[i, "group"], c): (x.diff, x.p, x.p_adjusted)
+            for i, row in enumerate(table.attrs["differences"]) for c, x in row.items()}
+
+
+def test_each_group_is_compared_with_the_rest_as_scipy_and_statsmodels_do():
+    rng = np.random.default_rng(7)
+    groups = ["a"] * 60 + ["b"] * 40 + ["c"] * 25 + ["d"] * 3 + [None] * 12  # d hidden, counts in the rest
+    df = pd.DataFrame({"segment": groups,
+                       "score": rng.normal(60, 15, len(groups)) + np.where(np.array(groups, dtype=object) == "b", 12, 0),
+                       "nps": rng.choice([-100.0, 0.0, 100.0], len(groups))})
+    df.loc[rng.choice(len(df), 20, replace=False), "nps"] = np.nan  # fewer answers than rows
+    table = segment_table(df, "segment", ["score", "nps"], min_n=5)
+    expected = _expected_differences(df, "segment", ["score", "nps"], table)
+    found = _found_differences(table)
+    assert set(found) == set(expected) and ("b", "score") in found and not any(g == "d" for g, _ in found)
+    for key, (d, p, q) in expected.items():
+        assert found[key] == pytest.approx((d, p, q), rel=1e-9, abs=1e-12)
+    b = table.attrs["differences"][table.index[table["group"] == "b"][0]]["score"]
+    assert b.beyond_noise and b.direction == 1  # 12 points on n = 40 against 155: far beyond the noise
+    assert table.attrs["differences"][-1] == {}  # the total is not compared
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "e"]), st.integers(0, 10)), min_size=2, max_size=80),
+       st.sampled_from([0.0, 1e6]))
+def test_comparisons_match_scipy_and_do_not_move_with_the_scale_origin(rows, shift):
+    """Any data: the same tests as scipy's on the raw answers; adding a large constant to every
+    answer (scores far from 0) changes no p-value (the sums of squares are centred)."""
+    df = pd.DataFrame(rows, columns=["segment", "score"]).astype({"score": float})
+    df["score"] += shift
+    table = segment_table(df, "segment", ["score"], min_n=5)
+    expected = _expected_differences(df, "segment", ["score"], table)
+    found = _found_differences(table)
+    assert set(found) == set(expected)
+    for key, (d, p, q) in expected.items():
+        assert found[key] == pytest.approx((d, p, q), rel=1e-6, abs=1e-9)
+
+
+def test_no_comparison_without_variance_or_without_a_rest():
+    same = pd.DataFrame({"segment": ["a"] * 6 + ["b"] * 6, "score": [50.0] * 12})
+    assert all(r == {} for r in segment_table(same, "segment", ["score"]).attrs["differences"])
+    alone = pd.DataFrame({"segment": ["a"] * 8, "score": np.arange(8.0)})
+    assert all(r == {} for r in segment_table(alone, "segment", ["score"]).attrs["differences"])
