@@ -935,10 +935,14 @@ def assess_client_waves(folder: str | Path, draws: int = DRAWS, key: bytes | Non
     ``wave`` column in the surveys (:func:`split_waves`). Order: reference date, else the wave
     name (:func:`klantladder.waves.wave_sort_key`).
     """
+    return _assess_waves(find_wave_folders(folder), Path(folder).resolve(), draws, key)
+
+
+def _assess_waves(folders: Sequence[Path], target: Path, draws: int, key: bytes | None) -> list[Assessment]:
+    """:func:`assess_client_waves` of the wave folders found (``target``: the one asked for)."""
     datasets: list[ClientData] = []
-    target = Path(folder).resolve()
     unreadable: list[tuple[Path, InputError]] = []
-    for f in find_wave_folders(folder):
+    for f in folders:
         try:
             data = read_client(f, key=key)
         except InputError as exc:
@@ -985,7 +989,7 @@ def assess_with_history(folder: str | Path, draws: int = DRAWS, key: bytes | Non
     if len(waves) <= 1:
         return assess_folder(folder, draws=draws, key=key)  # a wave column: its earlier waves are the history
     target = Path(folder).resolve()
-    result = assess_client_waves(folder, draws=draws, key=key)
+    result = _assess_waves(waves, target, draws, key)
     for a in result:
         if Path(a.config.folder).resolve() == target:
             return a

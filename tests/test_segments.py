@@ -243,3 +243,14 @@ def test_no_comparison_without_variance_or_without_a_rest():
     assert all(r == {} for r in segment_table(same, "segment", ["score"]).attrs["differences"])
     alone = pd.DataFrame({"segment": ["a"] * 8, "score": np.arange(8.0)})
     assert all(r == {} for r in segment_table(alone, "segment", ["score"]).attrs["differences"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.floats(0, 1), st.sampled_from([0.0, 0.01, 0.05, 1.0])), min_size=1, max_size=40))
+def test_holm_equals_statsmodels(p):
+    """segments.holm against statsmodels' multipletests (method "holm"), ties and ones included."""
+    from statsmodels.stats.multitest import multipletests
+
+    from klantladder.segments import holm
+
+    assert holm(np.array(p)) == pytest.approx(multipletests(p, method="holm")[1], rel=1e-12, abs=1e-15)
