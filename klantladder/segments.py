@@ -111,16 +111,18 @@ def _group_stats(df: pd.DataFrame, by: str, values: list[str]) -> _GroupStats:
     total = {}
     for j, c in enumerate(values):
         x = _numeric(df[c])
-        ok = ~np.isnan(x)
-        filled = np.where(ok, x, 0.0)
-        sums[:, j] = np.bincount(codes, weights=filled, minlength=k)
-        cnts[:, j] = np.bincount(codes, weights=ok, minlength=k)
-        answered = int(np.count_nonzero(ok))
-        total[c] = float(filled.sum() / answered) if answered else float("nan")  # as Series.mean()
+        missing = np.isnan(x)
+        answered = x.size - int(np.count_nonzero(missing))
+        total[c] = float(x.sum(where=~missing) / answered) if answered else float("nan")  # as Series.mean()
         # Deviations from the total's mean (not from zero): no cancellation for scores far from 0.
-        dev = np.where(ok, x - (total[c] if answered else 0.0), 0.0)
+        dev = np.subtract(x, total[c] if answered else 0.0)
+        dev[missing] = 0.0
+        cnts[:, j] = np.bincount(codes[~missing], minlength=k) if answered < x.size else rows
         centred[:, j] = np.bincount(codes, weights=dev, minlength=k)
-        squares[:, j] = np.bincount(codes, weights=dev * dev, minlength=k)
+        np.multiply(dev, dev, out=dev)
+        squares[:, j] = np.bincount(codes, weights=dev, minlength=k)
+        if answered:
+            sums[:, j] = centred[:, j] + cnts[:, j] * total[c]
     index = pd.Index(names, dtype=object)
     counts = pd.Series(rows, index=index)
     frames = [pd.DataFrame(a, index=index, columns=values) for a in (sums, cnts, centred, squares)]
