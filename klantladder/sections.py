@@ -336,13 +336,22 @@ def _mirror_table(a, top: int = 5) -> str:
             + _table(head, rows, cls="data mirror") + "</div>")
 
 
+def _gap_several(a) -> str:
+    """The chance of at least one blind spot by chance alone, where several gaps are tested
+    (each at 5%: 1 - 0.95^k), or nothing for fewer than two."""
+    k = sum(d.gap is not None and d.gap.ci_low is not None for d in a.dimensions.values())
+    if k < 2:
+        return ""
+    return " " + _t(a, "gap_several", k=fmt_number(k, a.language), chance=fmt_percent(100 * (1 - 0.95 ** k), a.language))
+
+
 def profile(a) -> Html:
     """Every dimension with its interval and sources; internal versus customer view (the
     perception gap) with blind spots called out; the mirror items."""
     lang = a.language
     body = (f'<h2>{t("profile_title", lang)}</h2><p>{_t(a, "profile_intro")}</p>'
             f'{_figure(plots.profile(a), "profile")}{_dimension_table(a)}'
-            f'<div class="keep"><h3>{_t(a, "gap_title")}</h3><p>{_t(a, "gap_intro")}</p>'
+            f'<div class="keep"><h3>{_t(a, "gap_title")}</h3><p>{_t(a, "gap_intro")}{_gap_several(a)}</p>'
             f'{_figure(plots.perception_gap(a), "gap")}</div>'
             f'{_blind_spot_list(a)}{_mirror_table(a)}')
     return _section("kl-profile", body)

@@ -492,3 +492,15 @@ def test_a_group_beyond_the_noise_is_marked_in_report_workbook_and_score_file(tm
     sheet = openpyxl.load_workbook(tmp_path / "scores.xlsx")["Segmenten"]
     last = {(r[0].value, r[1].value): r[-1].value for r in sheet.iter_rows(min_row=2)}
     assert last[("Klanten per segment", "Zakelijk")] == "Klantkennis & segmentatie ▲"
+
+
+def test_gap_text_gives_the_chance_of_a_blind_spot_by_chance_alone(retail):
+    """Six dimensions with a gap and its interval, each tested at 5%: at least one false blind
+    spot in 1 - 0.95^6 = 26.5% of assessments without any real gap; one gap alone gets no such
+    sentence."""
+    gaps = [k for k, d in retail.dimensions.items() if d.gap is not None and d.gap.ci_low is not None]
+    assert len(gaps) == 6
+    assert "bij 6 pijlers komt er ook zonder enig echt verschil in ongeveer 26% van de metingen" in sections.profile(retail)
+    assert "with 6 dimensions, at least one comes out like that in about 26%" in sections.profile(retail.in_language("en"))
+    one = {k: (d if k == gaps[0] else replace(d, gap=None)) for k, d in retail.dimensions.items()}
+    assert "apart getoetst" not in sections.profile(replace(retail, dimensions=one))
