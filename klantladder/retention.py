@@ -19,7 +19,7 @@ from .config import DEFAULT_TIMEZONE
 from .intervals import Z95
 from .kpis import day_start
 
-__all__ = ["DAYS_PER_MONTH", "RETENTION_COLUMNS", "kaplan_meier", "tenure_durations", "retention_curve",
+__all__ = ["DAYS_PER_MONTH", "RETENTION_COLUMNS", "kaplan_meier", "median_interval", "tenure_durations", "retention_curve",
            "RetentionCurve"]
 
 #: Mean length of a month in days (365.25 / 12).
@@ -98,6 +98,28 @@ def kaplan_meier(durations: np.ndarray, events: np.ndarray) -> pd.DataFrame:
                          "se": se, "ci_low": lo, "ci_high": hi})
 
 
+def median_interval(km: pd.DataFrame) -> tuple[float | None, float | None]:
+    """The 95% interval of the median time from a :func:`kaplan_meier` table: the event times at
+    which the curve's log–log interval contains 0.5 (Brookmeyer & Crowley 1982), from the first of
+    them to the event time after the last (the convention of SAS's LIFETEST and of statsmodels'
+    ``SurvfuncRight.quantile_ci``). The upper limit is None where the interval still contains 0.5
+    at the last event time (not reached); both are None where it never does.
+
+    References
+    ----------
+    Brookmeyer, R., & Crowley, J. (1982). A confidence interval for the median survival time.
+    *Biometrics*, 38(1), 29–41.
+    """
+    if km.empty:
+        return None, None
+    inside = np.flatnonzero((km["ci_low"].to_numpy() <= 0.5) & (km["ci_high"].to_numpy() >= 0.5))
+    if inside.size == 0:
+        return None, None
+    times = km["time"].to_numpy(dtype=float)
+    upper = None if inside[-1] == times.size - 1 else float(times[inside[-1] + 1])
+    return float(times[inside[0]]), upper
+
+
 def tenure_durations(customers: pd.DataFrame, ref: dt.date | None, timezone: str = DEFAULT_TIMEZONE
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Tenure in months and whether it ended (left before or on ``ref``), one pair per usable customer.
@@ -130,12 +152,14 @@ def _utc(s: pd.Series, timezone: str) -> pd.Series:
 @dataclass(frozen=True)
 class RetentionCurve:
     """Retention by tenure month. ``table`` has :data:`RETENTION_COLUMNS`; ``n`` customers used,
-    ``events`` of them left; ``median_months`` is the median tenure (None while above 50%)."""
+    ``events`` of them left; ``median_months`` is the median tenure (None while above 50%) and
+    ``median_ci`` its 95% interval (:func:`median_interval`; an upper limit of None: not reached)."""
 
     table: pd.DataFrame
     n: int
     events: int
     median_months: float | None
+    median_ci: tuple[float | None, float | None] = (None, None)
 
     def at(self, month: float) -> tuple[float | None, float | None, float | None]:
         """Retention (percent) and its interval after ``month`` months of tenure; None beyond the data."""
@@ -202,4 +226,5 @@ def retention_curve(customers: pd.DataFrame | None, ref: dt.date | None, max_mon
     }, columns=list(RETENTION_COLUMNS))
     below = km[km["survival"] <= 0.5]
     median = float(below["time"].iloc[0]) if len(below) else None
-    return RetentionCurve(table, int(months.size), int(left.sum()), median)
+    return RetentionCurve(table, int(months.size), int(left.sum()), median,
+                          median_interval(km) if median is not None else (None, None))

@@ -345,6 +345,21 @@ def _gap_several(a) -> str:
     return " " + _t(a, "gap_several", k=fmt_number(k, a.language), chance=fmt_percent(100 * (1 - 0.95 ** k), a.language))
 
 
+def _median_tenure(a, curve) -> str:
+    """The median tenure with its 95% interval (an open one where its upper limit lies beyond the
+    data), or nothing while more than half are still customers."""
+    if curve.median_months is None:
+        return ""
+    lang = a.language
+    lo, hi = curve.median_ci
+    if lo is None:
+        return " " + _t(a, "retention_median", m=fmt_number(curve.median_months, lang))
+    if hi is None:
+        return " " + _t(a, "retention_median_open", m=fmt_number(curve.median_months, lang), lo=fmt_number(lo, lang))
+    return " " + _t(a, "retention_median_ci", m=fmt_number(curve.median_months, lang),
+                    interval=fmt_interval(lo, hi, lang))
+
+
 def profile(a) -> Html:
     """Every dimension with its interval and sources; internal versus customer view (the
     perception gap) with blind spots called out; the mirror items."""
@@ -443,8 +458,7 @@ def loyalty(a) -> Html:
     if curve is not None and len(curve.table) >= 2:
         m12, m36 = curve.at(12)[0], curve.at(36)[0]
         block.append(f'<p>{_t(a, "retention_curve_text", n=fmt_number(curve.n, lang), events=fmt_number(curve.events, lang), m12=fmt_percent(m12, lang), m36=fmt_percent(m36, lang))}'
-                     + (" " + _t(a, "retention_median", m=fmt_number(curve.median_months, lang))
-                        if curve.median_months is not None else "") + "</p>")
+                     + _median_tenure(a, curve) + "</p>")
         block.append(_figure(plots.retention(a), "retention"))
     if not block:
         block.append(f'<p>{_t(a, "retention_none")}</p>')

@@ -7,9 +7,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from klantladder.kpis import customer_columns
-from klantladder.retention import kaplan_meier, retention_curve, tenure_durations
+from klantladder.retention import kaplan_meier, median_interval, retention_curve, tenure_durations
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -45,6 +47,47 @@ def test_kaplan_meier_agrees_with_statsmodels():
     np.testing.assert_allclose(km["se"], sm.surv_prob_se, rtol=1e-9)
     assert (km["ci_low"] <= km["survival"]).all() and (km["survival"] <= km["ci_high"]).all()
     assert km["ci_low"].between(0, 1).all() and km["ci_high"].between(0, 1).all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(20, 400), st.floats(0.2, 0.95), st.integers(0, 2**32 - 1))
+def test_median_and_its_interval_agree_with_statsmodels(n, share_left, seed):
+    """The median tenure and its 95% interval (Brookmeyer–Crowley on the log-log band) equal
+    statsmodels' SurvfuncRight.quantile and quantile_ci(0.5, method="cloglog"), an open upper
+    limit (None) where statsmodels gives infinity."""
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    rng = np.random.default_rng(seed)
+    t = np.round(rng.exponential(30, n), 1)
+    e = rng.random(n) < share_left
+    km = kaplan_meier(t, e)
+    sm = SurvfuncRight(t, e.astype(int))
+    with np.errstate(divide="ignore", invalid="ignore"):  # its test at S = 0 (everyone left): log(0)
+        lo, hi = sm.quantile_ci(0.5, method="cloglog")
+    got = median_interval(km)
+    if np.isnan(lo):
+        assert got == (None, None)
+    else:
+        assert got[0] == pytest.approx(lo)
+        assert got[1] is None if np.isinf(hi) else got[1] == pytest.approx(hi)
+
+
+def test_median_tenure_of_the_telco_base_with_its_interval(real_data):
+    """Telco churn, month-to-month contracts (42.7% left): the median tenure and its interval
+    equal statsmodels' on the same tenures, and lie near the export's own (whole-month) tenure."""
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    raw, base = _telco(real_data)
+    monthly = base[base["segment"] == "Month-to-month"]
+    months, left = tenure_durations(monthly, REF)
+    sm = SurvfuncRight(months, left.astype(int))
+    curve = retention_curve(monthly, REF)
+    assert curve.median_months == pytest.approx(sm.quantile(0.5), abs=1e-9)
+    assert curve.median_ci == pytest.approx(sm.quantile_ci(0.5, method="cloglog"), abs=1e-9)
+    assert curve.median_ci[0] < curve.median_months < curve.median_ci[1]
+    own = raw[raw["Contract"] == "Month-to-month"]
+    exported = SurvfuncRight(own["tenure"] - np.where(own["Churn"] == "Yes", 0.5, 0.0), own["Churn"].eq("Yes").astype(int))
+    assert curve.median_months == pytest.approx(exported.quantile(0.5), abs=0.5)
 
 
 def test_tenure_is_censored_at_the_reference_date():

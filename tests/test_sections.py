@@ -504,3 +504,15 @@ def test_gap_text_gives_the_chance_of_a_blind_spot_by_chance_alone(retail):
     assert "with 6 dimensions, at least one comes out like that in about 26%" in sections.profile(retail.in_language("en"))
     one = {k: (d if k == gaps[0] else replace(d, gap=None)) for k, d in retail.dimensions.items()}
     assert "apart getoetst" not in sections.profile(replace(retail, dimensions=one))
+
+
+def test_median_tenure_carries_its_interval_or_says_it_is_open(retail, monkeypatch):
+    curve = rd.retention(retail)
+    lo, hi = curve.median_ci
+    assert lo < curve.median_months < hi  # 105 months [82 – 115]
+    text = sections.loyalty(retail)
+    assert (f"na {fmt_number(curve.median_months, 'nl')} maanden vertrokken "
+            f"{fmt_interval(lo, hi, 'nl')}") in text
+    monkeypatch.setattr(rd, "retention", lambda a: replace(curve, median_ci=(lo, None)))
+    assert f"(95%-interval: vanaf {fmt_number(lo, 'nl')} maanden; de bovengrens ligt voorbij de gegevens)" \
+        in sections.loyalty(retail)
