@@ -199,12 +199,26 @@ def _notebook(params: dict) -> Path:
     return Path(params.get("notebook") or ASSESSMENT_NOTEBOOK).resolve()
 
 
+#: The package's own files whose change changes a report although its version number does not
+#: (a checkout updated in place, an editable install): code, texts, models, the compiled part's source.
+PACKAGE_ROOT = Path(__file__).resolve().parent
+_PACKAGE_SUFFIXES = (".py", ".yaml", ".c")
+
+
+def _package_files() -> list[Path]:
+    return sorted(p for p in PACKAGE_ROOT.rglob("*") if p.suffix in _PACKAGE_SUFFIXES and p.is_file()
+                  and "__pycache__" not in p.parts)
+
+
 def _report_fingerprint(notebook: Path | None = None) -> str:
-    """SHA-256 over the report notebook and the nbconvert templates (what turns scores into a report)."""
+    """SHA-256 over the report notebook, the nbconvert templates and the package's own code, texts
+    and models (:data:`PACKAGE_ROOT`): what turns scores into a report. The package version alone
+    would not do: a checkout updated in place keeps its version number, and its clients would
+    otherwise keep reports of the old code."""
     from .paths import ASSESSMENT_NOTEBOOK, TEMPLATES
 
     notebook = Path(notebook or ASSESSMENT_NOTEBOOK)
-    files = [notebook] + sorted(p for p in Path(TEMPLATES).rglob("*") if p.is_file())
+    files = [notebook] + sorted(p for p in Path(TEMPLATES).rglob("*") if p.is_file()) + _package_files()
     key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.is_file())
     if key not in _report_fp:
         h = hashlib.sha256()

@@ -202,6 +202,32 @@ def test_the_hash_follows_inputs_model_and_parameters(demo_root, tmp_path):
     assert job_hash(job, {}, inputs)[0] != h
 
 
+def test_the_hash_follows_the_package_code_under_the_same_version(demo_root, tmp_path, monkeypatch):
+    """A checkout updated in place keeps its version number: a changed text or module of the
+    package still makes every client's report due again (and an unchanged one does not)."""
+    import klantladder.batch as batch_module
+
+    root = _clients(demo_root, tmp_path / "c", {"zorg": "zorg"})
+    (job,) = discover(root, tmp_path / "out")
+    package = tmp_path / "package"
+    shutil.copytree(batch_module.PACKAGE_ROOT / "texts", package / "texts")
+    (package / "sections.py").write_text("TITLE = 'Samenvatting'\n", encoding="utf-8")
+    monkeypatch.setattr(batch_module, "PACKAGE_ROOT", package)
+    h = job_hash(job, {})[0]
+    assert job_hash(job, {})[0] == h
+    (package / "sections.py").write_text("TITLE = 'Kort'\n", encoding="utf-8")
+    h2 = job_hash(job, {})[0]
+    assert h2 != h
+    report = package / "texts" / "report.yaml"
+    report.write_text(report.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    h3 = job_hash(job, {})[0]
+    assert h3 not in (h, h2)
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "sections.cpython-311.pyc").write_bytes(b"compiled")  # not source: no change
+    (package / "notes.txt").write_text("not part of the package's code", encoding="utf-8")
+    assert job_hash(job, {})[0] == h3
+
+
 def test_folders_with_the_same_safe_name_fail_instead_of_overwriting_each_other(demo_root, tmp_path):
     root = _clients(demo_root, tmp_path / "c", {"Klant A": "zorg", "Klant-A": "bouw", "café": "zorg",
                                                   "Ünal & Zn": "bouw"})
