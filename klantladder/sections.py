@@ -345,21 +345,6 @@ def _gap_several(a) -> str:
     return " " + _t(a, "gap_several", k=fmt_number(k, a.language), chance=fmt_percent(100 * (1 - 0.95 ** k), a.language))
 
 
-def _median_tenure(a, curve) -> str:
-    """The median tenure with its 95% interval (an open one where its upper limit lies beyond the
-    data), or nothing while more than half are still customers."""
-    if curve.median_months is None:
-        return ""
-    lang = a.language
-    lo, hi = curve.median_ci
-    if lo is None:
-        return " " + _t(a, "retention_median", m=fmt_number(curve.median_months, lang))
-    if hi is None:
-        return " " + _t(a, "retention_median_open", m=fmt_number(curve.median_months, lang), lo=fmt_number(lo, lang))
-    return " " + _t(a, "retention_median_ci", m=fmt_number(curve.median_months, lang),
-                    interval=fmt_interval(lo, hi, lang))
-
-
 def profile(a) -> Html:
     """Every dimension with its interval and sources; internal versus customer view (the
     perception gap) with blind spots called out; the mirror items."""
@@ -435,6 +420,21 @@ def service(a) -> Html:
 
 
 # --- 5. loyalty -------------------------------------------------------------------------------
+
+def _median_tenure(a, curve) -> str:
+    """The median tenure with its 95% interval (an open one where its upper limit lies beyond the
+    data), or nothing while more than half are still customers."""
+    if curve.median_months is None:
+        return ""
+    lang = a.language
+    lo, hi = curve.median_ci
+    if lo is None:
+        return " " + _t(a, "retention_median", m=fmt_number(curve.median_months, lang))
+    if hi is None:
+        return " " + _t(a, "retention_median_open", m=fmt_number(curve.median_months, lang), lo=fmt_number(lo, lang))
+    return " " + _t(a, "retention_median_ci", m=fmt_number(curve.median_months, lang),
+                    interval=fmt_interval(lo, hi, lang))
+
 
 def loyalty(a) -> Html:
     """NPS with its composition and interval; 12-month retention and the retention curve by tenure."""
