@@ -32,7 +32,7 @@ from .reliability import AlphaResult, PairwiseMoments, cronbach_alpha, item_rest
 from .resampling import Units, UnitDraws, draw_normal, draw_ratios, quantile_draws_many
 from .scoring import (DimensionScore, RungResult, blocking_conditions, combine_views, kpi_view, kpis_used,
                       respondent_scores, rung_level, rung_probabilities)
-from .segments import SMALL_GROUPS, Difference, collapse_small_groups, segment_table
+from .segments import SMALL_GROUPS, Difference, collapse_small_groups, segment_table, value_columns
 from .waves import (SURVEYS, WaveSnapshot, chronological, compare_snapshots, current_wave, survey_waves,
                     wave_sort_key)
 
@@ -245,7 +245,7 @@ def _segment_dict(table: pd.DataFrame, min_n: int) -> dict[str, Any]:
     """A breakdown for ``scores.json``: hidden groups and cells have no values (null), and each
     row lists the value columns hidden within a shown group (``suppressed_values``) and, per
     shown cell, its comparison with the rest (``differences``: :class:`~klantladder.segments.Difference`)."""
-    values = [c for c in table.columns if c not in ("group", "n", "suppressed", "suppression", "is_total")]
+    values = value_columns(table)
     marks = table.attrs.get("suppressed_values") or [()] * len(table)
     differences = table.attrs.get("differences") or [{}] * len(table)
     rows = collapse_small_groups([{**r, "suppressed_values": list(m),

@@ -24,7 +24,8 @@ from .i18n import recommendation_texts, t
 from .intervals import Estimate
 from .kpis import customer_columns, repeat_contacts, ticket_hours
 from .retention import RetentionCurve, retention_curve
-from .segments import LISTED_SMALL_GROUPS, SMALL_GROUPS, UNKNOWN_GROUP, collapse_small_groups, segment_table
+from .segments import (LISTED_SMALL_GROUPS, SMALL_GROUPS, UNKNOWN_GROUP, collapse_small_groups, group_codes,
+                       segment_table, value_columns)
 
 if TYPE_CHECKING:
     from .waves import WaveSnapshot
@@ -157,17 +158,10 @@ def channel_tickets(a) -> ChannelTickets | None:
     tickets = a.data.frames.get("tickets")
     if tickets is None or len(tickets) == 0:
         return None
-    if "channel" in tickets:
-        codes, uniques = pd.factorize(tickets["channel"], use_na_sentinel=True)
-        names = [str(u) for u in uniques]
+    if "channel" in tickets:  # tickets without a channel form the group "unknown"
+        codes, names = group_codes(tickets["channel"])
     else:
-        codes, names = np.full(len(tickets), -1, dtype=np.int64), []
-    codes = np.asarray(codes, dtype=np.int64)
-    if (codes < 0).any():  # tickets without a channel form the group "unknown"
-        unknown = names.index(UNKNOWN_GROUP) if UNKNOWN_GROUP in names else len(names)
-        if unknown == len(names):
-            names.append(UNKNOWN_GROUP)
-        codes = np.where(codes < 0, unknown, codes)
+        codes, names = np.zeros(len(tickets), dtype=np.int64), [UNKNOWN_GROUP]
     order = np.argsort(codes, kind="stable")
     starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(names)))])
     return ChannelTickets(names, codes, order, starts)
@@ -289,7 +283,6 @@ _SEGMENT_KINDS = {
     "employee_department": ("seg_department", "col_group_department"),
     "customer_base": ("seg_customer_base", "col_group_segment"),
 }
-_RESERVED = ("group", "n", "suppressed", "suppression", "is_total", "suppressed_values", "differences")
 
 
 def _with_marks(df: pd.DataFrame, norm: Callable[[str], str] = str) -> pd.DataFrame:
@@ -330,7 +323,7 @@ def _own_segment_tables(a) -> list[SegmentTable]:
             return c[4:] if c.startswith("dim_") and c[4:] in keys else c
 
         table = _with_marks(df, norm)
-        values = tuple(sorted((c for c in table.columns if c not in _RESERVED), key=lambda v: order.get(v, len(order))))
+        values = tuple(sorted(value_columns(table), key=lambda v: order.get(v, len(order))))
         out.append(SegmentTable(kind, title, group, values, table))
     return out
 

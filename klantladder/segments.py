@@ -15,7 +15,8 @@ import pandas as pd
 from scipy.stats import t as student_t
 
 __all__ = ["UNKNOWN_GROUP", "TOTAL_LABEL", "LISTED_SMALL_GROUPS", "SMALL_GROUPS", "DIFFERENCE_ALPHA",
-           "Difference", "group_summary", "segment_table", "collapse_small_groups", "holm"]
+           "Difference", "group_codes", "group_summary", "segment_table", "collapse_small_groups", "holm",
+           "value_columns"]
 
 #: Label of the group of rows without a group label.
 UNKNOWN_GROUP: str = "(onbekend)"
@@ -23,6 +24,14 @@ UNKNOWN_GROUP: str = "(onbekend)"
 TOTAL_LABEL: str = "Totaal"
 
 _RESERVED = frozenset({"group", "n", "suppressed", "suppression", "is_total"})
+#: Per-row marks of a breakdown, in ``attrs`` of :func:`segment_table` or as columns of its readers.
+_MARKS = frozenset({"suppressed_values", "differences"})
+
+
+def value_columns(table: pd.DataFrame) -> list[str]:
+    """The value columns of a breakdown (:func:`group_summary`, :func:`segment_table`, with or
+    without its marks as columns), in their order."""
+    return [c for c in table.columns if c not in _RESERVED and c not in _MARKS]
 
 #: At most this many groups hidden for being too small are listed by name; more are shown as one
 #: row that counts them (:func:`collapse_small_groups`).
@@ -93,18 +102,28 @@ class _GroupStats:
     squares: pd.DataFrame
 
 
-def _group_stats(df: pd.DataFrame, by: str, values: list[str]) -> _GroupStats:
-    """Rows, means and non-missing counts per group label (missing labels: ``UNKNOWN_GROUP``),
-    and the mean of each value column over all rows.
-
-    Groups are found by factorising the column once (no Python loop over rows), so a million
-    respondents take milliseconds.
-    """
-    codes, uniques = pd.factorize(df[by], use_na_sentinel=True)
+def group_codes(labels: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's group as a code into the groups' names (in order of first appearance): the
+    labels as text, a missing label the group :data:`UNKNOWN_GROUP`, and labels that read the same
+    (1 and "1", a label "(onbekend)" and a missing one) one group. The column is factorised once,
+    so a million rows take milliseconds."""
+    codes, uniques = pd.factorize(labels, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.int64)
     names = [str(u) for u in uniques]
     if (codes < 0).any():
         codes = np.where(codes < 0, len(names), codes)
         names.append(UNKNOWN_GROUP)
+    merged, distinct = pd.factorize(pd.Index(names, dtype=object))
+    if len(distinct) < len(names):
+        codes = np.asarray(merged, dtype=np.int64)[codes]
+        names = [str(n) for n in distinct]
+    return codes, names
+
+
+def _group_stats(df: pd.DataFrame, by: str, values: list[str]) -> _GroupStats:
+    """Rows, means and non-missing counts per group (:func:`group_codes`), and the mean of each
+    value column over all rows."""
+    codes, names = group_codes(df[by])
     k = len(names)
     rows = np.bincount(codes, minlength=k)
     sums, cnts, centred, squares = (np.zeros((k, len(values))) for _ in range(4))
@@ -125,11 +144,7 @@ def _group_stats(df: pd.DataFrame, by: str, values: list[str]) -> _GroupStats:
             sums[:, j] = centred[:, j] + cnts[:, j] * total[c]
     index = pd.Index(names, dtype=object)
     counts = pd.Series(rows, index=index)
-    frames = [pd.DataFrame(a, index=index, columns=values) for a in (sums, cnts, centred, squares)]
-    if not index.is_unique:  # labels that coincide as text (1 and "1") form one group, as before
-        counts = counts.groupby(level=0).sum()
-        frames = [f.groupby(level=0).sum() for f in frames]
-    s_sum, s_cnt, s_dev, s_sq = frames
+    s_sum, s_cnt, s_dev, s_sq = (pd.DataFrame(a, index=index, columns=values) for a in (sums, cnts, centred, squares))
     with np.errstate(invalid="ignore", divide="ignore"):
         means = s_sum / s_cnt.where(s_cnt > 0)
     return _GroupStats(counts, means, s_cnt.astype(int), total, s_dev, s_sq)
