@@ -385,12 +385,11 @@ def quantile_ci_coverage(n: int, q: float, level: float = 0.95, deff: float = 1.
     that it may fall short: 93.75% for the median of 5, 94.98% for the 90th percentile of
     30, 64% for the 90th percentile of 10.
     """
-    k = n if effective_n(n, deff) >= n else max(1, int(math.floor(effective_n(n, deff))))
+    m = effective_n(n, deff)
+    k = n if m >= n else max(1, int(math.floor(m)))
     if k < 1:
         return 0.0
-    a = (1.0 - level) / 2.0
-    lo = min(max(int(stats.binom.ppf(a, k, q)), 1), k)
-    hi = min(max(int(stats.binom.ppf(1.0 - a, k, q)) + 1, 1), k)
+    lo, hi = quantile_ci_ranks(k, q, level)  # the ranks on the scale of the effective size
     return float(stats.binom.cdf(hi - 1, k, q) - stats.binom.cdf(lo - 1, k, q))
 
 

@@ -22,6 +22,7 @@ from . import reportdata as rd
 from .config import sector_label
 from .i18n import (fmt_date, fmt_hours, fmt_interval, fmt_list, fmt_number, fmt_percent, fmt_signed,
                    recommendation_texts, t)
+from .intervals import Estimate
 from .segments import UNKNOWN_GROUP
 
 __all__ = ["SECTION_IDS", "Html", "cover", "summary", "profile", "service", "loyalty", "drivers", "segments",
@@ -127,21 +128,20 @@ def kpi_value(a, key: str, with_interval: bool = True) -> str:
         return t("kpi_missing", lang)
     unit = a.model.kpis[key].unit
     if unit == "%":
-        text = fmt_percent(est.value, lang)
-        ci = fmt_interval(est.ci_low, est.ci_high, lang)
+        text, digits = fmt_percent(est.value, lang), 0
     elif unit == "h":
-        text = fmt_hours(est.value, lang)
-        digits = 1 if abs(est.value) < 10 else 0
-        ci = fmt_interval(est.ci_low, est.ci_high, lang, digits)
+        text, digits = fmt_hours(est.value, lang), (1 if abs(est.value) < 10 else 0)
     elif key == "nps":
-        text = fmt_signed(est.value, lang)
-        ci = fmt_interval(est.ci_low, est.ci_high, lang)
+        text, digits = fmt_signed(est.value, lang), 0
     else:
-        text = fmt_number(est.value, lang, 1)
-        ci = fmt_interval(est.ci_low, est.ci_high, lang, 1)
-    if not with_interval:
-        return text
-    return f"{text} {ci}" if ci else f"{text} ({t('ci_too_few', lang)})"
+        text, digits = fmt_number(est.value, lang, 1), 1
+    return f"{text} {_interval_or_too_few(est, lang, digits)}" if with_interval else text
+
+
+def _interval_or_too_few(est: Estimate, lang: str, digits: int = 0) -> str:
+    """``est``'s 95% interval as the report writes it, or, where it has none, that there are too
+    few observations for one (in parentheses)."""
+    return fmt_interval(est.ci_low, est.ci_high, lang, digits) or f"({t('ci_too_few', lang)})"
 
 
 def _tile(a, key: str) -> str:
@@ -445,8 +445,7 @@ def loyalty(a) -> Html:
     if counts is not None and est is not None and est.value is not None:
         n = int(counts.sum())
         share = 100 * counts / n
-        nps_interval = fmt_interval(est.ci_low, est.ci_high, lang, 1) or f"({t('ci_too_few', lang)})"
-        parts.append(f'<p>{_t(a, "nps_text", nps=fmt_signed(est.value, lang, 1), interval=nps_interval, n=fmt_number(n, lang), prom=fmt_percent(share.loc[9:10].sum(), lang), det=fmt_percent(share.loc[0:6].sum(), lang), pas=fmt_percent(share.loc[7:8].sum(), lang))}</p>')
+        parts.append(f'<p>{_t(a, "nps_text", nps=fmt_signed(est.value, lang, 1), interval=_interval_or_too_few(est, lang, 1), n=fmt_number(n, lang), prom=fmt_percent(share.loc[9:10].sum(), lang), det=fmt_percent(share.loc[0:6].sum(), lang), pas=fmt_percent(share.loc[7:8].sum(), lang))}</p>')
         parts.append(_figure(plots.nps(a), "nps"))
     else:
         parts.append(f'<p>{_t(a, "nps_none")}</p>')
