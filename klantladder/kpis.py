@@ -23,6 +23,7 @@ __all__ = ["REPEAT_WINDOW_DAYS", "TICKET_QUANTILES", "TICKET_KPIS", "reference_d
            "hours_between", "EVENT_DATES", "local_dates", "survey_kpis", "ticket_kpis",
            "customer_kpis", "ticket_hours", "repeat_contacts", "compute_kpis", "times_by_channel",
            "survey_columns", "TicketColumns", "ticket_columns", "ticket_units", "ticket_design_effects", "customer_columns",
+           "customer_codes",
            "KpiEvidence", "kpi_evidence", "TicketEvidence", "ticket_evidence"]
 
 REPEAT_WINDOW_DAYS = 7
@@ -168,7 +169,7 @@ def repeat_contacts(tickets: pd.DataFrame, window_days: int = REPEAT_WINDOW_DAYS
     out = pd.Series(pd.NA, index=tickets.index, dtype="boolean")
     if "customer_id" not in tickets:
         return out
-    flags = _repeat_flags(_customer_codes(tickets), tickets["created_at"], window_days)
+    flags = _repeat_flags(customer_codes(tickets), tickets["created_at"], window_days)
     known = flags >= 0
     out[known] = flags[known] == 1
     return out
@@ -265,7 +266,7 @@ def _percent(flag: pd.Series | np.ndarray, counted: pd.Series | np.ndarray | Non
     return f
 
 
-def _customer_codes(tickets: pd.DataFrame) -> np.ndarray:
+def customer_codes(tickets: pd.DataFrame) -> np.ndarray:
     """The customer of each ticket as an integer (-1 where unknown): the categorical's codes
     when intake made ``customer_id`` one, else :func:`pandas.factorize`."""
     if "customer_id" not in tickets:
@@ -339,7 +340,7 @@ def ticket_columns(tickets: pd.DataFrame, sla: Mapping[str, float], ref: dt.date
     Repeat contacts (a sort of the tickets by customer and time) are found in a thread of their
     own meanwhile: the sort runs outside the interpreter lock.
     """
-    codes = _customer_codes(tickets)
+    codes = customer_codes(tickets)
     with ThreadPoolExecutor(max_workers=1) as pool:
         repeats = pool.submit(_repeat_flags, codes, tickets["created_at"], REPEAT_WINDOW_DAYS) \
             if "created_at" in tickets else None

@@ -218,11 +218,20 @@ def write_workbook(a, path: Path) -> None:
     # Channels
     by = rd.service_by_channel(a)
     if not by.empty:
+        rates = {"sla_rate": h("col_sla"), "fcr_rate": h("col_fcr"), "reopen_rate": h("col_reopen"),
+                 "repeat_rate": h("col_repeat")}
         head = [h("col_channel"), h("xl_n"), h("xl_suppressed"), h("col_fr"), "P90", h("col_res"), "P90",
-                h("col_sla"), h("col_fcr"), h("col_reopen"), h("col_repeat")]
+                *rates.values(), h("xl_differs_channel")]
+
+        def differs(found: dict) -> str | None:
+            marks = [f"{name} {'▲' if found[k].direction > 0 else '▼'}" for k, name in rates.items()
+                     if k in found and found[k].direction]
+            return ", ".join(marks) or None
+
         rows = [[rd.group_label(r.channel, lang), None if r.suppressed else int(r.n), yes if r.suppressed else no,
                  num(r.first_response_median), num(r.first_response_p90), num(r.resolution_median),
-                 num(r.resolution_p90), num(r.sla_rate), num(r.fcr_rate), num(r.reopen_rate), num(r.repeat_rate)]
+                 num(r.resolution_p90), num(r.sla_rate), num(r.fcr_rate), num(r.reopen_rate), num(r.repeat_rate),
+                 differs(r.differences)]
                 for r in by.itertuples()]
         sheets.append((h("xl_sheet_channels"), head, rows, {1: "#,##0", **{i: "0.0" for i in range(3, 11)}}))
 

@@ -22,10 +22,10 @@ import pandas as pd
 from .config import customers_timezone
 from .i18n import recommendation_texts, t
 from .intervals import Estimate
-from .kpis import customer_columns, repeat_contacts, ticket_hours
+from .kpis import customer_codes, customer_columns, repeat_contacts, ticket_hours
 from .retention import RetentionCurve, retention_curve
-from .segments import (LISTED_SMALL_GROUPS, SMALL_GROUPS, UNKNOWN_GROUP, collapse_small_groups, group_codes,
-                       segment_table, value_columns)
+from .segments import (LISTED_SMALL_GROUPS, SMALL_GROUPS, UNKNOWN_GROUP, Difference, clustered_differences,
+                       collapse_small_groups, group_codes, holm, segment_table, value_columns)
 
 if TYPE_CHECKING:
     from .waves import WaveSnapshot
@@ -190,7 +190,8 @@ def service_by_channel(a) -> pd.DataFrame:
 
     Columns: ``channel``, ``n``, ``suppressed``, ``first_response_median``, ``first_response_p90``,
     ``resolution_median``, ``resolution_p90`` (hours), ``sla_rate``, ``fcr_rate``, ``reopen_rate``,
-    ``repeat_rate`` (percent). Rows sorted by n, largest first; suppressed rows have NaN values.
+    ``repeat_rate`` (percent), ``differences``. Rows sorted by n, largest first; suppressed rows
+    have NaN values.
 
     Notes
     -----
@@ -200,9 +201,15 @@ def service_by_channel(a) -> pd.DataFrame:
     within 7 days, among resolved tickets; repeat contact is computed over all channels (a
     customer who comes back by phone after an e-mail counts). Medians and 90th percentiles are
     pandas' (and numpy's) linear quantiles.
+
+    ``differences`` holds, per shown channel, its rates that differ from those of all other
+    tickets (hidden channels included) as :class:`~klantladder.segments.Difference`: the test of
+    :func:`~klantladder.segments.clustered_differences` (a customer's tickets are one cluster, so
+    a few customers with many tickets do not pass for many independent observations), Holm-adjusted
+    over every comparison in the table. Times are not compared.
     """
     cols = ["channel", "n", "suppressed", "first_response_median", "first_response_p90", "resolution_median",
-            "resolution_p90", "sla_rate", "fcr_rate", "reopen_rate", "repeat_rate"]
+            "resolution_p90", "sla_rate", "fcr_rate", "reopen_rate", "repeat_rate", "differences"]
     ct = channel_tickets(a)
     if ct is None:
         return pd.DataFrame(columns=cols)
@@ -220,6 +227,7 @@ def service_by_channel(a) -> pd.DataFrame:
     sla = _sla(a)
     target_fr, target_res = sla.get("first_response_hours"), sla.get("resolution_hours")
     sla_rate = np.full(len(ct.names), np.nan)
+    per_ticket: dict[str, np.ndarray] = {}
     if target_fr is not None and target_res is not None and resolved.any():  # no resolutions at all: no SLA
         met = ((fr.fillna(res) <= target_fr) & (res <= target_res)).to_numpy(dtype=bool)
         judged = res.notna()
@@ -228,10 +236,12 @@ def service_by_channel(a) -> pd.DataFrame:
             age = (end - tickets["created_at"]).dt.total_seconds() / 3600.0
             judged = judged | (res.isna() & (age > target_res))
         judged = judged.to_numpy(dtype=bool)
-        sla_rate = ct.per_channel(np.where(judged, 100.0 * met, np.nan))
-    rates = {"fcr_rate": ct.per_channel(100.0 * fcr.to_numpy(dtype=float, na_value=np.nan)),
-             "reopen_rate": ct.per_channel(100.0 * reopened.to_numpy(dtype=float, na_value=np.nan)),
-             "repeat_rate": ct.per_channel(100.0 * repeat.to_numpy(dtype=float, na_value=np.nan))}
+        per_ticket["sla_rate"] = np.where(judged, 100.0 * met, np.nan)
+        sla_rate = ct.per_channel(per_ticket["sla_rate"])
+    per_ticket.update(fcr_rate=100.0 * fcr.to_numpy(dtype=float, na_value=np.nan),
+                      reopen_rate=100.0 * reopened.to_numpy(dtype=float, na_value=np.nan),
+                      repeat_rate=100.0 * repeat.to_numpy(dtype=float, na_value=np.nan))
+    rates = {k: ct.per_channel(per_ticket[k]) for k in ("fcr_rate", "reopen_rate", "repeat_rate")}
     times = channel_hours(a)
     rows = []
     for code, (name, n) in enumerate(zip(ct.names, ct.counts())):
@@ -253,9 +263,31 @@ def service_by_channel(a) -> pd.DataFrame:
         smallest = out.loc[~out["suppressed"], "n"].idxmin()
         out.loc[smallest, "suppressed"] = True
         out.loc[smallest, cols[3:]] = np.nan
-    for c in cols[3:]:
+    for c in cols[3:-1]:
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out["differences"] = _channel_differences(ct, out, per_ticket, customer_codes(tickets))
+    return out
+
+
+def _channel_differences(ct: ChannelTickets, table: pd.DataFrame, per_ticket: Mapping[str, np.ndarray],
+                         customers: np.ndarray) -> list[dict[str, Difference]]:
+    """Per row of :func:`service_by_channel`'s table: its shown rates that were compared with the
+    other channels' tickets (:func:`~klantladder.segments.clustered_differences`), Holm-adjusted
+    over all comparisons in the table."""
+    code = {name: i for i, name in enumerate(ct.names)}
+    rows = [code[name] for name in table["channel"]]
+    found = []  # (row, rate, diff, p)
+    for rate, values in per_ticket.items():
+        diff, p = clustered_differences(values, ct.codes, customers, len(ct.names))
+        for i, (c, shown, value) in enumerate(zip(rows, ~table["suppressed"].to_numpy(dtype=bool), table[rate])):
+            if shown and not pd.isna(value) and not np.isnan(p[c]):
+                found.append((i, rate, diff[c], p[c]))
+    out: list[dict[str, Difference]] = [{} for _ in rows]
+    if found:
+        for (i, rate, d, p), q in zip(found, holm(np.array([f[3] for f in found]))):
+            out[i][rate] = Difference(float(d), float(p), float(q))
+    return out
 
 
 @dataclass(frozen=True)

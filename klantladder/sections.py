@@ -375,6 +375,7 @@ def _channel_table(a) -> str:
     head = [t("col_channel", lang), t("col_n", lang), t("col_fr", lang), t("col_res", lang), t("col_sla", lang),
             t("col_fcr", lang), t("col_reopen", lang), t("col_repeat", lang)]
     rows, classes = [], []
+    tested = marked = False
     for r in by.itertuples():
         name = rd.group_label(r.channel, lang)
         if r.suppressed:
@@ -382,10 +383,17 @@ def _channel_table(a) -> str:
             rows.append([escape(name), "–", f'<span class="suppressed">{note}</span>', "", "", "", "", ""])
             classes.append("suppressed-row")
             continue
+        directions = {k: d.direction for k, d in r.differences.items() if d.direction}
+        tested, marked = tested or bool(r.differences), marked or bool(directions)
+
+        def rate(key: str) -> str:
+            value = getattr(r, key)
+            return fmt_percent(value, lang) + ("" if pd.isna(value) else _difference_mark(directions.get(key, 0), lang))
+
         rows.append([escape(name), fmt_number(r.n, lang),
                      _hours_pair(a, r.first_response_median, r.first_response_p90),
-                     _hours_pair(a, r.resolution_median, r.resolution_p90), fmt_percent(r.sla_rate, lang),
-                     fmt_percent(r.fcr_rate, lang), fmt_percent(r.reopen_rate, lang), fmt_percent(r.repeat_rate, lang)])
+                     _hours_pair(a, r.resolution_median, r.resolution_p90), rate("sla_rate"), rate("fcr_rate"),
+                     rate("reopen_rate"), rate("repeat_rate")])
         classes.append("")
     total = [t("total", lang), fmt_number(len(a.data.frames["tickets"]), lang)]
     total += [f"{kpi_value(a, 'first_response_hours_median', False)} <span class='ci'>90%: "
@@ -396,7 +404,11 @@ def _channel_table(a) -> str:
               kpi_value(a, "repeat_contact_rate", False)]
     rows.append(total)
     classes.append("total")
-    return _table(head, rows, cls="data compact channels", row_classes=classes)
+    note = ""
+    if tested:
+        none = "" if marked else " " + t("seg_differs_none", lang)
+        note = f"<p class='small'>{_t(a, 'service_differs_note')}{none}</p>"
+    return _table(head, rows, cls="data compact channels", row_classes=classes) + note
 
 
 def service(a) -> Html:

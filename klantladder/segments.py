@@ -16,7 +16,7 @@ from scipy.stats import t as student_t
 
 __all__ = ["UNKNOWN_GROUP", "TOTAL_LABEL", "LISTED_SMALL_GROUPS", "SMALL_GROUPS", "DIFFERENCE_ALPHA",
            "Difference", "group_codes", "group_summary", "segment_table", "collapse_small_groups", "holm",
-           "value_columns"]
+           "value_columns", "clustered_differences"]
 
 #: Label of the group of rows without a group label.
 UNKNOWN_GROUP: str = "(onbekend)"
@@ -359,6 +359,77 @@ def holm(p: np.ndarray) -> np.ndarray:
     out = np.empty(m)
     out[order] = stepped
     return out
+
+
+def clustered_differences(values: np.ndarray, groups: np.ndarray, clusters: np.ndarray, k: int
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's mean minus the mean of all other rows, with a test that allows for rows
+    clustered in units (tickets of one customer), for every group code ``0 .. k-1`` at once.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        One value per row (an indicator 0/1, or 0/100); NaN rows take no part.
+    groups : numpy.ndarray
+        The row's group code, ``0 .. k-1``.
+    clusters : numpy.ndarray
+        The row's cluster number (``pd.factorize`` codes); a negative number is a cluster of its
+        own (a ticket whose customer is unknown).
+    k : int
+        The number of groups.
+
+    Returns
+    -------
+    (diff, p) : tuple of numpy.ndarray
+        Per group: its mean minus the rest's, and the two-sided p-value; NaN where either side has
+        fewer than two clusters or the difference has no standard error.
+
+    Notes
+    -----
+    The same as the coefficient of an ordinary least-squares fit of the values on an indicator of
+    the group, with the cluster-robust covariance (Liang & Zeger 1986) and its small-sample factor
+    :math:`\\frac{G}{G-1}\\frac{N-1}{N-2}` and a t distribution with :math:`G-1` degrees of
+    freedom (Cameron & Miller 2015) - statsmodels' ``OLS(...).fit(cov_type="cluster",
+    use_t=True)`` - computed from sums per cluster and group. The difference's influence per
+    cluster is :math:`w_c = S_{Ac}/n_A - S_{Bc}/n_B`, with :math:`S_{Ac}` the cluster's residuals
+    in the group and :math:`S_{Bc}` those in the rest, and its variance is :math:`\\sum_c w_c^2`
+    times that factor.
+    """
+    values = np.asarray(values, dtype=float)
+    ok = ~np.isnan(values)
+    y, g = values[ok], np.asarray(groups, dtype=np.int64)[ok]
+    c = np.asarray(clusters, dtype=np.int64)[ok]
+    nan = np.full(k, np.nan)
+    n_rows = y.size
+    if n_rows < 3 or k == 0:
+        return nan, nan.copy()
+    own = c < 0
+    if own.any():  # an unknown cluster: a cluster of its own
+        c = c.copy()
+        c[own] = (int(c.max()) + 1 if (~own).any() else 0) + np.arange(int(own.sum()))
+    seen = np.bincount(c)
+    c = (np.cumsum(seen > 0) - 1)[c]  # the clusters present, numbered 0 .. G-1
+    n_clusters = int(c.max()) + 1
+    if n_clusters < 2:
+        return nan, nan.copy()
+    key = c * k + g
+    count = np.bincount(key, minlength=n_clusters * k).reshape(n_clusters, k).astype(float)
+    total = np.bincount(key, weights=y, minlength=n_clusters * k).reshape(n_clusters, k)
+    n_a, s_a = count.sum(axis=0), total.sum(axis=0)
+    n_b, s_b = n_rows - n_a, y.sum() - s_a
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_a, mean_b = s_a / n_a, s_b / n_b
+        rest_count = count.sum(axis=1, keepdims=True) - count
+        rest_total = total.sum(axis=1, keepdims=True) - total
+        w = (total - count * mean_a) / n_a - (rest_total - rest_count * mean_b) / n_b
+        factor = n_clusters / (n_clusters - 1.0) * (n_rows - 1.0) / (n_rows - 2.0)
+        se = np.sqrt(np.einsum("cj,cj->j", w, w) * factor)
+        diff = mean_a - mean_b
+        p = 2 * student_t.sf(np.abs(diff / se), n_clusters - 1)
+    sides = np.minimum((count > 0).sum(axis=0), (rest_count > 0).sum(axis=0))
+    scale = np.maximum(1.0, np.maximum(np.abs(mean_a), np.abs(mean_b)))
+    valid = (sides >= 2) & (se > 1e-9 * scale) & np.isfinite(se)  # else no standard error, only rounding
+    return np.where(valid, diff, np.nan), np.where(valid, p, np.nan)
 
 
 def _differences(stats_: _GroupStats, table: pd.DataFrame, values: list[str], hidden: list[set[str]]

@@ -516,3 +516,58 @@ def test_median_tenure_carries_its_interval_or_says_it_is_open(retail, monkeypat
     monkeypatch.setattr(rd, "retention", lambda a: replace(curve, median_ci=(lo, None)))
     assert f"(95%-interval: vanaf {fmt_number(lo, 'nl')} maanden; de bovengrens ligt voorbij de gegevens)" \
         in sections.loyalty(retail)
+
+
+def test_service_channels_are_compared_with_the_rest_as_statsmodels_does_with_customers_as_clusters(tmp_path):
+    """Retail with every chat ticket reopened: chat's reopen rate is marked ▲ in the report and
+    named in the workbook, and every mark in the channel table is exactly a comparison that
+    statsmodels' cluster-robust OLS (customers as clusters), Holm-adjusted by statsmodels over the
+    table, puts beyond the noise; times get no mark."""
+    import numpy as np
+    import statsmodels.api as sm
+    from statsmodels.stats.multitest import multipletests
+
+    from klantladder.kpis import ticket_columns
+
+    folder = tmp_path / "retail"
+    shutil.copytree(DEMO_DATA / "retail", folder)
+    tickets = pd.read_csv(folder / "tickets.csv", dtype=str)
+    tickets.loc[tickets["channel"] == "chat", "reopened"] = "1"
+    tickets.to_csv(folder / "tickets.csv", index=False)
+    a = assess_folder(folder)
+    frame = a.data.frames["tickets"]
+    sla = {**a.model.sla, **a.config.sla}
+    indicators = ticket_columns(frame, sla, a.reference_date).values
+    clusters = pd.factorize(frame["customer_id"])[0]
+    clusters[clusters < 0] = clusters.max() + 1 + np.arange((clusters < 0).sum())
+    by = rd.service_by_channel(a)
+    rates = {"sla_rate": "sla_rate", "fcr_rate": "fcr_rate", "reopen_rate": "reopen_rate",
+             "repeat_rate": "repeat_contact_rate"}
+    cells, pvalues = [], []
+    for channel in by.loc[~by["suppressed"], "channel"]:
+        for col, kpi in rates.items():
+            y = indicators[kpi].to_numpy(dtype=float)
+            ok = ~np.isnan(y)
+            inside = (frame["channel"].fillna(UNKNOWN_GROUP) == channel).to_numpy()[ok].astype(float)
+            fit = sm.OLS(y[ok], sm.add_constant(inside)).fit(cov_type="cluster", cov_kwds={"groups": clusters[ok]},
+                                                             use_t=True)
+            cells.append((channel, col, fit.params[1]))  # the indicators are 0/100
+            pvalues.append(fit.pvalues[1])
+    adjusted = multipletests(pvalues, method="holm")[1]
+    found = {(r.channel, c): d for r in by.itertuples() for c, d in r.differences.items()}
+    assert set(found) == {(ch, c) for ch, c, _ in cells}
+    for (channel, col, diff), p, q in zip(cells, pvalues, adjusted):
+        d = found[(channel, col)]
+        assert (d.diff, d.p, d.p_adjusted) == pytest.approx((diff, p, q), rel=1e-6, abs=1e-12)
+    chat = found[("chat", "reopen_rate")]
+    assert chat.direction == 1 and chat.diff > 80
+    html = sections.service(a)
+    table = re.search(r"<table class=\"data compact channels\".*?</table>", html, re.S).group(0)
+    row = re.search(r"<tr[^>]*><td>chat</td>.*?</tr>", table).group(0)
+    assert "▲" in row and "hoger dan de rest" in row
+    assert table.count('class="diff-mark"') == sum(d.beyond_noise for d in found.values())
+    assert "De contacten van één klant tellen daarbij samen als één waarneming" in html
+    write_workbook(a, tmp_path / "scores.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "scores.xlsx")["Kanalen"]
+    last = {r[0].value: r[-1].value for r in sheet.iter_rows(min_row=2)}
+    assert "Heropend ▲" in last["chat"]

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from klantladder.segments import UNKNOWN_GROUP, group_summary, segment_table
 
@@ -254,3 +255,72 @@ def test_holm_equals_statsmodels(p):
     from klantladder.segments import holm
 
     assert holm(np.array(p)) == pytest.approx(multipletests(p, method="holm")[1], rel=1e-12, abs=1e-15)
+
+
+def _statsmodels_cluster_difference(y: np.ndarray, in_group: np.ndarray, clusters: np.ndarray) -> tuple[float, float]:
+    """The group's mean minus the rest's and its p-value, from statsmodels fitted directly: OLS of
+    the values on the group indicator, cluster-robust covariance, t with G - 1 df."""
+    import statsmodels.api as sm
+
+    fit = sm.OLS(y, sm.add_constant(in_group.astype(float))).fit(
+        cov_type="cluster", cov_kwds={"groups": clusters}, use_t=True)
+    return float(fit.params[1]), float(fit.pvalues[1])
+
+
+def _own_clusters(clusters: np.ndarray) -> np.ndarray:
+    out = clusters.copy()
+    out[out < 0] = 10**6 + np.arange(int((out < 0).sum()))
+    return out
+
+
+def test_clustered_differences_equal_statsmodels_cluster_robust_ols():
+    """Tickets of 300 customers over four channels, some customers unknown (a cluster each), some
+    values missing: every channel against the rest as statsmodels' cluster-robust OLS has it."""
+    from klantladder.segments import clustered_differences
+
+    rng = np.random.default_rng(11)
+    n, k = 2500, 4
+    customers = rng.integers(0, 300, n)
+    customers[rng.random(n) < 0.04] = -1
+    # Most customers keep to one channel, and one customer's tickets resemble each other.
+    channel = np.where(rng.random(n) < 0.8, customers % k, rng.integers(0, k, n))
+    heavy = rng.random(300)[customers] < 0.3
+    y = 100.0 * (rng.random(n) < 0.25 + 0.08 * channel + 0.3 * heavy)
+    y[rng.random(n) < 0.1] = np.nan
+    diff, p = clustered_differences(y, channel, customers, k)
+    ok = ~np.isnan(y)
+    for j in range(k):
+        expected = _statsmodels_cluster_difference(y[ok], channel[ok] == j, _own_clusters(customers)[ok])
+        assert (diff[j], p[j]) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    # Taken as independent tickets, the same data look surer than they are.
+    naive = [stats.ttest_ind(y[ok & (channel == j)], y[ok & (channel != j)]).pvalue for j in range(k)]
+    assert all(a < b for a, b in zip(naive, p))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(-1, 12), st.sampled_from([0.0, 100.0, np.nan])),
+                min_size=3, max_size=120))
+def test_clustered_differences_match_statsmodels_on_any_tickets(rows):
+    """Any tickets: a difference is given exactly where both sides hold tickets of two customers
+    or more and it has a standard error, and then it is statsmodels'."""
+    import statsmodels.api as sm
+
+    from klantladder.segments import clustered_differences
+
+    channel, customers, y = (np.array(c) for c in zip(*rows))
+    diff, p = clustered_differences(y.astype(float), channel, customers, 3)
+    ok = ~np.isnan(y)
+    own = _own_clusters(customers)
+    for j in range(3):
+        inside, rest = ok & (channel == j), ok & (channel != j)
+        if len(set(own[inside])) < 2 or len(set(own[rest])) < 2:
+            assert np.isnan(diff[j]) and np.isnan(p[j])
+            continue
+        with np.errstate(all="ignore"):
+            fit = sm.OLS(y[ok], sm.add_constant(inside[ok].astype(float))).fit(
+                cov_type="cluster", cov_kwds={"groups": own[ok]}, use_t=True)
+            se, expected = fit.bse[1], (fit.params[1], fit.pvalues[1])
+        if not se > 1e-9:  # no standard error: no test
+            assert np.isnan(p[j])
+            continue
+        assert (diff[j], p[j]) == pytest.approx(expected, rel=1e-6, abs=1e-9)
