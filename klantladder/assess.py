@@ -79,6 +79,9 @@ class Assessment:
     segments: dict[str, pd.DataFrame] = field(default_factory=dict)
     history: list[WaveSnapshot] = field(default_factory=list)
     regimes: dict[str, str] = field(default_factory=dict)
+    #: What the report derives from this assessment (:mod:`klantladder.reportdata`), each computed
+    #: once; pickled with it, so the report's kernel does not compute again what the workbook did.
+    report_cache: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def config(self):

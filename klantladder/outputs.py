@@ -148,7 +148,7 @@ def write_workbook(a, path: Path) -> None:
     from . import __version__
     from . import reportdata as rd
     from .config import sector_label
-    from .sections import KPI_ORDER, dimension_name, kpi_name
+    from .reportdata import KPI_ORDER, dimension_name, kpi_name
 
     lang = a.language
     term, plural = a.config.customer_term

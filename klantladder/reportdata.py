@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
@@ -24,14 +23,15 @@ from .i18n import recommendation_texts, t
 from .intervals import Estimate
 from .kpis import customer_codes, customer_columns, repeat_contacts, ticket_hours
 from .retention import RetentionCurve, retention_curve
-from .segments import (LISTED_SMALL_GROUPS, SMALL_GROUPS, UNKNOWN_GROUP, Difference, clustered_differences,
+from .segments import (LISTED_SMALL_GROUPS, SMALL_GROUPS, UNKNOWN_GROUP, ClusteredGroups, Difference,
                        collapse_small_groups, group_codes, holm, segment_table, value_columns)
 
 if TYPE_CHECKING:
     from .waves import WaveSnapshot
 
 __all__ = [
-    "ReportContext", "min_group_size", "strongest_weakest", "blind_spots", "nps_counts", "service_by_channel",
+    "KPI_ORDER", "dimension_name", "kpi_name", "ReportContext", "min_group_size", "strongest_weakest",
+    "blind_spots", "nps_counts", "service_by_channel",
     "ChannelTickets", "channel_tickets", "channel_hours", "LISTED_SMALL_GROUPS", "SMALL_GROUPS", "displayed_rows", "group_label",
     "ticket_period", "SegmentTable", "segment_tables", "retention", "client_measures", "scores_doc_measures",
     "trend_table", "scores_doc_snapshot", "portfolio_frame", "benchmark_table", "score_band", "RouteItem",
@@ -51,25 +51,41 @@ class ReportContext:
     portfolio: pd.DataFrame | None = None
 
 
-_MEMO: dict[int, tuple[weakref.ref, dict]] = {}
-
-
 def _memo(fn):
-    """Compute ``fn(a)`` once per Assessment object (the report, its figures and the workbook
-    all ask for the same tables; on millions of tickets that matters)."""
+    """Compute ``fn(a)`` once per Assessment (the report, its figures and the workbook all ask for
+    the same tables; on millions of tickets that matters), in the assessment's ``report_cache``,
+    which travels with it to the report's kernel. Other objects are computed each time."""
     @functools.wraps(fn)
     def wrapper(a):
-        entry = _MEMO.get(id(a))
-        if entry is None or entry[0]() is not a:
-            for k in [k for k, (ref, _) in _MEMO.items() if ref() is None]:
-                del _MEMO[k]
-            entry = (weakref.ref(a), {})
-            _MEMO[id(a)] = entry
-        cache = entry[1]
+        cache = getattr(a, "report_cache", None)
+        if cache is None:
+            return fn(a)
         if fn.__name__ not in cache:
             cache[fn.__name__] = fn(a)
         return cache[fn.__name__]
     return wrapper
+
+
+#: The KPIs in the order the report, the workbook and the appendix list them.
+KPI_ORDER = ("nps", "csat", "ces", "first_response_hours_median", "first_response_hours_p90",
+             "resolution_hours_median", "resolution_hours_p90", "fcr_rate", "reopen_rate", "repeat_contact_rate",
+             "sla_rate", "ticket_csat", "resolved_rate", "survey_response_rate", "retention_12m", "churn_12m",
+             "segment_known_rate")
+
+
+def dimension_name(a, key: str) -> str:
+    """A dimension's name in the report language (``all`` and ``gap`` for rung conditions)."""
+    if key == "all":
+        return t("all_dimensions", a.language)
+    if key == "gap":
+        return t("gap_name", a.language)
+    return a.model.dimension(key).name.get(a.language, key)
+
+
+def kpi_name(a, key: str) -> str:
+    """A KPI's name in the report language (its key when the model does not name it)."""
+    spec = a.model.kpis.get(key)
+    return spec.name.get(a.language, key) if spec else key
 
 
 def min_group_size(a) -> int:
@@ -278,8 +294,9 @@ def _channel_differences(ct: ChannelTickets, table: pd.DataFrame, per_ticket: Ma
     code = {name: i for i, name in enumerate(ct.names)}
     rows = [code[name] for name in table["channel"]]
     found = []  # (row, rate, diff, p)
+    grouped = ClusteredGroups(ct.codes, customers, len(ct.names))
     for rate, values in per_ticket.items():
-        diff, p = clustered_differences(values, ct.codes, customers, len(ct.names))
+        diff, p = grouped.differences(values)
         for i, (c, shown, value) in enumerate(zip(rows, ~table["suppressed"].to_numpy(dtype=bool), table[rate])):
             if shown and not pd.isna(value) and not np.isnan(p[c]):
                 found.append((i, rate, diff[c], p[c]))

@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import __version__, plots
 from . import reportdata as rd
+from .reportdata import KPI_ORDER, dimension_name, kpi_name
 from .config import sector_label
 from .i18n import (fmt_date, fmt_hours, fmt_interval, fmt_list, fmt_number, fmt_percent, fmt_signed,
                    recommendation_texts, t)
@@ -37,10 +38,6 @@ SECTION_IDS: tuple[tuple[str, str], ...] = (
     ("kl-appendix", "appendix_title"),
 )
 
-KPI_ORDER = ("nps", "csat", "ces", "first_response_hours_median", "first_response_hours_p90",
-             "resolution_hours_median", "resolution_hours_p90", "fcr_rate", "reopen_rate", "repeat_contact_rate",
-             "sla_rate", "ticket_csat", "resolved_rate", "survey_response_rate", "retention_12m", "churn_12m",
-             "segment_known_rate")
 HEADLINE_KPIS = ("nps", "csat", "first_response_hours_median", "resolution_hours_median", "sla_rate",
                  "retention_12m")
 SERVICE_KPIS = ("first_response_hours_median", "resolution_hours_median", "sla_rate", "fcr_rate", "reopen_rate",
@@ -95,15 +92,6 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "data"
             + "</tr></thead><tbody>" + "".join(body) + "</tbody></table>")
 
 
-def dimension_name(a, key: str) -> str:
-    """A dimension's name in the report language (``all`` and ``gap`` for rung conditions)."""
-    if key == "all":
-        return t("all_dimensions", a.language)
-    if key == "gap":
-        return t("gap_name", a.language)
-    return a.model.dimension(key).name.get(a.language, key)
-
-
 def _short_name(a, key: str) -> str:
     """A dimension's name up to its first ``&`` or comma (for narrow table headers)."""
     return dimension_name(a, key).split(" & ")[0].split(",")[0].strip()
@@ -113,11 +101,6 @@ def _breakable(text: str) -> str:
     """Escaped text with a soft hyphen after a Dutch ``Klant``/``Klanten`` prefix, so a narrow
     header breaks as ``Klant-beleving``, never as ``Klantbe-leving``."""
     return re.sub(r"^(Klanten|Klant)(?=[a-zà-ÿ]{4,})", "\\1\u00ad", escape(text))
-
-
-def kpi_name(a, key: str) -> str:
-    spec = a.model.kpis.get(key)
-    return spec.name.get(a.language, key) if spec else key
 
 
 def kpi_value(a, key: str, with_interval: bool = True) -> str:

@@ -16,7 +16,7 @@ from scipy.stats import t as student_t
 
 __all__ = ["UNKNOWN_GROUP", "TOTAL_LABEL", "LISTED_SMALL_GROUPS", "SMALL_GROUPS", "DIFFERENCE_ALPHA",
            "Difference", "group_codes", "group_summary", "segment_table", "collapse_small_groups", "holm",
-           "value_columns", "clustered_differences"]
+           "value_columns", "clustered_differences", "ClusteredGroups"]
 
 #: Label of the group of rows without a group label.
 UNKNOWN_GROUP: str = "(onbekend)"
@@ -395,41 +395,65 @@ def clustered_differences(values: np.ndarray, groups: np.ndarray, clusters: np.n
     in the group and :math:`S_{Bc}` those in the rest, and its variance is :math:`\\sum_c w_c^2`
     times that factor.
     """
-    values = np.asarray(values, dtype=float)
-    ok = ~np.isnan(values)
-    y, g = values[ok], np.asarray(groups, dtype=np.int64)[ok]
-    c = np.asarray(clusters, dtype=np.int64)[ok]
-    nan = np.full(k, np.nan)
-    n_rows = y.size
-    if n_rows < 3 or k == 0:
-        return nan, nan.copy()
-    own = c < 0
-    if own.any():  # an unknown cluster: a cluster of its own
-        c = c.copy()
-        c[own] = (int(c.max()) + 1 if (~own).any() else 0) + np.arange(int(own.sum()))
-    seen = np.bincount(c)
-    c = (np.cumsum(seen > 0) - 1)[c]  # the clusters present, numbered 0 .. G-1
-    n_clusters = int(c.max()) + 1
-    if n_clusters < 2:
-        return nan, nan.copy()
-    key = c * k + g
-    count = np.bincount(key, minlength=n_clusters * k).reshape(n_clusters, k).astype(float)
-    total = np.bincount(key, weights=y, minlength=n_clusters * k).reshape(n_clusters, k)
-    n_a, s_a = count.sum(axis=0), total.sum(axis=0)
-    n_b, s_b = n_rows - n_a, y.sum() - s_a
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_a, mean_b = s_a / n_a, s_b / n_b
-        rest_count = count.sum(axis=1, keepdims=True) - count
-        rest_total = total.sum(axis=1, keepdims=True) - total
-        w = (total - count * mean_a) / n_a - (rest_total - rest_count * mean_b) / n_b
-        factor = n_clusters / (n_clusters - 1.0) * (n_rows - 1.0) / (n_rows - 2.0)
-        se = np.sqrt(np.einsum("cj,cj->j", w, w) * factor)
-        diff = mean_a - mean_b
-        p = 2 * student_t.sf(np.abs(diff / se), n_clusters - 1)
-    sides = np.minimum((count > 0).sum(axis=0), (rest_count > 0).sum(axis=0))
-    scale = np.maximum(1.0, np.maximum(np.abs(mean_a), np.abs(mean_b)))
-    valid = (sides >= 2) & (se > 1e-9 * scale) & np.isfinite(se)  # else no standard error, only rounding
-    return np.where(valid, diff, np.nan), np.where(valid, p, np.nan)
+    return ClusteredGroups(groups, clusters, k).differences(values)
+
+
+class ClusteredGroups:
+    """Rows in ``k`` groups and in clusters, numbered once for :meth:`differences` of several
+    value columns over the same rows (:func:`clustered_differences`).
+
+    ``groups``: each row's group code ``0 .. k-1``; ``clusters``: its cluster number, a negative
+    one being a cluster of its own.
+    """
+
+    def __init__(self, groups: np.ndarray, clusters: np.ndarray, k: int) -> None:
+        g = np.asarray(groups, dtype=np.int64)
+        c = np.asarray(clusters, dtype=np.int64)
+        own = c < 0
+        if own.any():  # an unknown cluster: a cluster of its own
+            c = c.copy()
+            c[own] = (int(c.max()) + 1 if (~own).any() else 0) + np.arange(int(own.sum()))
+        if c.size:
+            c = (np.cumsum(np.bincount(c) > 0) - 1)[c]  # numbered 0 .. clusters - 1
+        self.k = k
+        self.clusters = int(c.max()) + 1 if c.size else 0
+        self.key = c * k + g
+
+    def differences(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`clustered_differences` of ``values`` (one per row, NaN taking no part)."""
+        k = self.k
+        nan = np.full(k, np.nan)
+        values = np.asarray(values, dtype=float)
+        ok = ~np.isnan(values)
+        n_rows = int(ok.sum())
+        if n_rows < 3 or k == 0:
+            return nan, nan.copy()
+        size = self.clusters * k
+        count = np.bincount(self.key, weights=ok.astype(np.float64), minlength=size).reshape(-1, k)
+        total = np.bincount(self.key, weights=np.where(ok, values, 0.0), minlength=size).reshape(-1, k)
+        ones = np.ones(k)
+        count_c, total_c = count @ ones, total @ ones  # per cluster (a product: sums along short rows are slow)
+        n_clusters = int(np.count_nonzero(count_c))  # clusters with a value
+        if n_clusters < 2:
+            return nan, nan.copy()
+        n_a, s_a = count.sum(axis=0), total.sum(axis=0)
+        n_b, s_b = n_rows - n_a, total_c.sum() - s_a
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_a, mean_b = s_a / n_a, s_b / n_b
+            # w = (T - N mean_a)/n_a - ((T_c - T) - (N_c - N) mean_b)/n_b, per cluster and group
+            w = total * (1 / n_a + 1 / n_b)
+            w -= count * (mean_a / n_a + mean_b / n_b)
+            w -= np.outer(total_c, 1 / n_b)
+            w += np.outer(count_c, mean_b / n_b)
+            factor = n_clusters / (n_clusters - 1.0) * (n_rows - 1.0) / (n_rows - 2.0)
+            se = np.sqrt(np.einsum("cj,cj->j", w, w) * factor)
+            diff = mean_a - mean_b
+            p = 2 * student_t.sf(np.abs(diff / se), n_clusters - 1)
+        inside = np.count_nonzero(count, axis=0)
+        rest = np.count_nonzero(count_c[:, None] - count, axis=0)
+        scale = np.maximum(1.0, np.maximum(np.abs(mean_a), np.abs(mean_b)))
+        valid = (np.minimum(inside, rest) >= 2) & (se > 1e-9 * scale) & np.isfinite(se)  # else only rounding
+        return np.where(valid, diff, np.nan), np.where(valid, p, np.nan)
 
 
 def _differences(stats_: _GroupStats, table: pd.DataFrame, values: list[str], hidden: list[set[str]]

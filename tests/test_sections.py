@@ -571,3 +571,23 @@ def test_service_channels_are_compared_with_the_rest_as_statsmodels_does_with_cu
     sheet = openpyxl.load_workbook(tmp_path / "scores.xlsx")["Kanalen"]
     last = {r[0].value: r[-1].value for r in sheet.iter_rows(min_row=2)}
     assert "Heropend ▲" in last["chat"]
+
+
+def test_report_tables_travel_with_the_assessment_and_never_to_another_one(tmp_path):
+    """What the workbook derived (the channel table, the breakdowns) is pickled with the
+    assessment, so the report's kernel reads it instead of computing it again, and gives the same
+    table; an assessment in another language, or changed, starts without it (its labels and
+    data differ)."""
+    import pickle
+
+    a = assess_folder(DEMO_DATA / "retail")
+    write_workbook(a, tmp_path / "scores.xlsx")
+    assert {"service_by_channel", "segment_tables"} <= set(a.report_cache)
+    loaded = pickle.loads(pickle.dumps(a))
+    assert {"service_by_channel", "segment_tables"} <= set(loaded.report_cache)
+    pd.testing.assert_frame_equal(rd.service_by_channel(loaded), rd.service_by_channel(a))
+    fresh = rd.service_by_channel.__wrapped__(loaded)
+    pd.testing.assert_frame_equal(rd.service_by_channel(loaded), fresh)
+    english = a.in_language("en")
+    assert english.report_cache == {} and english.in_language("en") is english
+    assert replace(a, data=replace(a.data)).report_cache == {}
