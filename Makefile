@@ -41,6 +41,7 @@ lab: $(STAMP)
 bench: bytecode
 	$(PY) benchmarks/scoring.py
 	$(PY) benchmarks/coverage.py
+	$(PY) benchmarks/channel_test.py
 	$(PY) benchmarks/batch.py
 	$(PY) benchmarks/pdf.py
 	$(PY) benchmarks/threads.py

@@ -518,16 +518,17 @@ def test_median_tenure_carries_its_interval_or_says_it_is_open(retail, monkeypat
         in sections.loyalty(retail)
 
 
-def test_service_channels_are_compared_with_the_rest_as_statsmodels_does_with_customers_as_clusters(tmp_path):
+def test_service_channels_are_compared_with_the_rest_with_customers_as_clusters(tmp_path):
     """Retail with every chat ticket reopened: chat's reopen rate is marked ▲ in the report and
-    named in the workbook, and every mark in the channel table is exactly a comparison that
-    statsmodels' cluster-robust OLS (customers as clusters), Holm-adjusted by statsmodels over the
-    table, puts beyond the noise; times get no mark."""
+    named in the workbook; every comparison in the channel table is the clustered test
+    (segments.clustered_differences, checked against its matrix form in test_segments) of the
+    headline KPIs' own per-ticket indicators with the customers as clusters, Holm-adjusted over
+    the table as statsmodels does it, and a mark appears exactly where one is beyond the noise."""
     import numpy as np
-    import statsmodels.api as sm
     from statsmodels.stats.multitest import multipletests
 
     from klantladder.kpis import ticket_columns
+    from klantladder.segments import clustered_differences
 
     folder = tmp_path / "retail"
     shutil.copytree(DEMO_DATA / "retail", folder)
@@ -538,27 +539,25 @@ def test_service_channels_are_compared_with_the_rest_as_statsmodels_does_with_cu
     frame = a.data.frames["tickets"]
     sla = {**a.model.sla, **a.config.sla}
     indicators = ticket_columns(frame, sla, a.reference_date).values
-    clusters = pd.factorize(frame["customer_id"])[0]
-    clusters[clusters < 0] = clusters.max() + 1 + np.arange((clusters < 0).sum())
+    clusters = pd.factorize(frame["customer_id"].astype(object))[0]
+    names = pd.factorize(frame["channel"].fillna(UNKNOWN_GROUP))
     by = rd.service_by_channel(a)
     rates = {"sla_rate": "sla_rate", "fcr_rate": "fcr_rate", "reopen_rate": "reopen_rate",
              "repeat_rate": "repeat_contact_rate"}
     cells, pvalues = [], []
     for channel in by.loc[~by["suppressed"], "channel"]:
+        j = list(names[1]).index(channel)
         for col, kpi in rates.items():
-            y = indicators[kpi].to_numpy(dtype=float)
-            ok = ~np.isnan(y)
-            inside = (frame["channel"].fillna(UNKNOWN_GROUP) == channel).to_numpy()[ok].astype(float)
-            fit = sm.OLS(y[ok], sm.add_constant(inside)).fit(cov_type="cluster", cov_kwds={"groups": clusters[ok]},
-                                                             use_t=True)
-            cells.append((channel, col, fit.params[1]))  # the indicators are 0/100
-            pvalues.append(fit.pvalues[1])
+            diff, p = clustered_differences(indicators[kpi].to_numpy(dtype=float), names[0], clusters, len(names[1]))
+            if not np.isnan(p[j]):
+                cells.append((channel, col, diff[j]))
+                pvalues.append(p[j])
     adjusted = multipletests(pvalues, method="holm")[1]
     found = {(r.channel, c): d for r in by.itertuples() for c, d in r.differences.items()}
-    assert set(found) == {(ch, c) for ch, c, _ in cells}
+    assert set(found) == {(ch, c) for ch, c, _ in cells} and len(found) == 16
     for (channel, col, diff), p, q in zip(cells, pvalues, adjusted):
         d = found[(channel, col)]
-        assert (d.diff, d.p, d.p_adjusted) == pytest.approx((diff, p, q), rel=1e-6, abs=1e-12)
+        assert (d.diff, d.p, d.p_adjusted) == pytest.approx((diff, p, q), rel=1e-9, abs=1e-12)
     chat = found[("chat", "reopen_rate")]
     assert chat.direction == 1 and chat.diff > 80
     html = sections.service(a)
