@@ -468,9 +468,16 @@ def _run(args) -> int:
         return 0
     if cmd == "report":
         from .batch import lean_imports
-        from .report import make_report
 
         lean_imports()  # this process runs the notebook and its export, as a batch worker does
+        from . import engine
+        from .paths import ASSESSMENT_NOTEBOOK
+
+        # The report's kernel boots (and imports what the notebook imports) while this process
+        # imports, scores and writes the workbook, instead of after it.
+        if Path(args.client_dir).is_dir():
+            engine.prestart("python3", ASSESSMENT_NOTEBOOK, cwd=ASSESSMENT_NOTEBOOK.parent)
+        from .report import make_report
 
         lang = _lang(args, args.client_dir)
         res = make_report(args.client_dir, args.out, language=args.lang, pdf=not args.no_pdf)
