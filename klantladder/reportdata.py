@@ -278,7 +278,7 @@ def service_by_channel(a) -> pd.DataFrame:
     if int(out["suppressed"].sum()) == 1 and (~out["suppressed"]).sum() > 0:
         smallest = out.loc[~out["suppressed"], "n"].idxmin()
         out.loc[smallest, "suppressed"] = True
-        out.loc[smallest, cols[3:]] = np.nan
+        out.loc[smallest, cols[3:-1]] = np.nan
     for c in cols[3:-1]:
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     out = out.reset_index(drop=True)

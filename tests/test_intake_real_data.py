@@ -105,3 +105,44 @@ def test_nyc311_scores_with_the_readme_median(nyc, expected, tmp_path, capsys):
     raw_ids = pd.read_csv(nyc / "tickets.csv", dtype=str)["Unique Key"]
     text = (tmp_path / "s.json").read_text(encoding="utf-8")
     assert not any(k in text for k in raw_ids.head(50))
+
+
+def test_nyc311_channels_are_compared_as_welch_does_when_no_customer_is_known(nyc, real_data):
+    """No customer column: every request is its own cluster, so each channel's within-target
+    rate is compared with the other channels' by Welch's test, recomputed here from the raw export
+    with plain pandas and scipy (the requests set aside left out, open ones older than the target
+    counted as missed), Holm-adjusted by statsmodels; OTHER (7 requests) is shown but has too few
+    to be compared."""
+    from scipy import stats
+    from statsmodels.stats.multitest import multipletests
+
+    from klantladder import reportdata as rd
+
+    a = assess_folder(nyc, draws=200)
+    sla = {**a.model.sla, **a.config.sla}
+    target = min(sla["first_response_hours"], sla["resolution_hours"])  # no response times: closing is both
+    raw = pd.read_csv(real_data / FILE, dtype=str)
+    created = pd.to_datetime(raw["Created Date"], format=FORMAT).dt.tz_localize("America/New_York")
+    closed = pd.to_datetime(raw["Closed Date"], format=FORMAT).dt.tz_localize("America/New_York")
+    hours = (closed - created).dt.total_seconds() / 3600
+    kept = ~(hours < 0)
+    end = pd.Timestamp(a.reference_date, tz="UTC") + pd.Timedelta(days=1)
+    age = (end - created.dt.tz_convert("UTC")).dt.total_seconds() / 3600
+    judged = hours.notna() | (age > sla["resolution_hours"])
+    met = 100.0 * (hours <= target)
+    frame = pd.DataFrame({"channel": raw["Open Data Channel Type"], "met": met.where(judged)})[kept]
+    by = rd.service_by_channel(a).set_index("channel")
+    assert by.loc["OTHER", "n"] == 7 and not by.loc["OTHER", "suppressed"] and by.loc["OTHER", "differences"] == {}
+    compared = [c for c in by.index if by.loc[c, "differences"]]
+    assert sorted(compared) == ["MOBILE", "ONLINE", "PHONE", "UNKNOWN"]
+    tests = []
+    for channel in compared:
+        inside = frame.loc[frame["channel"] == channel, "met"].dropna()
+        rest = frame.loc[frame["channel"] != channel, "met"].dropna()
+        assert by.loc[channel, "sla_rate"] == pytest.approx(inside.mean())
+        tests.append((channel, inside.mean() - rest.mean(), stats.ttest_ind(inside, rest, equal_var=False).pvalue))
+    adjusted = multipletests([p for _, _, p in tests], method="holm")[1]
+    for (channel, diff, p), q in zip(tests, adjusted):
+        found = by.loc[channel, "differences"]["sla_rate"]
+        assert (found.diff, found.p, found.p_adjusted) == pytest.approx((diff, p, q), rel=1e-9, abs=1e-12)
+    assert set().union(*(set(d) for d in by["differences"])) == {"sla_rate"}  # the only rate these data carry
