@@ -192,6 +192,7 @@ class Assessment:
             "mirror_gaps": _records(self.mirror_gaps),
             "segments": {k: _segment_dict(t, self.model.group_minimum(cfg.min_group_size))
                          for k, t in self.segments.items()},
+            "service_channels": _channels_dict(self),
             "waves": _waves_dict(self) if self.history else None,
             "data_quality": {
                 "rows_read": int(sum(self.data.rows_read.values())),
@@ -258,6 +259,22 @@ def _segment_dict(table: pd.DataFrame, min_n: int) -> dict[str, Any]:
     rows = [{**r, "group": None, "suppressed_values": [], "differences": {}} if r["group"] == SMALL_GROUPS else r
             for r in rows]
     return {"values": values, "min_group_size": int(min_n), "rows": rows}
+
+
+def _channels_dict(a: Assessment) -> dict[str, Any] | None:
+    """The service table per channel for ``scores.json`` (:func:`klantladder.reportdata.service_by_channel`,
+    as the report and the workbook show it): hidden channels have no values (null), and per shown
+    rate its comparison with the other channels' tickets (``differences``). None without tickets."""
+    from .reportdata import min_group_size, service_by_channel
+
+    table = service_by_channel(a)
+    if table.empty:
+        return None
+    rows = [{**{k: v for k, v in r.items() if k != "differences"},
+             "n": None if r["suppressed"] else r["n"],
+             "differences": {c: _difference_dict(x) for c, x in d.items()}}
+            for r, d in zip(_records(table.drop(columns="differences")), table["differences"])]
+    return {"min_group_size": int(min_group_size(a)), "rows": rows}
 
 
 def _waves_dict(a: Assessment) -> dict[str, Any]:

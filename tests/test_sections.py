@@ -183,6 +183,8 @@ def test_service_channel_table_suppresses_small_channels(retail):
     assert by.loc[by["channel"] == "brief", "suppressed"].item()
     assert by["suppressed"].sum() == 2  # and the next smallest, else recoverable from the total
     assert by.loc[by["suppressed"], "sla_rate"].isna().all()
+    hidden = [r for r in a.to_dict()["service_channels"]["rows"] if r["suppressed"]]
+    assert len(hidden) == 2 and all(r["n"] is None and r["sla_rate"] is None and r["differences"] == {} for r in hidden)
 
 
 def test_missing_sources_give_short_notes_not_errors(tmp_path):
@@ -570,6 +572,11 @@ def test_service_channels_are_compared_with_the_rest_with_customers_as_clusters(
     sheet = openpyxl.load_workbook(tmp_path / "scores.xlsx")["Kanalen"]
     last = {r[0].value: r[-1].value for r in sheet.iter_rows(min_row=2)}
     assert "Heropend ▲" in last["chat"]
+    doc = {r["channel"]: r for r in a.to_dict()["service_channels"]["rows"]}
+    assert doc["chat"]["reopen_rate"] == pytest.approx(by.set_index("channel").at["chat", "reopen_rate"], abs=1e-4)
+    assert doc["chat"]["differences"]["reopen_rate"]["beyond_noise"] is True
+    assert sum(x["beyond_noise"] for r in doc.values() for x in r["differences"].values()) == \
+        sum(d.beyond_noise for d in found.values())
 
 
 def test_report_tables_travel_with_the_assessment_and_never_to_another_one(tmp_path):
