@@ -452,12 +452,25 @@ class ClusteredGroups:
         rest_count = count_c[:, None] - count
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_a, mean_b = s_a / n_a, s_b / n_b
-            a = total - count * mean_a  # the cluster's residuals in the group, summed
-            a /= n_a * np.sqrt(np.maximum(1.0 - count / n_a, 0.0))
-            a[count == 0] = 0.0
-            b = (total_c[:, None] - total) - rest_count * mean_b  # and in the rest
-            b /= n_b * np.sqrt(np.maximum(1.0 - rest_count / n_b, 0.0))
-            b[rest_count == 0] = 0.0
+            # a = (T - N mean_a) / (n_a sqrt(1 - N/n_a)) per cluster and group, and b the same for
+            # the rest, in place (arrays of clusters x groups); 0 where a cluster has no rows there.
+            # A group whose rows are all in one cluster gets 0/0 (NaN): it is not tested anyway.
+            scale_ = np.divide(count, n_a)
+            np.subtract(1.0, scale_, out=scale_)
+            np.sqrt(scale_, out=scale_)
+            scale_ *= n_a
+            a = np.multiply(count, mean_a)
+            np.subtract(total, a, out=a)  # the cluster's residuals in the group, summed
+            a /= scale_
+            np.divide(rest_count, n_b, out=scale_)
+            np.subtract(1.0, scale_, out=scale_)
+            np.sqrt(scale_, out=scale_)
+            scale_ *= n_b
+            b = np.multiply(rest_count, mean_b)
+            np.subtract(total_c[:, None], b, out=b)
+            b -= total  # and in the rest
+            b /= scale_
+            del scale_
             var_a, var_b = np.einsum("cj,cj->j", a, a), np.einsum("cj,cj->j", b, b)
             a -= b
             se = np.sqrt(np.einsum("cj,cj->j", a, a))
