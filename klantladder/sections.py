@@ -24,7 +24,7 @@ from .config import sector_label
 from .i18n import (fmt_date, fmt_hours, fmt_interval, fmt_list, fmt_number, fmt_percent, fmt_signed,
                    recommendation_texts, t)
 from .intervals import Estimate
-from .segments import UNKNOWN_GROUP
+from .segments import MIN_CLUSTERS, UNKNOWN_GROUP
 
 __all__ = ["SECTION_IDS", "Html", "cover", "summary", "profile", "service", "loyalty", "drivers", "segments",
            "trend", "route", "appendix", "KPI_ORDER", "HEADLINE_KPIS", "SERVICE_KPIS", "dimension_name",
@@ -359,6 +359,7 @@ def _channel_table(a) -> str:
             t("col_fcr", lang), t("col_reopen", lang), t("col_repeat", lang)]
     rows, classes = [], []
     tested = marked = False
+    untested: list[str] = []
     for r in by.itertuples():
         name = rd.group_label(r.channel, lang)
         if r.suppressed:
@@ -368,6 +369,8 @@ def _channel_table(a) -> str:
             continue
         directions = {k: d.direction for k, d in r.differences.items() if d.direction}
         tested, marked = tested or bool(r.differences), marked or bool(directions)
+        if not r.differences:
+            untested.append(name)
 
         def rate(key: str) -> str:
             value = getattr(r, key)
@@ -388,9 +391,13 @@ def _channel_table(a) -> str:
     rows.append(total)
     classes.append("total")
     note = ""
-    if tested:
-        none = "" if marked else " " + t("seg_differs_none", lang)
-        note = f"<p class='small'>{_t(a, 'service_differs_note')}{none}</p>"
+    if tested or untested:
+        parts = [_t(a, "service_differs_note")]
+        if tested and not marked:
+            parts.append(t("seg_differs_none", lang))
+        if untested:
+            parts.append(_t(a, "service_not_compared", names=fmt_list(untested, lang), k=MIN_CLUSTERS))
+        note = f"<p class='small'>{' '.join(parts)}</p>"
     return _table(head, rows, cls="data compact channels", row_classes=classes) + note
 
 

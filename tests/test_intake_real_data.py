@@ -146,3 +146,9 @@ def test_nyc311_channels_are_compared_as_welch_does_when_no_customer_is_known(ny
         found = by.loc[channel, "differences"]["sla_rate"]
         assert (found.diff, found.p, found.p_adjusted) == pytest.approx((diff, p, q), rel=1e-9, abs=1e-12)
     assert set().union(*(set(d) for d in by["differences"])) == {"sla_rate"}  # the only rate these data carry
+    from klantladder import sections
+
+    html = sections.service(a)
+    assert "Each channel is compared with all other contacts" in html
+    assert "Not compared, because the contacts come from too few different customers (fewer than 10) or do not " \
+           "vary: OTHER." in html
