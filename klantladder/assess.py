@@ -270,8 +270,7 @@ def _channels_dict(a: Assessment) -> dict[str, Any] | None:
     table = service_by_channel(a)
     if table.empty:
         return None
-    rows = [{**{k: v for k, v in r.items() if k != "differences"},
-             "n": None if r["suppressed"] else r["n"],
+    rows = [{**r, "n": None if r["suppressed"] else r["n"],
              "differences": {c: _difference_dict(x) for c, x in d.items()}}
             for r, d in zip(_records(table.drop(columns="differences")), table["differences"])]
     return {"min_group_size": int(min_group_size(a)), "rows": rows}

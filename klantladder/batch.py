@@ -206,6 +206,7 @@ _PACKAGE_SUFFIXES = (".py", ".yaml", ".c")
 
 
 def _package_files() -> list[Path]:
+    """The files of :data:`PACKAGE_ROOT` that make a report (:data:`_PACKAGE_SUFFIXES`), bytecode left out."""
     return sorted(p for p in PACKAGE_ROOT.rglob("*") if p.suffix in _PACKAGE_SUFFIXES and p.is_file()
                   and "__pycache__" not in p.parts)
 

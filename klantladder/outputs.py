@@ -136,6 +136,13 @@ def write_rejects(a, path: Path) -> None:
     rejects[["source", "row", "rule", "column"]].assign(reason=reason).to_csv(path, index=False, encoding="utf-8")
 
 
+def _differs(marks: dict[str, int], labels: dict[str, str]) -> str | None:
+    """The workbook's "differs from the rest" cell: the columns beyond the noise (``marks``, as
+    :func:`klantladder.segments.directions` gives them) by their ``labels``, in the labels' order,
+    with ▲ or ▼; empty where none is."""
+    return ", ".join(f"{name} {'▲' if marks[k] > 0 else '▼'}" for k, name in labels.items() if k in marks) or None
+
+
 def write_workbook(a, path: Path) -> None:
     """``scores.xlsx``: summary, dimensions, KPIs, channels, segments, reliability and route, in
     the report language, ready to paste from: one header row (bold, frozen, with filters), number
@@ -149,6 +156,7 @@ def write_workbook(a, path: Path) -> None:
     from . import reportdata as rd
     from .config import sector_label
     from .reportdata import KPI_ORDER, dimension_name, kpi_name
+    from .segments import directions
 
     lang = a.language
     term, plural = a.config.customer_term
@@ -222,16 +230,10 @@ def write_workbook(a, path: Path) -> None:
                  "repeat_rate": h("col_repeat")}
         head = [h("col_channel"), h("xl_n"), h("xl_suppressed"), h("col_fr"), "P90", h("col_res"), "P90",
                 *rates.values(), h("xl_differs_channel")]
-
-        def differs(found: dict) -> str | None:
-            marks = [f"{name} {'▲' if found[k].direction > 0 else '▼'}" for k, name in rates.items()
-                     if k in found and found[k].direction]
-            return ", ".join(marks) or None
-
         rows = [[rd.group_label(r.channel, lang), None if r.suppressed else int(r.n), yes if r.suppressed else no,
                  num(r.first_response_median), num(r.first_response_p90), num(r.resolution_median),
                  num(r.resolution_p90), num(r.sla_rate), num(r.fcr_rate), num(r.reopen_rate), num(r.repeat_rate),
-                 differs(r.differences)]
+                 _differs(directions(r.differences), rates)]
                 for r in by.itertuples()]
         sheets.append((h("xl_sheet_channels"), head, rows, {1: "#,##0", **{i: "0.0" for i in range(3, 11)}}))
 
@@ -256,11 +258,9 @@ def write_workbook(a, path: Path) -> None:
                     group = rd.group_label(r["group"], lang)
                 n = None if r["suppressed"] or pd.isna(r["n"]) else int(r["n"])
                 hidden = set(r.get("suppressed_values") or ())
-                directions = st.directions(r)
-                differs = ", ".join(f"{label[m]} {'▲' if directions[m] > 0 else '▼'}" for m in measures if m in directions)
                 rows.append([title, group, n, yes if r["suppressed"] else no]
                             + [num(r.get(m)) if m in st.values and m not in hidden else None for m in measures]
-                            + [differs or None])
+                            + [_differs(st.directions(r), label)])
         sheets.append((h("xl_sheet_segments"), head, rows, {2: "#,##0", **{i: "0.0" for i in range(4, len(head))}}))
 
     # Reliability

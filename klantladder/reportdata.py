@@ -24,7 +24,8 @@ from .intervals import Estimate
 from .kpis import customer_codes, customer_columns, repeat_contacts, ticket_hours
 from .retention import RetentionCurve, retention_curve
 from .segments import (LISTED_SMALL_GROUPS, SMALL_GROUPS, UNKNOWN_GROUP, ClusteredGroups, Difference,
-                       collapse_small_groups, group_codes, holm, segment_table, value_columns)
+                       collapse_small_groups, directions, group_codes, holm_differences, segment_table,
+                       value_columns)
 
 if TYPE_CHECKING:
     from .waves import WaveSnapshot
@@ -293,18 +294,14 @@ def _channel_differences(ct: ChannelTickets, table: pd.DataFrame, per_ticket: Ma
     over all comparisons in the table."""
     code = {name: i for i, name in enumerate(ct.names)}
     rows = [code[name] for name in table["channel"]]
-    found = []  # (row, rate, diff, p)
+    shown = ~table["suppressed"].to_numpy(dtype=bool)
     grouped = ClusteredGroups(ct.codes, customers, len(ct.names))
+    cells = []  # (row, rate, diff, p)
     for rate, values in per_ticket.items():
         diff, p = grouped.differences(values)
-        for i, (c, shown, value) in enumerate(zip(rows, ~table["suppressed"].to_numpy(dtype=bool), table[rate])):
-            if shown and not pd.isna(value) and not np.isnan(p[c]):
-                found.append((i, rate, diff[c], p[c]))
-    out: list[dict[str, Difference]] = [{} for _ in rows]
-    if found:
-        for (i, rate, d, p), q in zip(found, holm(np.array([f[3] for f in found]))):
-            out[i][rate] = Difference(float(d), float(p), float(q))
-    return out
+        cells += [(i, rate, diff[c], p[c]) for i, (c, ok, value) in enumerate(zip(rows, shown, table[rate]))
+                  if ok and not pd.isna(value) and not np.isnan(p[c])]
+    return holm_differences(cells, len(rows))
 
 
 @dataclass(frozen=True)
@@ -323,7 +320,7 @@ class SegmentTable:
     def directions(self, row: Mapping[str, Any]) -> dict[str, int]:
         """Per value column of a displayed row: +1 where the group lies above the rest beyond the
         noise, -1 below (:class:`klantladder.segments.Difference`); absent otherwise."""
-        return {v: d.direction for v, d in (row.get("differences") or {}).items() if d.direction}
+        return directions(row.get("differences"))
 
 
 _SEGMENT_KINDS = {

@@ -61,7 +61,8 @@ from .intervals import Z95, Estimate, OrderStatistics
 from .native import _native  # the compiled loops (klantladder.native), None where not built
 
 __all__ = ["BOOTSTRAP_MAX_N", "PROFILE_MAX", "Units", "UnitDraws", "draw_ratios", "quantile_draws",
-           "quantile_draws_many", "draw_means", "draw_normal", "draw_kpis", "estimate_se", "expansion_factor"]
+           "quantile_draws_many", "draw_means", "draw_normal", "draw_kpis", "estimate_se", "expansion_factor",
+           "cluster_codes"]
 
 #: Up to this many units the ordinary bootstrap is used.
 BOOTSTRAP_MAX_N = 20_000
@@ -127,7 +128,7 @@ class Units:
         making the row a cluster of its own."""
         columns, arr = _columns_and_array(x, columns)
         arr = np.asfortranarray(arr)  # one statistic at a time: columns contiguous
-        codes = _cluster_codes(np.asarray(clusters))
+        codes = cluster_codes(np.asarray(clusters))
         k = int(codes.max()) + 1 if codes.size else 0
         d = arr.shape[1]
         num, den = np.empty((k, d)), np.empty((k, d))
@@ -152,7 +153,7 @@ class Units:
         rows cost a few integer counts (no float copy of the data).
         """
         columns = tuple(indicators)
-        codes = _cluster_codes(np.asarray(clusters))
+        codes = cluster_codes(np.asarray(clusters))
         k = int(codes.max()) + 1 if codes.size else 0
         d = len(columns)
         rows = np.bincount(codes, minlength=k)
@@ -256,9 +257,10 @@ def _cluster_counts(codes: np.ndarray, k: int, arrays: Sequence[np.ndarray], lar
     return out
 
 
-def _cluster_codes(codes: np.ndarray) -> np.ndarray:
-    """Cluster numbers as given (``pd.factorize`` codes), rows with a negative code getting a
-    cluster of their own; numbers without rows are dropped later (their denominators are 0)."""
+def cluster_codes(codes: np.ndarray) -> np.ndarray:
+    """Cluster numbers as given (``pd.factorize`` codes), rows with a negative code (an unknown
+    customer) getting a cluster of their own; numbers without rows are left for the caller to
+    drop (here their denominators are 0)."""
     codes = codes.astype(np.int64, copy=True)
     own = codes < 0
     if own.any():

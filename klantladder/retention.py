@@ -19,8 +19,8 @@ from .config import DEFAULT_TIMEZONE
 from .intervals import Z95
 from .kpis import day_start
 
-__all__ = ["DAYS_PER_MONTH", "RETENTION_COLUMNS", "kaplan_meier", "median_interval", "tenure_durations", "retention_curve",
-           "RetentionCurve"]
+__all__ = ["DAYS_PER_MONTH", "RETENTION_COLUMNS", "kaplan_meier", "median_interval", "tenure_durations",
+           "retention_curve", "RetentionCurve"]
 
 #: Mean length of a month in days (365.25 / 12).
 DAYS_PER_MONTH: float = 365.25 / 12

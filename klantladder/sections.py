@@ -24,7 +24,7 @@ from .config import sector_label
 from .i18n import (fmt_date, fmt_hours, fmt_interval, fmt_list, fmt_number, fmt_percent, fmt_signed,
                    recommendation_texts, t)
 from .intervals import Estimate
-from .segments import MIN_CLUSTERS, UNKNOWN_GROUP
+from .segments import MIN_CLUSTERS, UNKNOWN_GROUP, directions
 
 __all__ = ["SECTION_IDS", "Html", "cover", "summary", "profile", "service", "loyalty", "drivers", "segments",
            "trend", "route", "appendix", "KPI_ORDER", "HEADLINE_KPIS", "SERVICE_KPIS", "dimension_name",
@@ -367,14 +367,14 @@ def _channel_table(a) -> str:
             rows.append([escape(name), "–", f'<span class="suppressed">{note}</span>', "", "", "", "", ""])
             classes.append("suppressed-row")
             continue
-        directions = {k: d.direction for k, d in r.differences.items() if d.direction}
-        tested, marked = tested or bool(r.differences), marked or bool(directions)
+        marks = directions(r.differences)
+        tested, marked = tested or bool(r.differences), marked or bool(marks)
         if not r.differences:
             untested.append(name)
 
         def rate(key: str) -> str:
             value = getattr(r, key)
-            return fmt_percent(value, lang) + ("" if pd.isna(value) else _difference_mark(directions.get(key, 0), lang))
+            return fmt_percent(value, lang) + ("" if pd.isna(value) else _difference_mark(marks.get(key, 0), lang))
 
         rows.append([escape(name), fmt_number(r.n, lang),
                      _hours_pair(a, r.first_response_median, r.first_response_p90),

@@ -9,14 +9,18 @@ Suppressed groups keep their row, marked, so a reader sees that a group exists b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.stats import t as student_t
 
+from .resampling import cluster_codes
+
 __all__ = ["UNKNOWN_GROUP", "TOTAL_LABEL", "LISTED_SMALL_GROUPS", "SMALL_GROUPS", "DIFFERENCE_ALPHA",
            "Difference", "group_codes", "group_summary", "segment_table", "collapse_small_groups", "holm",
-           "value_columns", "clustered_differences", "ClusteredGroups", "MIN_CLUSTERS"]
+           "value_columns", "clustered_differences", "ClusteredGroups", "MIN_CLUSTERS", "holm_differences",
+           "directions"]
 
 #: Label of the group of rows without a group label.
 UNKNOWN_GROUP: str = "(onbekend)"
@@ -33,6 +37,7 @@ def value_columns(table: pd.DataFrame) -> list[str]:
     without its marks as columns), in their order."""
     return [c for c in table.columns if c not in _RESERVED and c not in _MARKS]
 
+
 #: At most this many groups hidden for being too small are listed by name; more are shown as one
 #: row that counts them (:func:`collapse_small_groups`).
 LISTED_SMALL_GROUPS = 5
@@ -47,9 +52,10 @@ DIFFERENCE_ALPHA = 0.05
 @dataclass(frozen=True)
 class Difference:
     """A shown group's mean minus the mean of the rest (every other row with an answer, hidden
-    groups included) for one value column: Welch's t-test, its two-sided p-value, and the
-    p-value adjusted by Holm's method over all comparisons in the table. ``beyond_noise`` when the
-    adjusted p-value is below :data:`DIFFERENCE_ALPHA`."""
+    groups included) for one value column: the two-sided p-value of its test (Welch's for the
+    breakdowns, :func:`clustered_differences` for tickets) and that p-value adjusted by Holm's
+    method over all comparisons in the table. ``beyond_noise`` when the adjusted p-value is below
+    :data:`DIFFERENCE_ALPHA`."""
 
     diff: float
     p: float
@@ -422,11 +428,7 @@ class ClusteredGroups:
 
     def __init__(self, groups: np.ndarray, clusters: np.ndarray, k: int) -> None:
         g = np.asarray(groups, dtype=np.int64)
-        c = np.asarray(clusters, dtype=np.int64)
-        own = c < 0
-        if own.any():  # an unknown cluster: a cluster of its own
-            c = c.copy()
-            c[own] = (int(c.max()) + 1 if (~own).any() else 0) + np.arange(int(own.sum()))
+        c = cluster_codes(np.asarray(clusters))
         if c.size:
             c = (np.cumsum(np.bincount(c) > 0) - 1)[c]  # numbered 0 .. clusters - 1
         self.k = k
@@ -455,22 +457,22 @@ class ClusteredGroups:
             # a = (T - N mean_a) / (n_a sqrt(1 - N/n_a)) per cluster and group, and b the same for
             # the rest, in place (arrays of clusters x groups); 0 where a cluster has no rows there.
             # A group whose rows are all in one cluster gets 0/0 (NaN): it is not tested anyway.
-            scale_ = np.divide(count, n_a)
-            np.subtract(1.0, scale_, out=scale_)
-            np.sqrt(scale_, out=scale_)
-            scale_ *= n_a
+            denominator = np.divide(count, n_a)
+            np.subtract(1.0, denominator, out=denominator)
+            np.sqrt(denominator, out=denominator)
+            denominator *= n_a
             a = np.multiply(count, mean_a)
             np.subtract(total, a, out=a)  # the cluster's residuals in the group, summed
-            a /= scale_
-            np.divide(rest_count, n_b, out=scale_)
-            np.subtract(1.0, scale_, out=scale_)
-            np.sqrt(scale_, out=scale_)
-            scale_ *= n_b
+            a /= denominator
+            np.divide(rest_count, n_b, out=denominator)
+            np.subtract(1.0, denominator, out=denominator)
+            np.sqrt(denominator, out=denominator)
+            denominator *= n_b
             b = np.multiply(rest_count, mean_b)
             np.subtract(total_c[:, None], b, out=b)
             b -= total  # and in the rest
-            b /= scale_
-            del scale_
+            b /= denominator
+            del denominator
             var_a, var_b = np.einsum("cj,cj->j", a, a), np.einsum("cj,cj->j", b, b)
             a -= b
             se = np.sqrt(np.einsum("cj,cj->j", a, a))
@@ -490,34 +492,29 @@ def _differences(stats_: _GroupStats, table: pd.DataFrame, values: list[str], hi
     rows (see :class:`Difference`), Holm-adjusted over every comparison made in the table; hidden
     groups and cells and the total are not compared (but count in the rest)."""
     groups = table["group"].tolist()[:-1]
-    out: list[dict[str, Difference]] = [{} for _ in range(len(groups) + 1)]
     if not groups or not values:
-        return out
+        return [{} for _ in range(len(groups) + 1)]
     at = stats_.answered.index.get_indexer(groups)
     arrays = [f.reindex(columns=values).to_numpy(dtype=float) for f in (stats_.answered, stats_.centred, stats_.squares)]
     (n, s_, q), (n_all, s_all, q_all) = [x[at] for x in arrays], [x.sum(axis=0) for x in arrays]
     diff, p = _welch(n, s_, q, n_all - n, s_all - s_, q_all - q)
     shown = ~table["suppressed"].to_numpy(dtype=bool)[:-1, None] & np.array(
         [[c not in hidden[i] for c in values] for i in range(len(groups))], dtype=bool).reshape(len(groups), -1)
-    tested = shown & ~np.isnan(p)
-    if tested.any():
-        rows, cols = np.nonzero(tested)
-        for i, j, d, pv, qv in zip(rows, cols, diff[tested], p[tested], holm(p[tested])):
-            out[i][values[j]] = Difference(float(d), float(pv), float(qv))
-    return out
-    rows = [groups[i] for i, _ in cells]
-    cols = [c for _, c in cells]
+    rows, cols = np.nonzero(shown & ~np.isnan(p))
+    return holm_differences([(i, values[j], diff[i, j], p[i, j]) for i, j in zip(rows, cols)], len(groups) + 1)
 
-    def pick(frame: pd.DataFrame) -> np.ndarray:
-        return frame.to_numpy(dtype=float)[frame.index.get_indexer(rows), frame.columns.get_indexer(cols)]
 
-    n, s_, q = pick(stats_.answered), pick(stats_.centred), pick(stats_.squares)
-    whole = {name: frame.sum().reindex(cols).to_numpy(dtype=float)
-             for name, frame in (("n", stats_.answered), ("s", stats_.centred), ("q", stats_.squares))}
-    diff, p = _welch(n, s_, q, whole["n"] - n, whole["s"] - s_, whole["q"] - q)
-    tested = ~np.isnan(p)
-    if tested.any():
-        adjusted = holm(p[tested])
-        for (i, c), d, pv, qv in zip([x for x, ok in zip(cells, tested) if ok], diff[tested], p[tested], adjusted):
-            out[i][c] = Difference(float(d), float(pv), float(qv))
+def holm_differences(cells: Sequence[tuple[int, str, float, float]], rows: int) -> list[dict[str, Difference]]:
+    """Per row of a table, its compared cells as :class:`Difference`: ``cells`` are (row, column,
+    difference, p-value), and the p-values are adjusted by :func:`holm` over all of them."""
+    out: list[dict[str, Difference]] = [{} for _ in range(rows)]
+    if cells:
+        for (i, column, d, p), q in zip(cells, holm(np.array([c[3] for c in cells]))):
+            out[i][column] = Difference(float(d), float(p), float(q))
     return out
+
+
+def directions(differences: Mapping[str, Difference] | None) -> dict[str, int]:
+    """Per compared column: +1 where the group lies above the rest beyond the noise, -1 below;
+    columns within the noise are left out (:attr:`Difference.direction`)."""
+    return {c: d.direction for c, d in (differences or {}).items() if d.direction}
