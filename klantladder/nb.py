@@ -13,6 +13,7 @@ import pickle
 from pathlib import Path
 from typing import Sequence
 
+from . import handoff
 from .assess import Assessment, assess_folder
 from .reportdata import ReportContext, load_context as _load_context
 
@@ -23,11 +24,19 @@ def load_assessment(client_dir: str | Path, assessment_file: str | None = None, 
     """The assessment the report narrates: the one the runner computed (``assessment_file``), or a
     fresh one from ``client_dir`` when the notebook is run by hand. ``language`` overrides client.yaml."""
     if assessment_file:
-        with open(assessment_file, "rb") as fh:
-            a: Assessment = pickle.load(fh)
+        a: Assessment = _read_assessment(assessment_file)
     else:
         a = assess_folder(client_dir)
     return a.in_language(language)
+
+
+def _read_assessment(path: str | Path) -> Assessment:
+    """The assessment in ``path``: a :mod:`klantladder.handoff` file (what the report runner
+    writes) or a plain pickle."""
+    if handoff.is_handoff(path):
+        return handoff.load(path)
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
 
 
 def load_context(previous_scores: Sequence[str | Path] | str | Path | None = None,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import re
 import shutil
 import threading
@@ -29,6 +28,7 @@ from typing import Any
 
 import nbformat
 
+from . import handoff
 from .assess import Assessment, assess_folder
 from .errors import KlantladderError, UsageError
 from .outputs import check_replaceable, staging_dir, write_rejects, write_scores, write_workbook
@@ -245,9 +245,8 @@ def make_report(client_dir: str | Path, out_dir: str | Path, *, language: str | 
             write_scores(a, tmp / "scores.json")
             write_workbook(a, tmp / "scores.xlsx")
             write_rejects(a, tmp / "rejects.csv")
-            pkl = tmp / ".assessment.pkl"
-            with open(pkl, "wb") as fh:
-                pickle.dump(a, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pkl = tmp / ".assessment.handoff"  # read back in place by the kernel (nb.load_assessment)
+            handoff.dump(a, pkl)
             timings["files"], step = time.perf_counter() - step, time.perf_counter()
             try:
                 nb = run_notebook(notebook, tmp / "assessment.ipynb",

@@ -33,8 +33,8 @@ def _small_notebook(path: Path) -> Path:
     ``kapot-notebook`` (after a first cell ran)."""
     nb = new_notebook(cells=[
         new_code_cell('client_dir = "."\nassessment_file = None\nlanguage = None', metadata={"tags": ["parameters"]}),
-        new_code_cell("import pickle\nfrom pathlib import Path\nfrom IPython.display import HTML, display\n"
-                      "with open(assessment_file, 'rb') as fh:\n    a = pickle.load(fh)\n"
+        new_code_cell("from pathlib import Path\nfrom IPython.display import HTML, display\n"
+                      "from klantladder import handoff\na = handoff.load(assessment_file)\n"
                       "display(HTML(f'<h1>{a.config.name}</h1><p>rung {a.rung.level}</p>'))"),
         new_code_cell("if Path(client_dir).name == 'kapot-notebook':\n"
                       "    raise RuntimeError('opzettelijke fout in het notebook')"),
