@@ -7,7 +7,8 @@ twice more (into the file, then out of it into the kernel's memory). Here the pi
 buffers (NumPy arrays, Arrow columns) are written out of band, after the pickle itself, and the
 reader maps the file into memory copy-on-write: the arrays are views of the file's pages, which
 the operating system shares with its file cache, and a page is copied only if something writes
-to it.
+to it. On Windows, and where the file system cannot map files, the file is read into memory
+instead.
 
 File layout (all integers little-endian, unsigned 64-bit)::
 
@@ -20,6 +21,7 @@ NumPy and Arrow expect.
 from __future__ import annotations
 
 import mmap
+import os
 import pickle
 import struct
 from pathlib import Path
@@ -72,6 +74,18 @@ def is_handoff(path: str | Path) -> bool:
         return fh.read(len(MAGIC)) == MAGIC
 
 
+def _contents(fh) -> mmap.mmap | bytearray:
+    """The open file's bytes: mapped copy-on-write, or read into memory on Windows (where a mapped
+    file cannot be deleted while the object lives) and on file systems that cannot map files."""
+    if os.name != "nt":
+        try:
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+        except (OSError, ValueError):
+            pass
+    fh.seek(0)
+    return bytearray(fh.read())
+
+
 def load(path: str | Path) -> Any:
     """The object in hand-off file ``path``; its large arrays are copy-on-write views of the file
     (writable; the file may be deleted once this returns)."""
@@ -90,8 +104,8 @@ def load(path: str | Path) -> Any:
         head = read(fh, head_size)
         if not count:
             return pickle.loads(head)
-        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
-    if spans[-1][0] + spans[-1][1] > len(mapped):
+        data = _contents(fh)
+    if spans[-1][0] + spans[-1][1] > len(data):
         raise ValueError(f"{path}: file is cut short")
-    view = memoryview(mapped)
+    view = memoryview(data)
     return pickle.loads(head, buffers=[view[o:o + n] for o, n in spans])

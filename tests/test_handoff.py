@@ -64,6 +64,30 @@ def test_large_arrays_are_views_of_the_file_and_writing_leaves_it_alone(tmp_path
     assert first[10:].sum() == original[10:].sum()
 
 
+@pytest.mark.parametrize("where", ["no mapping", "windows"])
+def test_without_mapping_the_file_is_read_instead(tmp_path, monkeypatch, where):
+    """A file system that cannot map files, and Windows (where a mapped file could not be deleted
+    while the kernel keeps the assessment), get the file read into memory."""
+    path = tmp_path / "x.handoff"
+    original = {"x": np.arange(100_000, dtype=np.int64), "y": np.linspace(0, 1, 7)}
+    handoff.dump(original, path)
+
+    def refuse(*args, **kwargs):
+        if where == "windows":
+            raise AssertionError("mapped on Windows")
+        raise OSError(19, "No such device")
+
+    monkeypatch.setattr(handoff.mmap, "mmap", refuse)
+    if where == "windows":
+        monkeypatch.setattr(handoff.os, "name", "nt")
+    back = handoff.load(path)
+    monkeypatch.undo()
+    path.unlink()
+    for key, value in original.items():
+        np.testing.assert_array_equal(back[key], value)
+    assert back["x"].flags.writeable
+
+
 def test_bad_files_are_named(tmp_path):
     plain = tmp_path / "plain.pkl"
     plain.write_bytes(pickle.dumps({"x": 1}))
