@@ -433,7 +433,7 @@ class ClusteredGroups:
             c = (np.cumsum(np.bincount(c) > 0) - 1)[c]  # numbered 0 .. clusters - 1
         self.k = k
         self.clusters = int(c.max()) + 1 if c.size else 0
-        self.key = c * k + g
+        self.key = g * self.clusters + c  # group-major: the sums below are groups x clusters, long rows
 
     def differences(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:func:`clustered_differences` of ``values`` (one per row, NaN taking no part)."""
@@ -445,38 +445,38 @@ class ClusteredGroups:
         if n_rows < 3 or k == 0:
             return nan, nan.copy()
         size = self.clusters * k
-        count = np.bincount(self.key, weights=ok.astype(np.float64), minlength=size).reshape(-1, k)
-        total = np.bincount(self.key, weights=np.where(ok, values, 0.0), minlength=size).reshape(-1, k)
-        ones = np.ones(k)
-        count_c, total_c = count @ ones, total @ ones  # per cluster (a product: sums along short rows are slow)
-        n_a, s_a = count.sum(axis=0), total.sum(axis=0)
+        count = np.bincount(self.key, weights=ok.astype(np.float64), minlength=size).reshape(k, -1)
+        total = np.bincount(self.key, weights=np.where(ok, values, 0.0), minlength=size).reshape(k, -1)
+        count_c, total_c = count.sum(axis=0), total.sum(axis=0)  # per cluster
+        n_a, s_a = count.sum(axis=1), total.sum(axis=1)
         n_b, s_b = n_rows - n_a, total_c.sum() - s_a
-        rest_count = count_c[:, None] - count
+        rest_count = count_c - count
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_a, mean_b = s_a / n_a, s_b / n_b
-            # a = (T - N mean_a) / (n_a sqrt(1 - N/n_a)) per cluster and group, and b the same for
-            # the rest, in place (arrays of clusters x groups); 0 where a cluster has no rows there.
+            # a = (T - N mean_a) / (n_a sqrt(1 - N/n_a)) per group and cluster, and b the same for
+            # the rest, in place (arrays of groups x clusters); 0 where a cluster has no rows there.
             # A group whose rows are all in one cluster gets 0/0 (NaN): it is not tested anyway.
-            denominator = np.divide(count, n_a)
+            n_a_, n_b_ = n_a[:, None], n_b[:, None]
+            denominator = np.divide(count, n_a_)
             np.subtract(1.0, denominator, out=denominator)
             np.sqrt(denominator, out=denominator)
-            denominator *= n_a
-            a = np.multiply(count, mean_a)
+            denominator *= n_a_
+            a = np.multiply(count, mean_a[:, None])
             np.subtract(total, a, out=a)  # the cluster's residuals in the group, summed
             a /= denominator
-            np.divide(rest_count, n_b, out=denominator)
+            np.divide(rest_count, n_b_, out=denominator)
             np.subtract(1.0, denominator, out=denominator)
             np.sqrt(denominator, out=denominator)
-            denominator *= n_b
-            b = np.multiply(rest_count, mean_b)
-            np.subtract(total_c[:, None], b, out=b)
+            denominator *= n_b_
+            b = np.multiply(rest_count, mean_b[:, None])
+            np.subtract(total_c, b, out=b)
             b -= total  # and in the rest
             b /= denominator
             del denominator
-            var_a, var_b = np.einsum("cj,cj->j", a, a), np.einsum("cj,cj->j", b, b)
+            var_a, var_b = np.einsum("jc,jc->j", a, a), np.einsum("jc,jc->j", b, b)
             a -= b
-            se = np.sqrt(np.einsum("cj,cj->j", a, a))
-            g_a, g_b = np.count_nonzero(count, axis=0), np.count_nonzero(rest_count, axis=0)
+            se = np.sqrt(np.einsum("jc,jc->j", a, a))
+            g_a, g_b = np.count_nonzero(count, axis=1), np.count_nonzero(rest_count, axis=1)
             df = (var_a + var_b) ** 2 / (var_a ** 2 / (g_a - 1) + var_b ** 2 / (g_b - 1))
             diff = mean_a - mean_b
             p = 2 * student_t.sf(np.abs(diff / se), df)
