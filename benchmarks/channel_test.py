@@ -16,6 +16,12 @@ Each client has 300 customers in the rest and ``c`` in the channel, each with 1-
 right answer is 5%; with R replicates its Monte Carlo standard error is sqrt(0.05 * 0.95 / R)
 (0.69 points for R = 1000).
 
+A second table does the same for the median times (first response, resolution): each customer's
+questions take their own time (a log-normal factor per customer times a log-normal time per
+ticket, a tenth without a time), and the channel's share of tickets within the median time of all
+tickets is compared, by klantladder's test and by Mood's median test on the tickets as if they were
+independent (scipy's ``median_test``).
+
 Run::
 
     .venv/bin/python benchmarks/channel_test.py              # 1000 replicates (about a minute)
@@ -58,6 +64,30 @@ def simulate(customers_in_channel: int, reps: int, spread: float, rng: np.random
     return {k: v / reps for k, v in hits.items()}
 
 
+def simulate_times(customers_in_channel: int, reps: int, rng: np.random.Generator) -> dict[str, float]:
+    """As :func:`simulate`, for the median-time comparison of the channel table."""
+    from klantladder.reportdata import _within_pooled_median
+
+    hits = {"klantladder": 0, "Mood on tickets": 0}
+    rest = 300
+    for _ in range(reps):
+        customers = np.concatenate([np.repeat(np.arange(rest), rng.integers(1, 6, rest)),
+                                    np.repeat(np.arange(rest, rest + customers_in_channel),
+                                              rng.integers(1, 6, customers_in_channel))])
+        channel = (customers >= rest).astype(int)
+        hours = rng.lognormal(0.0, 0.8, rest + customers_in_channel)[customers] * rng.lognormal(1.0, 0.5, len(customers))
+        hours[rng.random(len(hours)) < 0.1] = np.nan
+        within = _within_pooled_median(hours)
+        hits["klantladder"] += segments.ClusteredGroups(channel, customers, 2).differences(within)[1][1] < 0.05
+        known = ~np.isnan(hours)
+        a, b = hours[known & (channel == 1)], hours[known & (channel == 0)]
+        if len(a) and len(b):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                hits["Mood on tickets"] += stats.median_test(a, b)[1] < 0.05
+    return {k: v / reps for k, v in hits.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=1000)
@@ -74,6 +104,12 @@ def main() -> None:
         r = simulate(c, args.reps, args.spread, rng)
         note = "" if c >= minimum else "   (not compared in reports: fewer than MIN_CLUSTERS)"
         print(f"{c:>22}  {r['klantladder']:>11.1%}  {r['CR1 (statsmodels)']:>18.1%}  {r['Welch on tickets']:>17.1%}{note}")
+    print("median times, same clients' customers taking their own time; no channel effect")
+    print(f"{'customers in channel':>22}  {'klantladder':>12}  {'Mood on tickets':>16}")
+    for c in (2, 5, 10, 20, 50):
+        r = simulate_times(c, args.reps, rng)
+        note = "" if c >= minimum else "   (not compared in reports: fewer than MIN_CLUSTERS)"
+        print(f"{c:>22}  {r['klantladder']:>11.1%}  {r['Mood on tickets']:>16.1%}{note}")
     print(f"target 5%, Monte Carlo s.e. {np.sqrt(0.05 * 0.95 / args.reps):.1%}; {time.perf_counter() - start:.0f} s")
 
 

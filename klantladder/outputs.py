@@ -228,12 +228,13 @@ def write_workbook(a, path: Path) -> None:
     if not by.empty:
         rates = {"sla_rate": h("col_sla"), "fcr_rate": h("col_fcr"), "reopen_rate": h("col_reopen"),
                  "repeat_rate": h("col_repeat")}
+        compared = {"first_response_median": h("col_fr"), "resolution_median": h("col_res"), **rates}
         head = [h("col_channel"), h("xl_n"), h("xl_suppressed"), h("col_fr"), "P90", h("col_res"), "P90",
                 *rates.values(), h("xl_differs_channel")]
         rows = [[rd.group_label(r.channel, lang), None if r.suppressed else int(r.n), yes if r.suppressed else no,
                  num(r.first_response_median), num(r.first_response_p90), num(r.resolution_median),
                  num(r.resolution_p90), num(r.sla_rate), num(r.fcr_rate), num(r.reopen_rate), num(r.repeat_rate),
-                 _differs(directions(r.differences), rates)]
+                 _differs(directions(r.differences), compared)]
                 for r in by.itertuples()]
         sheets.append((h("xl_sheet_channels"), head, rows, {1: "#,##0", **{i: "0.0" for i in range(3, 11)}}))
 

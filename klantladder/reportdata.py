@@ -219,11 +219,13 @@ def service_by_channel(a) -> pd.DataFrame:
     customer who comes back by phone after an e-mail counts). Medians and 90th percentiles are
     pandas' (and numpy's) linear quantiles.
 
-    ``differences`` holds, per shown channel, its rates that differ from those of all other
-    tickets (hidden channels included) as :class:`~klantladder.segments.Difference`: the test of
-    :func:`~klantladder.segments.clustered_differences` (a customer's tickets are one cluster, so
-    a few customers with many tickets do not pass for many independent observations), Holm-adjusted
-    over every comparison in the table. Times are not compared.
+    ``differences`` holds, per shown channel, its compared rates and median times against those
+    of all other tickets (hidden channels included) as :class:`~klantladder.segments.Difference`:
+    the test of :func:`~klantladder.segments.clustered_differences` (a customer's tickets are one
+    cluster, so a few customers with many tickets do not pass for many independent observations),
+    for a median time applied to the share of tickets within the median of all tickets (a median
+    test; the difference itself is in hours), Holm-adjusted over every comparison in the table.
+    The 90th percentiles are not compared.
     """
     cols = ["channel", "n", "suppressed", "first_response_median", "first_response_p90", "resolution_median",
             "resolution_p90", "sla_rate", "fcr_rate", "reopen_rate", "repeat_rate", "differences"]
@@ -283,25 +285,63 @@ def service_by_channel(a) -> pd.DataFrame:
     for c in cols[3:-1]:
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     out = out.reset_index(drop=True)
-    out["differences"] = _channel_differences(ct, out, per_ticket, customer_codes(tickets))
+    within = {f"{col}_median": _within_pooled_median(hours[f"{col}_hours"].to_numpy(dtype=float))
+              for col in ("first_response", "resolution")}
+    out["differences"] = _channel_differences(ct, out, {**per_ticket, **within}, customer_codes(tickets),
+                                              channel_hours(a))
     return out
 
 
+#: The time columns of :func:`service_by_channel` whose channels are compared, and the position
+#: of their hours in :func:`channel_hours`' pairs.
+_COMPARED_TIMES = {"first_response_median": 0, "resolution_median": 1}
+
+
+def _within_pooled_median(hours: np.ndarray) -> np.ndarray:
+    """Per ticket: 100 where its time is at or below the median of all tickets' times, 0 above,
+    NaN where it has none (the indicator of a median test, Mood 1950)."""
+    known = ~np.isnan(hours)
+    if not known.any():
+        return np.full(hours.shape, np.nan)
+    median = np.median(hours[known])
+    with np.errstate(invalid="ignore"):
+        return np.where(known, 100.0 * (hours <= median), np.nan)
+
+
 def _channel_differences(ct: ChannelTickets, table: pd.DataFrame, per_ticket: Mapping[str, np.ndarray],
-                         customers: np.ndarray) -> list[dict[str, Difference]]:
-    """Per row of :func:`service_by_channel`'s table: its shown rates that were compared with the
-    other channels' tickets (:func:`~klantladder.segments.clustered_differences`), Holm-adjusted
-    over all comparisons in the table."""
+                         customers: np.ndarray, hours: Mapping[str, tuple[np.ndarray, np.ndarray]]
+                         ) -> list[dict[str, Difference]]:
+    """Per row of :func:`service_by_channel`'s table: its shown rates and median times that were
+    compared with the other channels' tickets (:func:`~klantladder.segments.clustered_differences`
+    of each rate, and of each time's :func:`_within_pooled_median` indicator), Holm-adjusted over
+    all comparisons in the table. A median time's difference is in hours, the channel's median
+    minus the rest's; where its sign disagrees with the test's (ties at the median) the cell is
+    not compared."""
     code = {name: i for i, name in enumerate(ct.names)}
     rows = [code[name] for name in table["channel"]]
     shown = ~table["suppressed"].to_numpy(dtype=bool)
     grouped = ClusteredGroups(ct.codes, customers, len(ct.names))
-    cells = []  # (row, rate, diff, p)
-    for rate, values in per_ticket.items():
+    cells = []  # (row, column, diff, p)
+    for column, values in per_ticket.items():
         diff, p = grouped.differences(values)
-        cells += [(i, rate, diff[c], p[c]) for i, (c, ok, value) in enumerate(zip(rows, shown, table[rate]))
-                  if ok and not pd.isna(value) and not np.isnan(p[c])]
+        for i, (c, ok, value) in enumerate(zip(rows, shown, table[column])):
+            if not ok or pd.isna(value) or np.isnan(p[c]):
+                continue
+            if column in _COMPARED_TIMES:  # a larger share within the pooled median: a lower median
+                d = value - _rest_median(hours, table["channel"].iloc[i], _COMPARED_TIMES[column])
+                if np.sign(d) != -np.sign(diff[c]):
+                    continue
+                cells.append((i, column, d, p[c]))
+            else:
+                cells.append((i, column, diff[c], p[c]))
     return holm_differences(cells, len(rows))
+
+
+def _rest_median(hours: Mapping[str, tuple[np.ndarray, np.ndarray]], channel: str, which: int) -> float:
+    """The median time (``which``: 0 first response, 1 resolution) of every channel but ``channel``."""
+    rest = [pair[which] for name, pair in hours.items() if name != channel]
+    values = np.concatenate(rest) if rest else np.array([])
+    return float(np.median(values)) if values.size else np.nan
 
 
 @dataclass(frozen=True)

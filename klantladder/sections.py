@@ -342,11 +342,12 @@ def profile(a) -> Html:
 
 # --- 4. service -------------------------------------------------------------------------------
 
-def _hours_pair(a, med: float, p90: float) -> str:
+def _hours_pair(a, med: float, p90: float, mark: int = 0) -> str:
+    """A median time with its 90th percentile below it; ``mark``: the median's ▲/▼ direction."""
     lang = a.language
     if pd.isna(med):
         return "–"
-    return f"{fmt_hours(med, lang)} <span class='ci'>90%: {fmt_hours(p90, lang)}</span>"
+    return f"{fmt_hours(med, lang)}{_difference_mark(mark, lang)} <span class='ci'>90%: {fmt_hours(p90, lang)}</span>"
 
 
 def _channel_table(a) -> str:
@@ -377,8 +378,10 @@ def _channel_table(a) -> str:
             return fmt_percent(value, lang) + ("" if pd.isna(value) else _difference_mark(marks.get(key, 0), lang))
 
         rows.append([escape(name), fmt_number(r.n, lang),
-                     _hours_pair(a, r.first_response_median, r.first_response_p90),
-                     _hours_pair(a, r.resolution_median, r.resolution_p90), rate("sla_rate"), rate("fcr_rate"),
+                     _hours_pair(a, r.first_response_median, r.first_response_p90,
+                                 marks.get("first_response_median", 0)),
+                     _hours_pair(a, r.resolution_median, r.resolution_p90, marks.get("resolution_median", 0)),
+                     rate("sla_rate"), rate("fcr_rate"),
                      rate("reopen_rate"), rate("repeat_rate")])
         classes.append("")
     total = [t("total", lang), fmt_number(len(a.data.frames["tickets"]), lang)]
