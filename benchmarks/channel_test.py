@@ -41,16 +41,25 @@ from scipy import stats
 from klantladder import segments
 
 
+#: Customers outside the channel in every simulated client.
+REST = 300
+
+
+def _client(customers_in_channel: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A simulated client's tickets: each one's customer (:data:`REST` customers in the rest and
+    ``customers_in_channel`` in the channel, 1-5 tickets each) and channel (1 in it, 0 not)."""
+    customers = np.concatenate([np.repeat(np.arange(REST), rng.integers(1, 6, REST)),
+                                np.repeat(np.arange(REST, REST + customers_in_channel),
+                                          rng.integers(1, 6, customers_in_channel))])
+    return customers, (customers >= REST).astype(int)
+
+
 def simulate(customers_in_channel: int, reps: int, spread: float, rng: np.random.Generator) -> dict[str, float]:
     """The share of ``reps`` simulated clients in which each test puts the channel beyond the noise."""
     hits = {"klantladder": 0, "CR1 (statsmodels)": 0, "Welch on tickets": 0}
-    rest = 300
     for _ in range(reps):
-        customers = np.concatenate([np.repeat(np.arange(rest), rng.integers(1, 6, rest)),
-                                    np.repeat(np.arange(rest, rest + customers_in_channel),
-                                              rng.integers(1, 6, customers_in_channel))])
-        channel = (customers >= rest).astype(int)
-        chance = np.clip(rng.normal(0.7, spread, rest + customers_in_channel), 0, 1)
+        customers, channel = _client(customers_in_channel, rng)
+        chance = np.clip(rng.normal(0.7, spread, REST + customers_in_channel), 0, 1)
         y = 100.0 * (rng.random(len(customers)) < chance[customers])
         hits["klantladder"] += segments.ClusteredGroups(channel, customers, 2).differences(y)[1][1] < 0.05
         with np.errstate(all="ignore"):
@@ -69,13 +78,9 @@ def simulate_times(customers_in_channel: int, reps: int, rng: np.random.Generato
     from klantladder.reportdata import _within_pooled_median
 
     hits = {"klantladder": 0, "Mood on tickets": 0}
-    rest = 300
     for _ in range(reps):
-        customers = np.concatenate([np.repeat(np.arange(rest), rng.integers(1, 6, rest)),
-                                    np.repeat(np.arange(rest, rest + customers_in_channel),
-                                              rng.integers(1, 6, customers_in_channel))])
-        channel = (customers >= rest).astype(int)
-        hours = rng.lognormal(0.0, 0.8, rest + customers_in_channel)[customers] * rng.lognormal(1.0, 0.5, len(customers))
+        customers, channel = _client(customers_in_channel, rng)
+        hours = rng.lognormal(0.0, 0.8, REST + customers_in_channel)[customers] * rng.lognormal(1.0, 0.5, len(customers))
         hours[rng.random(len(hours)) < 0.1] = np.nan
         within = _within_pooled_median(hours)
         hits["klantladder"] += segments.ClusteredGroups(channel, customers, 2).differences(within)[1][1] < 0.05
