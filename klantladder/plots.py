@@ -373,8 +373,8 @@ def service_times(a) -> Figure | None:
             patch.set_edgecolor("#3b4654")
         ax.set_yticks(pos, order)
         ax.set_xscale("log")
-        lo = max(0.1, float(np.quantile(pooled, 0.05))) if pooled.size else 0.1
-        hi = float(np.quantile(pooled, 0.95)) if pooled.size else 100.0
+        q05, q95 = np.quantile(pooled, [0.05, 0.95]) if pooled.size else (0.1, 100.0)  # one partition
+        lo, hi = max(0.1, float(q05)), float(q95)
         hi = max(hi, (target or 0) * 1.3, lo * 10)
         ax.set_xlim(lo * 0.7, hi * 1.4)
         ticks = [x for x in _HOUR_TICKS if lo * 0.7 <= x <= hi * 1.4]
