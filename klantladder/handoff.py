@@ -58,11 +58,9 @@ def dump(obj: Any, path: str | Path) -> int:
         fh.write(MAGIC + struct.pack("<QQ", len(head), len(views)))
         fh.write(b"".join(struct.pack("<QQ", o, n) for o, n in spans))
         fh.write(head)
-        written = len(MAGIC) + 16 + table_size + len(head)
         for (offset, _), v in zip(spans, views):
-            fh.write(b"\0" * (offset - written))
+            fh.write(b"\0" * (offset - fh.tell()))  # up to the buffer's aligned start
             fh.write(v)
-            written = offset + v.nbytes
     for b in buffers:
         b.release()
     return position

@@ -245,15 +245,15 @@ def make_report(client_dir: str | Path, out_dir: str | Path, *, language: str | 
             write_scores(a, tmp / "scores.json")
             write_workbook(a, tmp / "scores.xlsx")
             write_rejects(a, tmp / "rejects.csv")
-            pkl = tmp / ".assessment.handoff"  # read back in place by the kernel (nb.load_assessment)
-            handoff.dump(a, pkl)
+            handoff_file = tmp / ".assessment.handoff"  # read in place by the kernel (nb.load_assessment)
+            handoff.dump(a, handoff_file)
             timings["files"], step = time.perf_counter() - step, time.perf_counter()
             try:
                 nb = run_notebook(notebook, tmp / "assessment.ipynb",
-                                  {"client_dir": str(client_dir), "assessment_file": str(pkl), "language": lang},
+                                  {"client_dir": str(client_dir), "assessment_file": str(handoff_file), "language": lang},
                                   engine=engine, **engine_kwargs)
             finally:
-                pkl.unlink(missing_ok=True)
+                handoff_file.unlink(missing_ok=True)
             timings["notebook"], step = time.perf_counter() - step, time.perf_counter()
             from .i18n import t
 

@@ -285,16 +285,10 @@ def service_by_channel(a) -> pd.DataFrame:
     for c in cols[3:-1]:
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     out = out.reset_index(drop=True)
-    within = {f"{col}_median": _within_pooled_median(hours[f"{col}_hours"].to_numpy(dtype=float))
-              for col in ("first_response", "resolution")}
-    out["differences"] = _channel_differences(ct, out, {**per_ticket, **within}, customer_codes(tickets),
-                                              channel_hours(a))
+    median_times = {f"{col}_median": hours[f"{col}_hours"].to_numpy(dtype=float)
+                    for col in ("first_response", "resolution")}
+    out["differences"] = _channel_differences(ct, out, per_ticket, median_times, customer_codes(tickets))
     return out
-
-
-#: The time columns of :func:`service_by_channel` whose channels are compared, and the position
-#: of their hours in :func:`channel_hours`' pairs.
-_COMPARED_TIMES = {"first_response_median": 0, "resolution_median": 1}
 
 
 def _within_pooled_median(hours: np.ndarray) -> np.ndarray:
@@ -308,40 +302,35 @@ def _within_pooled_median(hours: np.ndarray) -> np.ndarray:
         return np.where(known, 100.0 * (hours <= median), np.nan)
 
 
-def _channel_differences(ct: ChannelTickets, table: pd.DataFrame, per_ticket: Mapping[str, np.ndarray],
-                         customers: np.ndarray, hours: Mapping[str, tuple[np.ndarray, np.ndarray]]
-                         ) -> list[dict[str, Difference]]:
+def _channel_differences(ct: ChannelTickets, table: pd.DataFrame, rates: Mapping[str, np.ndarray],
+                         median_times: Mapping[str, np.ndarray], customers: np.ndarray) -> list[dict[str, Difference]]:
     """Per row of :func:`service_by_channel`'s table: its shown rates and median times that were
     compared with the other channels' tickets (:func:`~klantladder.segments.clustered_differences`
-    of each rate, and of each time's :func:`_within_pooled_median` indicator), Holm-adjusted over
-    all comparisons in the table. A median time's difference is in hours, the channel's median
-    minus the rest's; where its sign disagrees with the test's (ties at the median) the cell is
-    not compared."""
+    of each rate's per-ticket values, and of each time's :func:`_within_pooled_median` indicator),
+    Holm-adjusted over all comparisons in the table. ``median_times``: per median column, the
+    tickets' hours. A median time's difference is in hours, the channel's median minus the rest's;
+    where its sign disagrees with the test's (ties at the median) the cell is not compared."""
     code = {name: i for i, name in enumerate(ct.names)}
     rows = [code[name] for name in table["channel"]]
     shown = ~table["suppressed"].to_numpy(dtype=bool)
     grouped = ClusteredGroups(ct.codes, customers, len(ct.names))
+    tested = {**rates, **{column: _within_pooled_median(h) for column, h in median_times.items()}}
     cells = []  # (row, column, diff, p)
-    for column, values in per_ticket.items():
+    for column, values in tested.items():
         diff, p = grouped.differences(values)
         for i, (c, ok, value) in enumerate(zip(rows, shown, table[column])):
             if not ok or pd.isna(value) or np.isnan(p[c]):
                 continue
-            if column in _COMPARED_TIMES:  # a larger share within the pooled median: a lower median
-                d = value - _rest_median(hours, table["channel"].iloc[i], _COMPARED_TIMES[column])
+            if column in median_times:  # a larger share within the pooled median: a lower median
+                rest = median_times[column][ct.codes != c]
+                rest = rest[~np.isnan(rest)]
+                d = value - np.median(rest) if rest.size else np.nan
                 if np.sign(d) != -np.sign(diff[c]):
                     continue
                 cells.append((i, column, d, p[c]))
             else:
                 cells.append((i, column, diff[c], p[c]))
     return holm_differences(cells, len(rows))
-
-
-def _rest_median(hours: Mapping[str, tuple[np.ndarray, np.ndarray]], channel: str, which: int) -> float:
-    """The median time (``which``: 0 first response, 1 resolution) of every channel but ``channel``."""
-    rest = [pair[which] for name, pair in hours.items() if name != channel]
-    values = np.concatenate(rest) if rest else np.array([])
-    return float(np.median(values)) if values.size else np.nan
 
 
 @dataclass(frozen=True)
