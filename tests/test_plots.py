@@ -180,17 +180,54 @@ def _elements(svg: str) -> "Counter[str]":
     return Counter(e.tag.rsplit("}", 1)[-1] for e in ET.fromstring(svg).iter())
 
 
-def test_lean_svg_keeps_the_drawing_and_drops_the_scaffolding(retail):
+def _raw_svg(fig) -> str:
     import io
 
-    fig = plots.profile(retail)
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})
+    plt.close(fig)
     raw = buf.getvalue()
-    raw = raw[raw.index("<svg"):]
+    return raw[raw.index("<svg"):]
+
+
+#: What a drawing element looks like: its shape, place, text and every property that paints it.
+_PAINT = ("d", "x", "y", "width", "height", "{http://www.w3.org/1999/xlink}href", "transform", "fill", "fill-opacity",
+          "stroke", "stroke-width", "stroke-opacity", "stroke-linejoin", "stroke-linecap", "stroke-dasharray",
+          "stroke-dashoffset", "opacity", "font-size", "font-family", "font-weight", "font-style", "text-anchor",
+          "clip-path")
+
+
+def _as_drawn(svg: str) -> list[tuple[str, str, dict[str, str]]]:
+    """Every drawing element as WeasyPrint's SVG cascade (style sheets, ``style`` attributes,
+    presentation attributes, inheritance) resolves it, in document order."""
+    import xml.etree.ElementTree as ET
+
+    from weasyprint.svg import SVG
+    from weasyprint.text.fonts import FontConfiguration
+
+    drawn = []
+
+    def walk(node) -> None:
+        for child in node:
+            if child.tag in ("path", "use", "rect", "text", "line", "polyline", "polygon", "circle", "ellipse"):
+                paint = {k: child.attrib[k] for k in _PAINT if k in child.attrib}
+                if re.fullmatch(r"rotate\(-0 [-0-9.]+ [-0-9.]+\)", paint.get("transform", "")):
+                    del paint["transform"]  # no rotation at all
+                if "font-family" in paint:  # CSS writes its strings back in double quotes: the same name
+                    paint["font-family"] = paint["font-family"].replace('"', "'")
+                drawn.append((child.tag, (child.text or "").strip(), paint))
+            walk(child)
+
+    walk(SVG(ET.fromstring(svg), None, FontConfiguration()).tree)
+    return drawn
+
+
+@pytest.mark.parametrize("name", ["profile", "service_times", "retention"])
+def test_lean_svg_keeps_the_drawing_and_drops_the_scaffolding(retail, name):
+    raw = _raw_svg(getattr(plots, name)(retail))
     lean = plots.lean_svg(raw)
     before, after = _elements(raw), _elements(lean)
-    for tag in ("path", "text", "use", "clipPath", "rect", "style"):  # everything that draws stays
+    for tag in ("path", "text", "use", "clipPath", "rect"):  # everything that draws stays
         assert after[tag] == before[tag], tag
     assert after["metadata"] == 0 and before["metadata"] == 1
     assert after["g"] < before["g"] / 2
@@ -199,6 +236,63 @@ def test_lean_svg_keeps_the_drawing_and_drops_the_scaffolding(retail):
     refs = set(re.findall(r'(?:href="#|url\(#)([^")]+)', lean))
     assert refs and refs <= ids and ids <= refs
     assert 'viewBox="' in lean and "<clipPath" in lean  # still XML, with SVG's own spelling
+    # No CSS left to parse: matplotlib's style sheet rule and style attributes are presentation
+    # attributes now, and labels carry no rotation by zero degrees...
+    assert before["style"] == 1 and after["style"] == 0
+    assert "style=" in raw and "style=" not in lean
+    assert "rotate(-0 " in raw and "rotate(-0 " not in lean
+    # ...and every element is painted exactly as before (the cascade resolved independently).
+    drawn = _as_drawn(raw)
+    assert len(drawn) > 50 and _as_drawn(lean) == drawn
+    if name != "profile":  # the others have a vertical axis title: real rotations stay
+        assert any(p.get("transform", "").startswith("rotate(-90") for _, _, p in drawn)
+
+
+def test_lean_svg_keeps_the_style_an_element_gave_itself_and_any_other_style_sheet():
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="10pt" height="10pt" viewBox="0 0 10 10"><defs>'
+           '<style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style></defs>'
+           '<path d="M 0 0 L 1 1" stroke-linecap="round" style="fill: none; stroke: #000"/>'
+           '<path d="M 1 1 L 2 2" style="stroke: #000; stroke-linecap: square; white-space: pre"/></svg>')
+    lean = plots.lean_svg(svg)
+    assert "<style" not in lean and "<defs" not in lean
+    # The sheet's rule outranked the first path's own attribute; the second path's style outranks the rule.
+    assert _as_drawn(lean) == _as_drawn(svg)
+    assert [p["stroke-linecap"] for _, _, p in _as_drawn(lean)] == ["butt", "square"]
+    assert 'style="white-space: pre"' in lean  # not a presentation attribute: stays CSS
+    # A style sheet with any other rule could outrank presentation attributes: styles stay as they are.
+    other = svg.replace("stroke-linecap: butt}", "stroke-linecap: butt} path{stroke: red}")
+    kept = plots.lean_svg(other)
+    assert kept.count("style=") == other.count("style=") == 2 and "path{stroke: red}" in kept
+    assert _as_drawn(kept) == _as_drawn(other)
+
+
+def test_figures_measure_text_once_and_draw_the_same(retail, monkeypatch):
+    import contextlib
+
+    import matplotlib.text
+
+    plain = matplotlib.text.TextToPath
+    measured = {name: plots.to_svg(getattr(plots, name)(retail), name) for name in FIGURES}
+    assert matplotlib.text.TextToPath is plain  # only while a figure is written
+    before = plots._text_extent.cache_info()
+    again = plots.to_svg(plots.profile(retail), "profile")
+    after = plots._text_extent.cache_info()
+    assert after.hits > before.hits and after.misses == before.misses  # the second drawing measured nothing
+    # matplotlib measuring every label itself gives the same figures, to the last digit.
+    monkeypatch.setattr(plots, "_text_measured_once", contextlib.nullcontext)
+    assert {name: plots.to_svg(getattr(plots, name)(retail), name) for name in FIGURES} == measured
+    assert again == measured["profile"]
+
+
+def test_text_measurer_is_restored_when_a_figure_fails(retail, monkeypatch):
+    import matplotlib.text
+
+    plain = matplotlib.text.TextToPath
+    fig = plots.profile(retail)
+    monkeypatch.setattr(fig, "savefig", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        plots.to_svg(fig, "profile")
+    assert matplotlib.text.TextToPath is plain
 
 
 def test_svg_as_image_carries_the_same_figure_and_its_label(retail):
