@@ -183,7 +183,7 @@ def _dim_item(a, k: str) -> str:
     lang = a.language
     width = max(0.0, min(100.0, d.score or 0.0))
     return (f'<li><span class="dim">{escape(dimension_name(a, k))}</span>'
-            f'<span class="bar"><span style="width:{width:.0f}%"></span></span>'
+            f'<span class="bar"><span class="track"><span style="width:{width:.0f}%"></span></span></span>'
             f'<span class="val">{fmt_number(d.score, lang)}</span>'
             f'<span class="ci">{fmt_interval(d.ci_low, d.ci_high, lang)}</span></li>')
 
@@ -249,9 +249,9 @@ def summary(a) -> Html:
             f'<div class="summary-top"><div class="summary-ladder">{_figure(plots.ladder(a), "ladder", "compact")}</div>'
             f'<div class="summary-cards">{cards}</div></div>'
             f'<p class="next">{next_text}</p>'
-            f'<div class="two-col"><div><h3>{t("summary_strong", lang)}</h3><ul class="dims">'
-            f'{"".join(_dim_item(a, k) for k in strong)}</ul></div>'
-            f'<div><h3>{t("summary_weak", lang)}</h3><ul class="dims">{"".join(_dim_item(a, k) for k in weak)}</ul>'
+            f'<div class="two-col"><div class="col"><h3>{t("summary_strong", lang)}</h3><ul class="dims">'
+            f'{"".join(_dim_item(a, k) for k in strong)}</ul></div><div class="gap"></div>'
+            f'<div class="col"><h3>{t("summary_weak", lang)}</h3><ul class="dims">{"".join(_dim_item(a, k) for k in weak)}</ul>'
             f'</div></div>'
             + (f'<p class="blind">{blind_text}</p>' if blind_text else "")
             + f'<h3>{t("summary_headline_kpis", lang)}</h3>{_tiles(a, HEADLINE_KPIS)}'
