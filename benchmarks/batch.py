@@ -155,8 +155,14 @@ def _kernel_only(notebook: str, out: str, i: int, engine_name: str | None) -> No
     if engine_name:
         import klantladder.engine  # noqa: F401  (registers the engines)
     logging.getLogger("papermill").setLevel(logging.WARNING)
-    pm.execute_notebook(notebook, str(Path(out) / f"{i}.ipynb"), parameters={"i": i}, engine_name=engine_name,
-                        progress_bar=False)
+    for attempt in range(4):
+        try:
+            pm.execute_notebook(notebook, str(Path(out) / f"{i}.ipynb"), parameters={"i": i},
+                                engine_name=engine_name, progress_bar=False)
+            return
+        except RuntimeError as exc:  # papermill issue 511, as in the floor: start the kernel again
+            if "Kernel died before replying" not in str(exc) or attempt == 3:
+                raise
 
 
 def kernels_only(notebook: Path, out: Path, n: int, engine_name: str | None, log: Path) -> float:
