@@ -413,6 +413,9 @@ def _init_local_worker(params: dict, parent_pid: int) -> None:
 
     threading.Thread(target=watch, name="klantladder-parent-watch", daemon=True).start()
     lean_imports()
+    from . import engine
+
+    engine.use_kernel_server(params.get("kernel_server"))
     _warm_worker(params)
 
 
@@ -656,7 +659,37 @@ def _process_context():
     return mp.get_context("spawn")
 
 
+def _kernel_server(params: dict):
+    """One kernel server for the workers' warm kernels (:mod:`klantladder.forkserver`): started
+    before the workers, so that it imports the notebook's modules while they import theirs. None
+    for fresh kernels, where ``fork`` is missing, or with ``KLANTLADDER_KERNEL_SERVER=0``."""
+    from . import engine, forkserver
+
+    if (params.get("engine") == engine.FRESH_ENGINE or not forkserver.available()
+            or os.environ.get("KLANTLADDER_KERNEL_SERVER", "1") == "0"):
+        return None
+    notebook = _notebook(params)
+    try:
+        return forkserver.KernelServer(engine.preload_modules(notebook), cwd=notebook.parent)
+    except Exception as exc:  # the workers start their kernels the ordinary way
+        import logging
+
+        logging.getLogger(__name__).debug("no kernel server: %s", exc)
+        return None
+
+
 def _run_processes(workers: int, todo, params, record) -> None:
+    server = _kernel_server(params)
+    try:
+        if server is not None:
+            params = {**params, "kernel_server": server.address}
+        _run_pool(workers, todo, params, record)
+    finally:
+        if server is not None:
+            server.close()
+
+
+def _run_pool(workers: int, todo, params, record) -> None:
     pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=_process_context(),
                                   initializer=_init_local_worker, initargs=(params, os.getpid()))
     futures: dict[cf.Future, Job] = {}

@@ -291,6 +291,24 @@ def notebook_imports(nb) -> list[str]:
 BASE_PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.units")
 
 
+def preload_modules(notebook: str | Path) -> list[str]:
+    """Every module a warm kernel for ``notebook`` imports before its first notebook."""
+    import nbformat
+
+    return list(dict.fromkeys([*BASE_PRELOAD, *notebook_imports(nbformat.read(str(notebook), as_version=4))]))
+
+
+_kernel_server: str | None = None
+
+
+def use_kernel_server(address: str | None) -> None:
+    """Have this process's warm kernels forked by the kernel server at ``address`` (a
+    :class:`klantladder.forkserver.KernelServer`); None: start them the ordinary way. Kernels
+    that cannot be forked there (the server gone, another interpreter) still start as usual."""
+    global _kernel_server
+    _kernel_server = address or None
+
+
 def _preload_code(modules: list[str], launch_env: dict) -> str:
     # ``from x import y`` where y is not a module is harmless: the failed import is ignored.
     modules = list(dict.fromkeys([*BASE_PRELOAD, *modules]))
@@ -369,6 +387,7 @@ class _Kernel:
         self.uses = 0
         self.km = None
         self.kc = None
+        self.forked = False  # forked by the batch's kernel server
         self._pending: str | None = None
         self._launch(cwd)
 
@@ -381,7 +400,17 @@ class _Kernel:
         if _use_ipc():
             kw.update(transport="ipc", ip=str(_ipc_dir() / uuid.uuid4().hex[:10]))
         km = AsyncKernelManager(**kw)
+        if self.warm and _kernel_server:  # forked by the batch's kernel server (klantladder.forkserver)
+            from .forkserver import ForkProvisioner
+
+            km.kernel_id = km.kernel_id or str(uuid.uuid4())
+            km.provisioner = ForkProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km,
+                                             server=_kernel_server)
         _run_sync(km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.hist_file=:memory:"]))
+        if self.warm and _kernel_server:
+            from .forkserver import ForkedProcess
+
+            self.forked = isinstance(getattr(km.provisioner, "process", None), ForkedProcess)
         self.km = km
         # One client for the kernel's life, with all channels: nbclient runs every notebook on it
         # (a new client per notebook costs 0.2 s in jupyter_client's wait_for_ready) and the
@@ -697,7 +726,7 @@ class WarmKernelEngine(NBClientEngine):
         t0 = time.perf_counter()
         kernel = _acquire(kernel_name, cls.warm, modules, cwd, start_timeout)
         _local.last = {"kernel_use": kernel.uses + 1, "kernel_wait": round(time.perf_counter() - t0, 3),
-                       "transport": "ipc" if _use_ipc() else "tcp"}
+                       "transport": "ipc" if _use_ipc() else "tcp", "forked": kernel.forked}
         healthy = False
         try:
             client = PapermillNotebookClient(nb_man, km=kernel.km, **final_kwargs)

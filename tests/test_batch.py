@@ -20,6 +20,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from klantladder import forkserver
 from klantladder.batch import (LOCK_FILE, MANIFEST, PORTFOLIO_HTML, clean_leftovers, discover, job_hash,
                                run_batch)
 from klantladder.cli import main
@@ -95,6 +96,9 @@ def test_a_failing_client_is_recorded_and_the_others_finish(failing_batch, capsy
         assert all((out / key / f).is_file() for f in REPORT_FILES)
         assert e["input_hash"] and e["model_version"] and e["package_version"] and e["duration"] > 0
         assert any(p.endswith("customer_survey.csv") for p in e["inputs"])
+        # Two workers: their warm kernels come from the batch's kernel server, also the one
+        # that replaced the kernel of the failed notebook.
+        assert e["kernel"]["forked"] is forkserver.available()
     bad_input = clients["kapot-invoer"]
     assert "client.yaml" in bad_input["error"] and "Traceback" not in bad_input["error"]
     assert not (out / "kapot-invoer" / "failed").exists()  # nothing ran: no notebook to keep
