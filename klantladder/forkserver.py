@@ -181,6 +181,7 @@ def serve(address: str, parent: int, modules: list[str]) -> None:
                 os.killpg(pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
             os.unlink(address)
+            os.rmdir(os.path.dirname(address))  # the folder KernelServer made for it, now empty
 
 
 class KernelServer:

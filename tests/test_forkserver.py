@@ -132,18 +132,20 @@ def test_the_server_and_its_kernels_end_with_the_batch(tmp_path):
         "engine.use_kernel_server(server.address)\n"
         "k = engine.start_kernel('python3', sys.argv[1], warm=True)\n"
         "print(server.process.pid, k.km.provisioner.pid if k.km.provisioner.pid else k.km.provisioner.process.pid,"
-        " flush=True)\n"
+        " server.address, flush=True)\n"
         "time.sleep(120)\n")
     batch = subprocess.Popen([sys.executable, str(script), str(tmp_path)], stdout=subprocess.PIPE, text=True,
                              start_new_session=True)
     try:
-        server_pid, kernel = (int(x) for x in batch.stdout.readline().split())
+        server_pid, kernel, address = batch.stdout.readline().split()
+        server_pid, kernel = int(server_pid), int(kernel)
         assert forkserver._running(server_pid) and forkserver._running(kernel)
         assert kernel in _children(server_pid)
         os.kill(batch.pid, signal.SIGKILL)
         batch.wait(timeout=10)
         assert _wait_for(lambda: not forkserver._running(server_pid), 10), "the server outlived its batch"
         assert _wait_for(lambda: not forkserver._running(kernel), 10), "a kernel outlived its batch"
+        assert not Path(address).parent.exists()  # nor is its socket's folder left behind
     finally:
         if batch.poll() is None:
             batch.kill()
