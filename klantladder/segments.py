@@ -454,25 +454,15 @@ class ClusteredGroups:
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_a, mean_b = s_a / n_a, s_b / n_b
             # a = (T - N mean_a) / (n_a sqrt(1 - N/n_a)) per group and cluster, and b the same for
-            # the rest, in place (arrays of groups x clusters); 0 where a cluster has no rows there.
-            # A group whose rows are all in one cluster gets 0/0 (NaN): it is not tested anyway.
-            n_a_, n_b_ = n_a[:, None], n_b[:, None]
-            denominator = np.divide(count, n_a_)
-            np.subtract(1.0, denominator, out=denominator)
-            np.sqrt(denominator, out=denominator)
-            denominator *= n_a_
+            # the rest (arrays of groups x clusters); 0 where a cluster has no rows there. A group
+            # whose rows are all in one cluster gets 0/0 (NaN): it is not tested anyway.
             a = np.multiply(count, mean_a[:, None])
             np.subtract(total, a, out=a)  # the cluster's residuals in the group, summed
-            a /= denominator
-            np.divide(rest_count, n_b_, out=denominator)
-            np.subtract(1.0, denominator, out=denominator)
-            np.sqrt(denominator, out=denominator)
-            denominator *= n_b_
+            _cr2_scale(a, count, n_a[:, None])
             b = np.multiply(rest_count, mean_b[:, None])
             np.subtract(total_c, b, out=b)
             b -= total  # and in the rest
-            b /= denominator
-            del denominator
+            _cr2_scale(b, rest_count, n_b[:, None])
             var_a, var_b = np.einsum("jc,jc->j", a, a), np.einsum("jc,jc->j", b, b)
             a -= b
             se = np.sqrt(np.einsum("jc,jc->j", a, a))
@@ -484,6 +474,17 @@ class ClusteredGroups:
         valid = ((np.minimum(g_a, g_b) >= MIN_CLUSTERS) & (se > 1e-9 * scale) & np.isfinite(se)
                  & np.isfinite(p))  # else too few clusters, or no standard error but rounding
         return np.where(valid, diff, np.nan), np.where(valid, p, np.nan)
+
+
+def _cr2_scale(sums: np.ndarray, counts: np.ndarray, n: np.ndarray) -> None:
+    """CR2's scaling of a cluster's summed residuals on one side, in place:
+    ``sums / (n * sqrt(1 - counts / n))`` (``counts``: the cluster's rows on that side, ``n``:
+    all rows there)."""
+    denominator = np.divide(counts, n)
+    np.subtract(1.0, denominator, out=denominator)
+    np.sqrt(denominator, out=denominator)
+    denominator *= n
+    sums /= denominator
 
 
 def _differences(stats_: _GroupStats, table: pd.DataFrame, values: list[str], hidden: list[set[str]]
