@@ -71,28 +71,33 @@ def make_clients(root: Path, n: int) -> list[Path]:
 
 # --- the floor: plain papermill, fresh kernel per report ---------------------------------
 
-def _floor_one(client: str, out: str, pdf: bool) -> int:
+def _execute(*args, **kwargs):
+    """``papermill.execute_notebook(*args, **kwargs)``, run again (up to three times) when its
+    kernel died of a port clash (papermill issue 511: two kernels raced for a TCP port), as any
+    batch script around papermill would have to; returns the notebook and the number of clashes."""
     import logging
 
     import papermill as pm
 
-    from klantladder.paths import ASSESSMENT_NOTEBOOK
-    from klantladder.report import export_html, export_pdf
-
     logging.getLogger("papermill").setLevel(logging.WARNING)
-    dest = Path(out) / Path(client).name
-    dest.mkdir(parents=True, exist_ok=True)
     clashes = 0
     while True:
         try:
-            nb = pm.execute_notebook(str(ASSESSMENT_NOTEBOOK), str(dest / "assessment.ipynb"),
-                                     parameters={"client_dir": client}, progress_bar=False,
-                                     cwd=str(ASSESSMENT_NOTEBOOK.parent))
-            break
-        except RuntimeError as exc:  # papermill issue 511: two kernels raced for a TCP port
+            return pm.execute_notebook(*args, progress_bar=False, **kwargs), clashes
+        except RuntimeError as exc:
             if "Kernel died before replying" not in str(exc) or clashes >= 3:
                 raise
             clashes += 1
+
+
+def _floor_one(client: str, out: str, pdf: bool) -> int:
+    from klantladder.paths import ASSESSMENT_NOTEBOOK
+    from klantladder.report import export_html, export_pdf
+
+    dest = Path(out) / Path(client).name
+    dest.mkdir(parents=True, exist_ok=True)
+    nb, clashes = _execute(str(ASSESSMENT_NOTEBOOK), str(dest / "assessment.ipynb"),
+                           parameters={"client_dir": client}, cwd=str(ASSESSMENT_NOTEBOOK.parent))
     html = export_html(nb, title=Path(client).name)
     (dest / "report.html").write_text(html, encoding="utf-8")
     if pdf:
@@ -148,21 +153,9 @@ def reference_notebook(path: Path) -> Path:
 
 
 def _kernel_only(notebook: str, out: str, i: int, engine_name: str | None) -> None:
-    import logging
-
-    import papermill as pm
-
     if engine_name:
         import klantladder.engine  # noqa: F401  (registers the engines)
-    logging.getLogger("papermill").setLevel(logging.WARNING)
-    for attempt in range(4):
-        try:
-            pm.execute_notebook(notebook, str(Path(out) / f"{i}.ipynb"), parameters={"i": i},
-                                engine_name=engine_name, progress_bar=False)
-            return
-        except RuntimeError as exc:  # papermill issue 511, as in the floor: start the kernel again
-            if "Kernel died before replying" not in str(exc) or attempt == 3:
-                raise
+    _execute(notebook, str(Path(out) / f"{i}.ipynb"), parameters={"i": i}, engine_name=engine_name)
 
 
 def kernels_only(notebook: Path, out: Path, n: int, engine_name: str | None, log: Path) -> float:
