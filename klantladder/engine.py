@@ -400,17 +400,16 @@ class _Kernel:
         if _use_ipc():
             kw.update(transport="ipc", ip=str(_ipc_dir() / uuid.uuid4().hex[:10]))
         km = AsyncKernelManager(**kw)
-        if self.warm and _kernel_server:  # forked by the batch's kernel server (klantladder.forkserver)
-            from .forkserver import ForkProvisioner
+        server = _kernel_server if self.warm else None
+        if server:  # forked by the batch's kernel server (klantladder.forkserver)
+            from .forkserver import ForkedProcess, ForkProvisioner
 
             km.kernel_id = km.kernel_id or str(uuid.uuid4())
             km.provisioner = ForkProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km,
-                                             server=_kernel_server)
+                                             server=server)
         _run_sync(km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.hist_file=:memory:"]))
-        if self.warm and _kernel_server:
-            from .forkserver import ForkedProcess
-
-            self.forked = isinstance(getattr(km.provisioner, "process", None), ForkedProcess)
+        # The provisioner starts the kernel the ordinary way where the server cannot fork it.
+        self.forked = bool(server) and isinstance(km.provisioner.process, ForkedProcess)
         self.km = km
         # One client for the kernel's life, with all channels: nbclient runs every notebook on it
         # (a new client per notebook costs 0.2 s in jupyter_client's wait_for_ready) and the
