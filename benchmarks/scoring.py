@@ -10,7 +10,8 @@ Generates a client with 1,000,000 customer-survey responses and 5,000,000 ticket
     pseudonymisation, KPIs, every interval and the rung probabilities;
 
 each in a fresh child process (so imports are excluded and memory is measured on its own) that
-keeps freed memory for reuse as the command line does (:func:`klantladder.memory.keep_freed_memory`),
+keeps freed memory for reuse and runs BLAS on one thread as the command line does
+(:func:`klantladder.memory.keep_freed_memory`, :func:`klantladder.threads.one_thread_per_library`),
 alternating (a) and (b) ``--repeat`` times, and prints the median times, their ratio (SPEC: at
 most 3), the processor time with the operating system's share and the fresh memory pages each
 touched (minor page faults: where first touches of memory are costly, as in a virtual machine,
@@ -48,6 +49,8 @@ MAX_BYTES = 4 * 1024**3
 #: What the child has used since ``u0 = usage()``: processor seconds (all, and the operating
 #: system's), minor page faults (fresh pages touched) and its peak resident memory.
 _USAGE = """
+from klantladder.threads import BLAS_VARIABLES, one_thread_per_library
+one_thread_per_library(names=BLAS_VARIABLES)  # as the command line, before NumPy is loaded
 import resource
 def usage():
     return resource.getrusage(resource.RUSAGE_SELF)

@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 from . import __version__
 from .errors import KlantladderError, UsageError
 from .memory import keep_freed_memory
-from .threads import one_thread_per_library
+from .threads import BLAS_VARIABLES, THREAD_VARIABLES, one_thread_per_library
 
 __all__ = ["main", "build_parser"]
 
@@ -582,8 +582,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, unknown = build_parser(_argv_language(argv)).parse_known_args(argv)
     if unknown:  # said by the command's own parser: its usage line, and its --help to look at
         args.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
-    if args.command in ("batch", "demo"):
-        one_thread_per_library()  # one report per core already: before NumPy is loaded (see threads)
+    # Before NumPy is loaded (see threads): a batch runs one report per core already, and a single
+    # client is scored in klantladder's own threads, beside which BLAS's pool only competes.
+    one_thread_per_library(names=THREAD_VARIABLES if args.command in ("batch", "demo") else BLAS_VARIABLES)
     keep_freed_memory()  # this process is klantladder's own: large clients score with less page zeroing
     try:
         return _run(args)

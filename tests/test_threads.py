@@ -29,7 +29,8 @@ import klantladder.cli as cli
 def probe(args):
     from threadpoolctl import threadpool_info
     blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
-    print(json.dumps({"env": os.environ.get("OPENBLAS_NUM_THREADS"), "blas": blas}))
+    print(json.dumps({"env": os.environ.get("OPENBLAS_NUM_THREADS"), "omp": os.environ.get("OMP_NUM_THREADS"),
+                      "blas": blas}))
     return 0
 cli._run = probe
 sys.exit(cli.main(sys.argv[1:]))
@@ -52,4 +53,9 @@ def test_batch_command_loads_blas_with_one_thread(tmp_path):
 
 def test_users_setting_and_other_commands_keep_their_threads(tmp_path):
     assert _probe(["batch", ".", "--out", "out"], tmp_path, OPENBLAS_NUM_THREADS="2")["env"] == "2"
-    assert _probe(["score", "."], tmp_path)["env"] is None  # one client: BLAS may use every core
+    # One client: klantladder's own threads share the cores, so BLAS gets one thread; a user's
+    # setting stays, and Arrow (OMP_NUM_THREADS) still reads a client's files on every core.
+    got = _probe(["score", "."], tmp_path)
+    assert got["env"] == "1" and got["blas"] and all(n == 1 for n in got["blas"])
+    assert got["omp"] is None
+    assert _probe(["score", "."], tmp_path, OPENBLAS_NUM_THREADS="2")["env"] == "2"
