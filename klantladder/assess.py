@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from contextlib import nullcontext
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -722,30 +723,45 @@ class _SurveyPart:
     customer_base: pd.DataFrame  # the customer base's indicator columns (kpis.customer_columns)
 
 
-def _survey_part(frames: Mapping[str, pd.DataFrame], cfg: ClientConfig, model: Model, ref: dt.date | None,
-                 draws: int, seed: int) -> _SurveyPart:
-    """Respondent scores, their draws, drivers, reliability, item statistics, segments and mirror
-    gaps: all from the surveys and the customer base, none from the tickets (whose part runs
-    alongside, :func:`_ticket_part`)."""
-    keys = model.dimension_keys
-    employee, survey = frames.get("employee_survey"), frames.get("customer_survey")
-    internal = respondent_scores(employee, model, "employee").reindex(columns=keys)
-    customer = respondent_scores(survey, model, "customer").reindex(columns=keys)
-    survey_cols = survey_columns(survey)
-    base = customer_columns(frames.get("customers"), ref, customers_timezone(cfg))
-    d = _source_draws(internal, customer, survey_cols, base,
-                      survey_kpis(survey, cfg.customer_survey_invited)["survey_response_rate"], draws,
-                      np.random.default_rng(seed))
-    drivers, importance = _drivers(survey, customer, keys)
+def _survey_reliability(employee: pd.DataFrame | None, survey: pd.DataFrame | None, model: Model
+                        ) -> tuple[dict[str, dict[str, AlphaResult]], dict[str, dict[str, pd.DataFrame]]]:
+    """Reliability and item statistics of both surveys, from one pass of moments per dimension."""
     moments = {"employee": _survey_moments(employee, model, "employee"),
                "customer": _survey_moments(survey, model, "customer")}
     reliability = {"employee": _reliability(employee, model, "employee", moments["employee"]),
                    "customer": _reliability(survey, model, "customer", moments["customer"])}
     items = {"employee": _item_statistics(employee, model, "employee", moments["employee"]),
              "customer": _item_statistics(survey, model, "customer", moments["customer"])}
-    segments = segment_tables(frames, internal, customer, survey_cols, model.group_minimum(cfg.min_group_size),
-                              "Totaal" if cfg.language == "nl" else "Total")
-    mirror = mirror_gap_table(employee, survey, model, model.group_minimum(cfg.min_group_size))
+    return reliability, items
+
+
+def _survey_part(frames: Mapping[str, pd.DataFrame], cfg: ClientConfig, model: Model, ref: dt.date | None,
+                 draws: int, seed: int, alongside: bool = False) -> _SurveyPart:
+    """Respondent scores, their draws, drivers, reliability, item statistics, segments and mirror
+    gaps: all from the surveys and the customer base, none from the tickets (whose part runs
+    alongside, :func:`_ticket_part`).
+
+    With ``alongside`` (a large client) the reliability and item statistics are computed in a
+    thread of their own beside the rest: the surveys' part is the last to finish, and would
+    otherwise end on one core while the other has nothing left to do.
+    """
+    keys = model.dimension_keys
+    employee, survey = frames.get("employee_survey"), frames.get("customer_survey")
+    with ThreadPoolExecutor(max_workers=1) if alongside else nullcontext() as pool:
+        reliable = pool.submit(_survey_reliability, employee, survey, model) if pool is not None else None
+        internal = respondent_scores(employee, model, "employee").reindex(columns=keys)
+        customer = respondent_scores(survey, model, "customer").reindex(columns=keys)
+        survey_cols = survey_columns(survey)
+        base = customer_columns(frames.get("customers"), ref, customers_timezone(cfg))
+        d = _source_draws(internal, customer, survey_cols, base,
+                          survey_kpis(survey, cfg.customer_survey_invited)["survey_response_rate"], draws,
+                          np.random.default_rng(seed))
+        drivers, importance = _drivers(survey, customer, keys)
+        segments = segment_tables(frames, internal, customer, survey_cols, model.group_minimum(cfg.min_group_size),
+                                  "Totaal" if cfg.language == "nl" else "Total")
+        mirror = mirror_gap_table(employee, survey, model, model.group_minimum(cfg.min_group_size))
+        reliability, items = (reliable.result() if reliable is not None
+                              else _survey_reliability(employee, survey, model))
     return _SurveyPart(internal, customer, d, drivers, importance, reliability, items, segments, mirror, base)
 
 
@@ -762,7 +778,8 @@ def _assess(data: ClientData, draws: int, seed: int | None, previous: Sequence["
     if sum(len(f) for f in frames.values()) >= intake.THREADS_FROM_ROWS:
         with ThreadPoolExecutor(max_workers=1) as pool:  # the tickets alongside the rest (see _ticket_part)
             ticket_future = pool.submit(_ticket_part, frames.get("tickets"), sla, ref, draws, ticket_rng)
-            surveys = _survey_part(frames, cfg, model, ref, draws, seed) if surveys is None else surveys.result()
+            surveys = (_survey_part(frames, cfg, model, ref, draws, seed, alongside=True) if surveys is None
+                       else surveys.result())
             tickets = ticket_future.result()
     else:  # a small client: one after the other is faster (no contention for the interpreter lock)
         tickets = _ticket_part(frames.get("tickets"), sla, ref, draws, ticket_rng)
@@ -809,7 +826,7 @@ def assess_folder(folder: str | Path, draws: int = DRAWS, key: bytes | None = No
         def score_surveys(config: ClientConfig, model: Model, frames: dict[str, pd.DataFrame]) -> None:
             if config.reference_date is not None and len(survey_waves(frames)) <= 1:
                 early.append(pool.submit(_survey_part, frames, config, model, config.reference_date, draws,
-                                         _seed(config)))
+                                         _seed(config), alongside=True))
 
         data = read_client(folder, key=key, before_tickets=score_surveys)
         if early:  # one wave: the surveys' part is under way
