@@ -249,16 +249,19 @@ def _difference_dict(d: Difference) -> dict[str, Any]:
 def _segment_dict(table: pd.DataFrame, min_n: int) -> dict[str, Any]:
     """A breakdown for ``scores.json``: hidden groups and cells have no values (null), and each
     row lists the value columns hidden within a shown group (``suppressed_values``) and, per
-    shown cell, its comparison with the rest (``differences``: :class:`~klantladder.segments.Difference`)."""
+    shown cell, its comparison with the rest (``differences``: :class:`~klantladder.segments.Difference`)
+    and the 95% confidence interval of its mean (``intervals``: ``[low, high]``)."""
     values = value_columns(table)
     marks = table.attrs.get("suppressed_values") or [()] * len(table)
     differences = table.attrs.get("differences") or [{}] * len(table)
+    intervals = table.attrs.get("intervals") or [{}] * len(table)
     rows = collapse_small_groups([{**r, "suppressed_values": list(m),
-                                   "differences": {c: _difference_dict(x) for c, x in d.items()}}
-                                  for r, m, d in zip(_records(table), marks, differences)])
+                                   "differences": {c: _difference_dict(x) for c, x in d.items()},
+                                   "intervals": {c: [_r(lo, 4), _r(hi, 4)] for c, (lo, hi) in ci.items()}}
+                                  for r, m, d, ci in zip(_records(table), marks, differences, intervals)])
     # Many groups too small to show are one row without a label: {"group": null, "small_groups": k}.
-    rows = [{**r, "group": None, "suppressed_values": [], "differences": {}} if r["group"] == SMALL_GROUPS else r
-            for r in rows]
+    rows = [{**r, "group": None, "suppressed_values": [], "differences": {}, "intervals": {}}
+            if r["group"] == SMALL_GROUPS else r for r in rows]
     return {"values": values, "min_group_size": int(min_n), "rows": rows}
 
 
@@ -449,7 +452,8 @@ def segment_tables(frames: Mapping[str, pd.DataFrame], internal: pd.DataFrame, c
         for by, name in (("segment", "customer_segment"), ("channel", "customer_channel")):
             if by in survey and survey[by].notna().any() and values:
                 grouped = table.assign(**{by: survey[by].array})  # positional, and no Python object per row
-                out[name] = segment_table(grouped, by, values, min_n=min_n, total_label=total_label)
+                out[name] = segment_table(grouped, by, values, min_n=min_n, total_label=total_label,
+                                          bounds={c: _SURVEY_KPI_BOUNDS.get(c, _VIEW) for c in values})
     employee = frames.get("employee_survey")
     if employee is not None and "department" in employee and employee["department"].notna().any():
         table = pd.DataFrame({f"dim_{k}": internal[k] for k in internal.columns if internal[k].notna().any()},
@@ -457,7 +461,8 @@ def segment_tables(frames: Mapping[str, pd.DataFrame], internal: pd.DataFrame, c
         values = list(table.columns)
         if values:
             grouped = table.assign(department=employee["department"].array)
-            out["department"] = segment_table(grouped, "department", values, min_n=min_n, total_label=total_label)
+            out["department"] = segment_table(grouped, "department", values, min_n=min_n, total_label=total_label,
+                                              bounds=dict.fromkeys(values, _VIEW))
     return out
 
 

@@ -247,7 +247,7 @@ def write_workbook(a, path: Path) -> None:
         label = {m: dimension_name(a, m) if m in a.model.dimension_keys else names.get(m, m) for m in measures}
         head = [h("xl_breakdown"), h("xl_group"), h("xl_n"), h("xl_suppressed")] + [label[m] for m in measures] + [
             h("xl_differs")]
-        rows = []
+        rows, spans = [], []
         for st in tables:
             title = t(st.title_key, lang, **tm, Plural=plural.capitalize(), Term=term.capitalize())
             for r in rd.displayed_rows(st.table):
@@ -262,7 +262,14 @@ def write_workbook(a, path: Path) -> None:
                 rows.append([title, group, n, yes if r["suppressed"] else no]
                             + [num(r.get(m)) if m in st.values and m not in hidden else None for m in measures]
                             + [_differs(st.directions(r), label)])
+                # Each shown cell's 95% interval, one row per cell (hidden cells have none).
+                ci = r.get("intervals") or {}
+                spans += [[title, group, label[m], num(r.get(m)), num(ci[m][0]), num(ci[m][1])] for m in measures if m in ci]
         sheets.append((h("xl_sheet_segments"), head, rows, {2: "#,##0", **{i: "0.0" for i in range(4, len(head))}}))
+        if spans:
+            sheets.append((h("xl_sheet_segment_intervals"), [h("xl_breakdown"), h("xl_group"), h("xl_measure"),
+                                                             h("xl_value"), h("xl_low"), h("xl_high")], spans,
+                           {3: "0.0", 4: "0.0", 5: "0.0"}))
 
     # Reliability
     rows = []

@@ -362,11 +362,13 @@ _SEGMENT_KINDS = {
 
 def _with_marks(df: pd.DataFrame, norm: Callable[[str], str] = str) -> pd.DataFrame:
     """A breakdown of :func:`klantladder.segments.segment_table` with its per-row marks as columns:
-    the value columns renamed by ``norm``, the hidden cells (``suppressed_values``) and the
-    comparisons with the rest (``differences``), from the columns or from ``attrs``."""
+    the value columns renamed by ``norm``, the hidden cells (``suppressed_values``), the
+    comparisons with the rest (``differences``) and the cells' confidence intervals
+    (``intervals``), from the columns or from ``attrs``."""
     table = df.rename(columns={c: norm(c) for c in df.columns})
     for mark, empty, convert in (("suppressed_values", (), lambda h: tuple(norm(c) for c in (h or ()))),
-                                 ("differences", {}, lambda d: {norm(c): x for c, x in (d or {}).items()})):
+                                 ("differences", {}, lambda d: {norm(c): x for c, x in (d or {}).items()}),
+                                 ("intervals", {}, lambda d: {norm(c): x for c, x in (d or {}).items()})):
         found = df[mark] if mark in df else df.attrs.get(mark)
         if found is not None and len(found) == len(table):
             table = table.assign(**{mark: [convert(x) for x in found]})
@@ -376,8 +378,12 @@ def _with_marks(df: pd.DataFrame, norm: Callable[[str], str] = str) -> pd.DataFr
 
 
 def _summary(frame: pd.DataFrame, by: str, values: list[str], min_n: int) -> pd.DataFrame:
-    """:func:`klantladder.segments.segment_table` with its marks as columns (:func:`_with_marks`)."""
-    return _with_marks(segment_table(frame, by, values, min_n=min_n))
+    """:func:`klantladder.segments.segment_table` with its marks as columns (:func:`_with_marks`):
+    every measure of these breakdowns lies on 0-100 but NPS (-100 to 100), and retention is a
+    share (Wilson's intervals)."""
+    bounds = {c: (-100.0, 100.0) if c == "nps" else (0.0, 100.0) for c in values}
+    return _with_marks(segment_table(frame, by, values, min_n=min_n, bounds=bounds,
+                                     shares=[c for c in values if c == "retention"]))
 
 
 _KIND_ALIASES = {"department": "employee_department", "segment": "customer_segment", "channel": "customer_channel"}

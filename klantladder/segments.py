@@ -9,10 +9,11 @@ Suppressed groups keep their row, marked, so a reader sees that a group exists b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 from scipy.stats import t as student_t
 
 from .resampling import cluster_codes
@@ -20,7 +21,7 @@ from .resampling import cluster_codes
 __all__ = ["UNKNOWN_GROUP", "TOTAL_LABEL", "LISTED_SMALL_GROUPS", "SMALL_GROUPS", "DIFFERENCE_ALPHA",
            "Difference", "group_codes", "group_summary", "segment_table", "collapse_small_groups", "holm",
            "value_columns", "clustered_differences", "ClusteredGroups", "MIN_CLUSTERS", "holm_differences",
-           "directions"]
+           "directions", "INTERVAL_LEVEL"]
 
 #: Label of the group of rows without a group label.
 UNKNOWN_GROUP: str = "(onbekend)"
@@ -29,7 +30,7 @@ TOTAL_LABEL: str = "Totaal"
 
 _RESERVED = frozenset({"group", "n", "suppressed", "suppression", "is_total"})
 #: Per-row marks of a breakdown, in ``attrs`` of :func:`segment_table` or as columns of its readers.
-_MARKS = frozenset({"suppressed_values", "differences"})
+_MARKS = frozenset({"suppressed_values", "differences", "intervals"})
 
 
 def value_columns(table: pd.DataFrame) -> list[str]:
@@ -44,6 +45,13 @@ LISTED_SMALL_GROUPS = 5
 
 #: The ``group`` of the row standing for all groups too small to show.
 SMALL_GROUPS = "\x00small-groups"
+
+#: Confidence level of each shown cell's interval (:func:`segment_table`).
+INTERVAL_LEVEL = 0.95
+
+#: A cell's sum of squares about its own mean this small relative to the one about the total's
+#: mean is zero up to rounding: answers that do not vary get an interval of width 0.
+_ROUNDING = 1e-12
 
 #: Family-wise error rate of the comparisons of each group with the rest (Holm) in one table.
 DIFFERENCE_ALPHA = 0.05
@@ -273,6 +281,8 @@ def segment_table(
     values: list[str],
     min_n: int = 5,
     total_label: str = TOTAL_LABEL,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    shares: Collection[str] = (),
 ) -> pd.DataFrame:
     """:func:`group_summary` with suppression per cell as well as per group.
 
@@ -280,6 +290,12 @@ def segment_table(
     ----------
     df, by, values, min_n, total_label
         As for :func:`group_summary`.
+    bounds : mapping, optional
+        The lowest and highest value a column can take (a score 0-100, NPS -100 to 100): its
+        intervals are clipped to them.
+    shares : collection of str
+        Columns that are 0/100 indicators (a share in percent, such as retention): their
+        intervals are Wilson's instead of Student's.
 
     Returns
     -------
@@ -287,6 +303,13 @@ def segment_table(
         The columns of :func:`group_summary` (so any reader of those tables reads these);
         ``attrs["suppressed_values"]`` holds, per row, a tuple of the value columns whose cell
         is hidden although the group itself is shown. A hidden cell is NaN.
+        ``attrs["differences"]`` holds, per row, each shown cell's comparison with the rest
+        (:class:`Difference`), and ``attrs["intervals"]`` each shown cell's
+        :data:`INTERVAL_LEVEL` confidence interval of its mean, ``(low, high)``: Student's
+        :math:`\bar x \pm t_{0.975,\,n-1}\, s/\sqrt n` over the cell's answers (each row one
+        respondent, independent), or Wilson's for ``shares``. A hidden cell, a hidden group, a
+        cell of one answer and (but for ``shares``) a cell whose answers do not vary have none:
+        an interval of width 0 would claim a certainty that no sample gives.
 
     Notes
     -----
@@ -333,7 +356,49 @@ def segment_table(
             table.at[i, c] = np.nan
     table.attrs["suppressed_values"] = [tuple(sorted(h, key=list(values).index)) for h in hidden]
     table.attrs["differences"] = _differences(stats, table, values, hidden)
+    table.attrs["intervals"] = _intervals(stats, table, values, hidden, bounds or {}, shares)
     return table
+
+
+def _intervals(stats_: _GroupStats, table: pd.DataFrame, values: list[str], hidden: list[set[str]],
+               bounds: Mapping[str, tuple[float, float]], shares: Collection[str] = ()
+               ) -> list[dict[str, tuple[float, float]]]:
+    """Per row of the table (the total last), the confidence interval of each shown cell's mean
+    (see :func:`segment_table`), from the groups' counts and centred sums and squares."""
+    groups = table["group"].tolist()[:-1]
+    out: list[dict[str, tuple[float, float]]] = [{} for _ in range(len(groups) + 1)]
+    if not values:
+        return out
+    at = stats_.answered.index.get_indexer(groups)
+    arrays = [f.reindex(columns=values).to_numpy(dtype=float) for f in (stats_.answered, stats_.centred, stats_.squares)]
+    n, s_, q = (np.vstack([x[at], x.sum(axis=0)]) for x in arrays)  # the groups' rows, then the total's
+    centre = np.array([stats_.total_means[c] for c in values])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = centre + s_ / n
+        within = q - s_ * s_ / n  # the sum of squares about the cell's own mean
+        within[within <= _ROUNDING * q] = 0.0  # zero up to rounding (q is about the total's mean)
+        sd = np.sqrt(within / (n - 1))
+        half = student_t.ppf(0.5 + INTERVAL_LEVEL / 2, n - 1) * sd / np.sqrt(n)
+        low_, high_ = mean - half, mean + half
+        share = np.array([c in shares for c in values])
+        if share.any():  # Wilson's score interval of p = mean / 100 (intervals.proportion_estimate)
+            z = norm.ppf(0.5 + INTERVAL_LEVEL / 2)
+            p = np.clip(mean / 100.0, 0.0, 1.0)
+            centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+            width = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+            low_ = np.where(share, 100.0 * (centre - width), low_)
+            high_ = np.where(share, 100.0 * (centre + width), high_)
+            sd = np.where(share, 1.0, sd)  # a share's interval has width even where all answers agree
+    suppressed = table["suppressed"].to_numpy(dtype=bool)
+    for i in range(len(out)):
+        if suppressed[i]:
+            continue
+        for j, c in enumerate(values):
+            if c in hidden[i] or not n[i, j] >= 2 or not sd[i, j] > 0 or not np.isfinite(low_[i, j] + high_[i, j]):
+                continue
+            low, high = bounds.get(c, (0.0, 100.0) if c in shares else (-np.inf, np.inf))
+            out[i][c] = (float(max(low_[i, j], low)), float(min(high_[i, j], high)))
+    return out
 
 
 def _welch(n1: np.ndarray, s1: np.ndarray, q1: np.ndarray, n2: np.ndarray, s2: np.ndarray, q2: np.ndarray

@@ -58,10 +58,25 @@ def test_segments_are_in_scores_json(scored):
         assert row["n"] == len(g)
         x = g["nps"].dropna()
         assert row["nps"] == pytest.approx(100 * ((x >= 9).mean() - (x <= 6).mean()), abs=1e-3)
+        # Its 95% interval: Student's t over the segment's respondents, within NPS's bounds.
+        coded = np.select([x >= 9, x <= 6], [100.0, -100.0], 0.0)
+        half = stats.t.ppf(0.975, len(coded) - 1) * coded.std(ddof=1) / np.sqrt(len(coded))
+        low, high = row["intervals"]["nps"]
+        assert low == pytest.approx(max(-100, row["nps"] - half), abs=1e-3)
+        assert high == pytest.approx(min(100, row["nps"] + half), abs=1e-3)
     total = rows["Totaal"]
     assert total["is_total"] and total["n"] == len(survey)
     assert "nps" in seg["customer_segment"]["values"]
     assert seg["customer_segment"]["min_group_size"] == 5
+    for table in seg.values():  # every shown cell has its interval, hidden ones none
+        for r in table["rows"]:
+            shown = [] if r["suppressed"] else [v for v in table["values"] if v not in r["suppressed_values"]
+                                                 and r[v] is not None]
+            assert set(r["intervals"]) <= set(shown)
+            for v in r["intervals"]:
+                assert r["intervals"][v][0] <= r[v] <= r["intervals"][v][1]
+            if r["n"] is not None and r["n"] >= 5:
+                assert set(r["intervals"]) == set(shown)
 
 
 def test_suppressed_department_has_no_values_and_a_second_one_is_hidden(scored):

@@ -294,6 +294,14 @@ def test_workbook_is_neat_and_in_the_report_language(retail, bouw_en, tmp_path):
     assert dims["C2"].number_format == "0.0" and isinstance(dims["C2"].value, float)
     seg = wb["Segmenten"]
     assert any(row[3] == "ja" and row[2] is None for row in seg.iter_rows(min_row=2, values_only=True))
+    # Each shown cell's 95% interval, one row per cell; a hidden group has none.
+    spans = wb["Segmenten (intervallen)"]
+    assert [c.value for c in spans[1]] == ["Uitsplitsing", "Groep", "Onderdeel", "Waarde", "95% ondergrens",
+                                           "95% bovengrens"]
+    cells = list(spans.iter_rows(min_row=2, values_only=True))
+    hidden = {(row[0], row[1]) for row in seg.iter_rows(min_row=2, values_only=True) if row[3] == "ja"}
+    assert cells and not any((c[0], c[1]) in hidden for c in cells)
+    assert all(low <= value <= high for *_, value, low, high in cells)
     write_workbook(bouw_en, tmp_path / "en.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "en.xlsx")
     assert wb.sheetnames[:3] == ["Summary", "Dimensions", "Indicators"]
@@ -437,6 +445,8 @@ def test_many_groups_too_small_are_one_row_not_pages_of_labels(tmp_path):
     write_workbook(a, tmp_path / "scores.xlsx")
     groups = [c.value for c in openpyxl.load_workbook(tmp_path / "scores.xlsx")["Segmenten"]["B"]]
     assert not any(str(g).startswith("postcode-") for g in groups)
+    spans = openpyxl.load_workbook(tmp_path / "scores.xlsx")["Segmenten (intervallen)"]["B"]
+    assert not any(str(c.value).startswith("postcode-") for c in spans)
     assert f"{len(survey)} groepen met elk minder dan 5" in groups
     rows = a.to_dict()["segments"]["customer_segment"]["rows"]  # the score file neither lists the labels
     assert not any(str(r["group"]).startswith("postcode-") for r in rows)

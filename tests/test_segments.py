@@ -406,3 +406,94 @@ def test_the_median_indicator_splits_at_the_median_of_all_known_times():
     hours = np.array([5.0, np.nan, 1.0, 3.0, 2.0, 4.0])
     np.testing.assert_array_equal(_within_pooled_median(hours), [0.0, np.nan, 100.0, 100.0, 100.0, 0.0])
     assert np.isnan(_within_pooled_median(np.array([np.nan, np.nan]))).all()
+
+
+# ------------------------------------------------------------- each shown cell's interval
+
+
+def _intervals(table: pd.DataFrame) -> dict:
+    return {(table.at[i, "group"], c): ci for i, row in enumerate(table.attrs["intervals"]) for c, ci in row.items()}
+
+
+def test_each_shown_cell_has_the_t_interval_of_statsmodels_and_hidden_ones_have_none():
+    """Per shown group and the total: statsmodels' t interval of the mean of the cell's answers
+    (DescrStatsW.tconfint_mean); a hidden group (d: too small; c: secondary) and a hidden cell
+    (b's nps: 4 answers) have no interval, so an interval never gives a hidden mean away."""
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    rng = np.random.default_rng(11)
+    groups = ["a"] * 50 + ["b"] * 30 + ["c"] * 9 + ["d"] * 3 + [None] * 15
+    df = pd.DataFrame({"segment": groups, "score": rng.normal(60, 15, len(groups)),
+                       "nps": rng.choice([-100.0, 0.0, 100.0], len(groups))})
+    df.loc[rng.choice(50, 8, replace=False), "score"] = np.nan  # some of a's scores missing
+    df.loc[np.flatnonzero(np.array(groups, dtype=object) == "b")[4:], "nps"] = np.nan  # b: 4 nps answers
+    table = segment_table(df, "segment", ["score", "nps"], min_n=5)
+    found = _intervals(table)
+    labels = df["segment"].fillna(UNKNOWN_GROUP)
+    expected = {}
+    for g in ["a", "b", UNKNOWN_GROUP, "Totaal"]:
+        rows = df if g == "Totaal" else df[labels == g]
+        for c in ["score", "nps"]:
+            x = rows[c].dropna().to_numpy()
+            if not (g == "b" and c == "nps"):
+                expected[(g, c)] = DescrStatsW(x).tconfint_mean(alpha=0.05)
+    assert set(found) == set(expected)  # nothing for c, d, or b's nps
+    for key, (low, high) in expected.items():
+        assert found[key] == pytest.approx((low, high), rel=1e-9)
+        value = table.loc[table["group"] == key[0], key[1]].iloc[0]
+        assert found[key][0] < value < found[key][1]
+
+
+def test_an_nps_cells_interval_is_the_textbook_nps_interval_with_students_t():
+    """NPS per respondent is +100, 0 or -100; the t interval of its mean has the textbook NPS
+    variance, :math:`(p_+ + p_-) - (p_+ - p_-)^2`, with n - 1 (the sample variance) and t."""
+    answers = np.array([100.0] * 31 + [0.0] * 12 + [-100.0] * 17)
+    df = pd.DataFrame({"segment": ["a"] * len(answers), "nps": answers})
+    low, high = segment_table(df, "segment", ["nps"]).attrs["intervals"][0]["nps"]
+    n = len(answers)
+    promoters, detractors = 31 / n, 17 / n
+    nps = 100 * (promoters - detractors)
+    half = stats.t.ppf(0.975, n - 1) * 100 * np.sqrt(
+        ((promoters + detractors) - (promoters - detractors) ** 2) / (n - 1))
+    assert (low, high) == pytest.approx((nps - half, nps + half), rel=1e-12)
+
+
+def test_intervals_are_clipped_to_the_bounds_and_need_two_answers():
+    df = pd.DataFrame({"segment": ["a"] * 6 + ["b"] * 6,
+                       "score": [100.0, 100.0, 100.0, 100.0, 100.0, 40.0] + [50.0] * 5 + [np.nan]})
+    open_ = segment_table(df, "segment", ["score"]).attrs["intervals"]
+    clipped = segment_table(df, "segment", ["score"], bounds={"score": (0.0, 100.0)}).attrs["intervals"]
+    assert open_[0]["score"][1] > 100 and clipped[0]["score"] == (open_[0]["score"][0], 100.0)
+    assert "score" not in clipped[1]  # answers that do not vary: no interval of width 0
+    assert clipped[2]["score"][0] < clipped[2]["score"][1]  # the total varies
+    one = pd.DataFrame({"segment": ["a"] * 5, "score": [7.0, np.nan, np.nan, np.nan, np.nan]})
+    table = segment_table(one, "segment", ["score"], min_n=1)
+    assert table.attrs["intervals"] == [{}, {}]  # one answer: no interval
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", None]), st.floats(0, 100)), min_size=1, max_size=60),
+       st.integers(1, 8))
+def test_every_interval_holds_its_shown_value_and_no_hidden_cell_has_one(rows, min_n):
+    df = pd.DataFrame(rows, columns=["segment", "score"])
+    table = segment_table(df, "segment", ["score"], min_n=min_n, bounds={"score": (0.0, 100.0)})
+    for i, row in enumerate(table.attrs["intervals"]):
+        hidden = bool(table.at[i, "suppressed"]) or "score" in table.attrs["suppressed_values"][i]
+        if hidden:
+            assert row == {}
+        if "score" in row:
+            low, high = row["score"]
+            value = table.at[i, "score"]
+            assert 0.0 <= low <= value + 1e-9 and value - 1e-9 <= high <= 100.0
+
+
+def test_a_share_gets_wilsons_interval_as_the_kpis_do_even_when_every_answer_agrees():
+    from klantladder.intervals import proportion_estimate
+
+    kept = [100.0] * 9 + [0.0] * 3 + [100.0] * 7 + [np.nan]
+    df = pd.DataFrame({"segment": ["a"] * 12 + ["b"] * 8, "retention": kept})
+    intervals = segment_table(df, "segment", ["retention"], shares=["retention"]).attrs["intervals"]
+    for row, (x, n) in zip(intervals, [(9, 12), (7, 7), (16, 19)]):  # a, b (all kept), the total
+        e = proportion_estimate(x, n)
+        assert row["retention"] == pytest.approx((e.ci_low, e.ci_high), rel=1e-12)
+    assert intervals[1]["retention"][0] < 100.0 == intervals[1]["retention"][1]
