@@ -268,15 +268,18 @@ def _segment_dict(table: pd.DataFrame, min_n: int) -> dict[str, Any]:
 def _channels_dict(a: Assessment) -> dict[str, Any] | None:
     """The service table per channel for ``scores.json`` (:func:`klantladder.reportdata.service_by_channel`,
     as the report and the workbook show it): hidden channels have no values (null), and per shown
-    rate its comparison with the other channels' tickets (``differences``). None without tickets."""
+    rate its comparison with the other channels' tickets (``differences``) and per shown value its
+    95% interval (``intervals``: ``[low, high]``). None without tickets."""
     from .reportdata import min_group_size, service_by_channel
 
     table = service_by_channel(a)
     if table.empty:
         return None
     rows = [{**r, "n": None if r["suppressed"] else r["n"],
-             "differences": {c: _difference_dict(x) for c, x in d.items()}}
-            for r, d in zip(_records(table.drop(columns="differences")), table["differences"])]
+             "differences": {c: _difference_dict(x) for c, x in d.items()},
+             "intervals": {c: [_r(lo, 4), _r(hi, 4)] for c, (lo, hi) in ci.items()}}
+            for r, d, ci in zip(_records(table.drop(columns=["differences", "intervals"])), table["differences"],
+                                table["intervals"])]
     return {"min_group_size": int(min_group_size(a)), "rows": rows}
 
 

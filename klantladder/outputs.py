@@ -237,6 +237,15 @@ def write_workbook(a, path: Path) -> None:
                  _differs(directions(r.differences), compared)]
                 for r in by.itertuples()]
         sheets.append((h("xl_sheet_channels"), head, rows, {1: "#,##0", **{i: "0.0" for i in range(3, 11)}}))
+        # Each shown value's 95% interval, one row per value (hidden channels have none).
+        measures = {"first_response_median": h("col_fr"), "first_response_p90": h("col_fr_p90"),
+                    "resolution_median": h("col_res"), "resolution_p90": h("col_res_p90"), **rates}
+        spans = [[rd.group_label(r.channel, lang), measures[m], num(getattr(r, m)), num(lo), num(hi)]
+                 for r in by.itertuples() for m, (lo, hi) in (r.intervals or {}).items() if m in measures]
+        if spans:
+            sheets.append((h("xl_sheet_channel_intervals"), [h("col_channel"), h("xl_measure"), h("xl_value"),
+                                                             h("xl_low"), h("xl_high")], spans,
+                           {2: "0.0", 3: "0.0", 4: "0.0"}))
 
     # Segments (all breakdowns stacked, one column per measure; hidden groups and cells empty)
     tables = rd.segment_tables(a)

@@ -207,8 +207,8 @@ def service_by_channel(a) -> pd.DataFrame:
 
     Columns: ``channel``, ``n``, ``suppressed``, ``first_response_median``, ``first_response_p90``,
     ``resolution_median``, ``resolution_p90`` (hours), ``sla_rate``, ``fcr_rate``, ``reopen_rate``,
-    ``repeat_rate`` (percent), ``differences``. Rows sorted by n, largest first; suppressed rows
-    have NaN values.
+    ``repeat_rate`` (percent), ``differences``, ``intervals`` (per shown value its 95% interval,
+    :func:`_channel_intervals`). Rows sorted by n, largest first; suppressed rows have NaN values.
 
     Notes
     -----
@@ -228,7 +228,7 @@ def service_by_channel(a) -> pd.DataFrame:
     The 90th percentiles are not compared.
     """
     cols = ["channel", "n", "suppressed", "first_response_median", "first_response_p90", "resolution_median",
-            "resolution_p90", "sla_rate", "fcr_rate", "reopen_rate", "repeat_rate", "differences"]
+            "resolution_p90", "sla_rate", "fcr_rate", "reopen_rate", "repeat_rate", "differences", "intervals"]
     ct = channel_tickets(a)
     if ct is None:
         return pd.DataFrame(columns=cols)
@@ -281,13 +281,70 @@ def service_by_channel(a) -> pd.DataFrame:
     if int(out["suppressed"].sum()) == 1 and (~out["suppressed"]).sum() > 0:
         smallest = out.loc[~out["suppressed"], "n"].idxmin()
         out.loc[smallest, "suppressed"] = True
-        out.loc[smallest, cols[3:-1]] = np.nan
-    for c in cols[3:-1]:
+        out.loc[smallest, cols[3:-2]] = np.nan
+    for c in cols[3:-2]:
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     out = out.reset_index(drop=True)
     median_times = {f"{col}_median": hours[f"{col}_hours"].to_numpy(dtype=float)
                     for col in ("first_response", "resolution")}
-    out["differences"] = _channel_differences(ct, out, per_ticket, median_times, customer_codes(tickets))
+    customers = customer_codes(tickets)
+    out["differences"] = _channel_differences(ct, out, per_ticket, median_times, customers)
+    out["intervals"] = _channel_intervals(ct, out, per_ticket, hours, customers)
+    return out
+
+
+#: The per-channel time columns of :func:`service_by_channel`: (hours column, quantile).
+_CHANNEL_TIMES = {"first_response_median": ("first_response_hours", 0.5),
+                  "first_response_p90": ("first_response_hours", 0.9),
+                  "resolution_median": ("resolution_hours", 0.5), "resolution_p90": ("resolution_hours", 0.9)}
+
+
+def _channel_intervals(ct: ChannelTickets, table: pd.DataFrame, rates: Mapping[str, np.ndarray],
+                       hours: pd.DataFrame, customers: np.ndarray) -> list[dict[str, tuple[float, float]]]:
+    """Per row of :func:`service_by_channel`'s table: the 95% interval of each shown rate and time,
+    as the headline KPIs have them (:func:`klantladder.kpis.ticket_kpis`) but over the channel's
+    tickets: Wilson's for a rate, Woodruff's order-statistic interval for a median or 90th
+    percentile, each with the effective sample size n / deff of the channel's tickets clustered by
+    customer (the design effect of the rate, or of the share of times at or below the quantile).
+    Hidden channels have none."""
+    from .intervals import proportion_estimate, quantile_estimates
+    from .resampling import Units
+
+    code = {name: i for i, name in enumerate(ct.names)}
+    all_hours = {source: hours[source].to_numpy(dtype=float) for source, _ in _CHANNEL_TIMES.values()}
+    out: list[dict[str, tuple[float, float]]] = []
+    for name, hidden in zip(table["channel"], table["suppressed"]):
+        cells: dict[str, tuple[float, float]] = {}
+        out.append(cells)
+        if hidden:
+            continue
+        rows = ct.rows(code[name])
+        row = table.loc[table["channel"] == name].iloc[0]
+        indicators: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for column, values in rates.items():
+            if not pd.isna(row[column]):
+                v = values[rows]
+                indicators[column] = (v == 100.0, ~np.isnan(v))
+        times: dict[str, np.ndarray] = {}
+        for column, (source, _) in _CHANNEL_TIMES.items():
+            if not pd.isna(row[column]):
+                h = all_hours[source][rows]
+                times[column] = h
+                with np.errstate(invalid="ignore"):
+                    indicators[column] = (h <= row[column], ~np.isnan(h))
+        if not indicators:
+            continue
+        units = Units.from_indicators(indicators, customers[rows])
+        deff = {k: float(d) if np.isfinite(d) else 1.0 for k, d in zip(units.columns, units.deff)}
+        estimates = {column: proportion_estimate(int(np.count_nonzero(yes & counted)), int(np.count_nonzero(counted)),
+                                                 deff=deff[column])
+                     for column, (yes, counted) in indicators.items() if column not in times}
+        for source in dict.fromkeys(_CHANNEL_TIMES[c][0] for c in times):  # a time's quantiles: one partition
+            columns = [c for c in times if _CHANNEL_TIMES[c][0] == source]
+            estimates.update(zip(columns, quantile_estimates(times[columns[0]], [_CHANNEL_TIMES[c][1] for c in columns],
+                                                             [deff[c] for c in columns])))
+        cells.update({c: (float(estimates[c].ci_low), float(estimates[c].ci_high)) for c in indicators
+                      if estimates[c].ci_low is not None and estimates[c].ci_high is not None})
     return out
 
 

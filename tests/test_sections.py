@@ -146,6 +146,12 @@ def test_service_by_channel_matches_headline_kpis_for_one_channel(retail):
     assert row["reopen_rate"] == pytest.approx(k["reopen_rate"].value)
     assert row["repeat_rate"] == pytest.approx(k["repeat_contact_rate"].value)
     assert row["first_response_median"] == pytest.approx(k["first_response_hours_median"].value)
+    # One channel holding every ticket: its intervals are the headline KPIs' (kpis.ticket_kpis).
+    for column, kpi in (("sla_rate", "sla_rate"), ("fcr_rate", "fcr_rate"), ("reopen_rate", "reopen_rate"),
+                        ("repeat_rate", "repeat_contact_rate"), ("first_response_median", "first_response_hours_median"),
+                        ("first_response_p90", "first_response_hours_p90"),
+                        ("resolution_median", "resolution_hours_median"), ("resolution_p90", "resolution_hours_p90")):
+        assert row["intervals"][column] == pytest.approx((k[kpi].ci_low, k[kpi].ci_high), rel=1e-9), column
 
 
 def test_service_by_channel_equals_a_plain_pandas_groupby_per_channel(retail):
@@ -175,7 +181,37 @@ def test_service_by_channel_equals_a_plain_pandas_groupby_per_channel(retail):
     assert list(by["n"]) == sorted(by["n"], reverse=True)
 
 
-def test_service_channel_table_suppresses_small_channels(retail):
+def test_each_channels_rates_have_wilsons_interval_with_the_design_effect_of_its_customers(retail):
+    """Per shown channel and rate: Wilson's interval on n / deff, the design effect computed here by
+    hand from the channel's tickets grouped by customer (Kish: the linearised variance of the
+    ratio over the customers, against s^2 / n of the tickets). Every interval holds its value."""
+    from klantladder.intervals import proportion_estimate
+    from klantladder.kpis import customer_codes, ticket_columns
+
+    tickets = retail.data.frames["tickets"]
+    by = rd.service_by_channel(retail)
+    sla = {**retail.model.sla, **retail.config.sla}
+    ind = ticket_columns(tickets, sla, retail.reference_date).values
+    frame = ind.assign(channel=tickets["channel"].to_numpy(), customer=customer_codes(tickets))
+    checked = 0
+    for _, row in by.iterrows():
+        g = frame[frame["channel"] == row["channel"]]
+        for column, kpi in (("sla_rate", "sla_rate"), ("reopen_rate", "reopen_rate"), ("fcr_rate", "fcr_rate")):
+            v = g[[kpi, "customer"]].dropna()
+            per = v.groupby("customer")[kpi].agg(["sum", "count"])
+            m, n = len(per), len(v)
+            r = per["sum"].sum() / per["count"].sum()
+            var_cluster = (((per["sum"] - r * per["count"]) / (per["count"].sum() / m)) ** 2).sum() / (m * (m - 1))
+            deff = var_cluster / (v[kpi].var(ddof=1) / n)
+            e = proportion_estimate(int((v[kpi] == 100).sum()), n, deff=deff)
+            assert row["intervals"][column] == pytest.approx((e.ci_low, e.ci_high), rel=1e-9), (row["channel"], column)
+            checked += 1
+        for column, (low, high) in row["intervals"].items():
+            assert low <= row[column] <= high, (row["channel"], column)
+    assert checked == 3 * len(by)
+
+
+def test_service_channel_table_suppresses_small_channels(retail, tmp_path):
     tickets = retail.data.frames["tickets"].copy()
     tickets.loc[tickets.index[:3], "channel"] = "brief"
     a = replace(retail, data=replace(retail.data, frames={**retail.data.frames, "tickets": tickets}))
@@ -184,7 +220,11 @@ def test_service_channel_table_suppresses_small_channels(retail):
     assert by["suppressed"].sum() == 2  # and the next smallest, else recoverable from the total
     assert by.loc[by["suppressed"], "sla_rate"].isna().all()
     hidden = [r for r in a.to_dict()["service_channels"]["rows"] if r["suppressed"]]
-    assert len(hidden) == 2 and all(r["n"] is None and r["sla_rate"] is None and r["differences"] == {} for r in hidden)
+    assert len(hidden) == 2 and all(r["n"] is None and r["sla_rate"] is None and r["differences"] == {}
+                                    and r["intervals"] == {} for r in hidden)
+    write_workbook(a, tmp_path / "scores.xlsx")  # the interval sheet lists neither hidden channel
+    listed = {c.value for c in openpyxl.load_workbook(tmp_path / "scores.xlsx")["Kanalen (intervallen)"]["A"]}
+    assert not listed & set(by.loc[by["suppressed"], "channel"]) and len(listed) == 1 + (~by["suppressed"]).sum()
 
 
 def test_missing_sources_give_short_notes_not_errors(tmp_path):
