@@ -13,9 +13,9 @@ from typing import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 from scipy.stats import t as student_t
 
+from .intervals import proportion_estimate
 from .resampling import cluster_codes
 
 __all__ = ["UNKNOWN_GROUP", "TOTAL_LABEL", "LISTED_SMALL_GROUPS", "SMALL_GROUPS", "DIFFERENCE_ALPHA",
@@ -379,25 +379,22 @@ def _intervals(stats_: _GroupStats, table: pd.DataFrame, values: list[str], hidd
         within[within <= _ROUNDING * q] = 0.0  # zero up to rounding (q is about the total's mean)
         sd = np.sqrt(within / (n - 1))
         half = student_t.ppf(0.5 + INTERVAL_LEVEL / 2, n - 1) * sd / np.sqrt(n)
-        low_, high_ = mean - half, mean + half
-        share = np.array([c in shares for c in values])
-        if share.any():  # Wilson's score interval of p = mean / 100 (intervals.proportion_estimate)
-            z = norm.ppf(0.5 + INTERVAL_LEVEL / 2)
-            p = np.clip(mean / 100.0, 0.0, 1.0)
-            centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-            width = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-            low_ = np.where(share, 100.0 * (centre - width), low_)
-            high_ = np.where(share, 100.0 * (centre + width), high_)
-            sd = np.where(share, 1.0, sd)  # a share's interval has width even where all answers agree
     suppressed = table["suppressed"].to_numpy(dtype=bool)
     for i in range(len(out)):
         if suppressed[i]:
             continue
         for j, c in enumerate(values):
-            if c in hidden[i] or not n[i, j] >= 2 or not sd[i, j] > 0 or not np.isfinite(low_[i, j] + high_[i, j]):
+            if c in hidden[i] or not n[i, j] >= 2:
                 continue
-            low, high = bounds.get(c, (0.0, 100.0) if c in shares else (-np.inf, np.inf))
-            out[i][c] = (float(max(low_[i, j], low)), float(min(high_[i, j], high)))
+            if c in shares:  # Wilson's, as the KPIs: it has width even where every answer agrees
+                e = proportion_estimate(int(round(mean[i, j] * n[i, j] / 100.0)), int(n[i, j]))
+                low_, high_ = e.ci_low, e.ci_high
+            elif sd[i, j] > 0 and np.isfinite(half[i, j]):
+                low_, high_ = mean[i, j] - half[i, j], mean[i, j] + half[i, j]
+            else:  # answers that do not vary: no interval of width 0
+                continue
+            low, high = bounds.get(c, (-np.inf, np.inf))
+            out[i][c] = (float(max(low_, low)), float(min(high_, high)))
     return out
 
 
