@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from html import escape
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -350,6 +350,19 @@ def _hours_pair(a, med: float, p90: float, mark: int = 0) -> str:
     return f"{fmt_hours(med, lang)}{_difference_mark(mark, lang)} <span class='ci'>90%: {fmt_hours(p90, lang)}</span>"
 
 
+def _interval_tip(intervals: Mapping[str, tuple[float, float]] | None, key: str, lang: str, digits: int = 0) -> str:
+    """A ``title`` attribute holding the 95% interval of ``key`` (a tooltip in the HTML report;
+    the printed page stays as it is), or nothing when it has none."""
+    low_high = (intervals or {}).get(key)
+    return f' title="{escape(t("interval_95", lang))} {fmt_interval(*low_high, lang, digits)}"' if low_high else ""
+
+
+def _with_interval(shown: str, intervals: Mapping[str, tuple[float, float]] | None, key: str, lang: str) -> str:
+    """``shown`` with the 95% interval of ``key`` as its tooltip (:func:`_interval_tip`)."""
+    tip = _interval_tip(intervals, key, lang, 1 if key.endswith(("_median", "_p90")) else 0)
+    return f"<span{tip}>{shown}</span>" if tip else shown
+
+
 def _channel_table(a) -> str:
     lang = a.language
     by = rd.service_by_channel(a)
@@ -375,12 +388,16 @@ def _channel_table(a) -> str:
 
         def rate(key: str) -> str:
             value = getattr(r, key)
-            return fmt_percent(value, lang) + ("" if pd.isna(value) else _difference_mark(marks.get(key, 0), lang))
+            shown = fmt_percent(value, lang) + ("" if pd.isna(value) else _difference_mark(marks.get(key, 0), lang))
+            return _with_interval(shown, r.intervals, key, lang)
 
         rows.append([escape(name), fmt_number(r.n, lang),
-                     _hours_pair(a, r.first_response_median, r.first_response_p90,
-                                 marks.get("first_response_median", 0)),
-                     _hours_pair(a, r.resolution_median, r.resolution_p90, marks.get("resolution_median", 0)),
+                     _with_interval(_hours_pair(a, r.first_response_median, r.first_response_p90,
+                                                marks.get("first_response_median", 0)),
+                                    r.intervals, "first_response_median", lang),
+                     _with_interval(_hours_pair(a, r.resolution_median, r.resolution_p90,
+                                                marks.get("resolution_median", 0)),
+                                    r.intervals, "resolution_median", lang),
                      rate("sla_rate"), rate("fcr_rate"),
                      rate("reopen_rate"), rate("repeat_rate")])
         classes.append("")
@@ -541,19 +558,21 @@ def _segment_table(a, st: rd.SegmentTable) -> str:
         tested = tested or bool(r.get("differences"))
         marked = marked or bool(directions)
         cells = [f"<td>{escape(label)}</td>", f"<td class='num'>{fmt_number(r['n'], lang)}</td>"]
+        intervals = r.get("intervals") or {}
         for v in st.values:
             x = r.get(v)
             x = None if x is None or pd.isna(x) else float(x)
             mark = _difference_mark(directions.get(v, 0), lang)
+            tip = _interval_tip(intervals, v, lang) if x is not None and v not in hidden else ""
             if v in hidden or x is None:
                 cell_hidden = cell_hidden or v in hidden
                 cells.append("<td class='num suppressed-cell'>·</td>" if v in hidden else "<td class='num'>–</td>")
             elif v == "nps":
-                cells.append(f"<td class='num'>{fmt_signed(x, lang)}{mark}</td>")
+                cells.append(f"<td class='num'{tip}>{fmt_signed(x, lang)}{mark}</td>")
             elif v in ("csat", "retention"):
-                cells.append(f"<td class='num'>{fmt_percent(x, lang)}{mark}</td>")
+                cells.append(f"<td class='num'{tip}>{fmt_percent(x, lang)}{mark}</td>")
             else:
-                cells.append(f"<td class='num heat'{_heat(x)}>{fmt_number(x, lang)}{mark}</td>")
+                cells.append(f"<td class='num heat'{_heat(x)}{tip}>{fmt_number(x, lang)}{mark}</td>")
         rows.append(f"<tr class='{row_cls}'>" + "".join(cells) + "</tr>")
     thead = "".join(f"<th{' class=num' if i else ''}>{h}</th>" for i, h in enumerate(head))
     cls = "data compact segments" + (" narrow-seg" if len(st.values) <= 2 else "")

@@ -657,3 +657,23 @@ def test_report_tables_travel_with_the_assessment_and_never_to_another_one(tmp_p
     english = a.in_language("en")
     assert english.report_cache == {} and english.in_language("en") is english
     assert replace(a, data=replace(a.data)).report_cache == {}
+
+
+def test_html_tables_carry_each_shown_figures_interval_as_its_tooltip(retail):
+    """Breakdowns and the channel table: a shown cell's title is its 95% interval from the score
+    file; a hidden group's row has none (the printed page shows no tooltips, so it is unchanged)."""
+    html = sections.segments(retail)
+    doc = retail.to_dict()["segments"]
+    shown = [r for st in rd.segment_tables(retail) for r in rd.displayed_rows(st.table) if not r["suppressed"]]
+    expected = sum(len(r["intervals"]) for r in shown)  # the survey breakdowns and retention per segment
+    assert html.count('title="95%-interval [') == expected > sum(
+        len(r["intervals"]) for table in doc.values() for r in table["rows"])
+    shop = next(r for r in doc["customer_segment"]["rows"] if r["group"] == "Particulier")
+    low, high = shop["intervals"]["dim_service"]
+    assert f'title="95%-interval [{round(low)} – {round(high)}]"' in html
+    for row in re.findall(r"<tr class='suppressed-row[^']*'>.*?</tr>", html):
+        assert "title=" not in row
+    service = sections.service(retail)
+    channels = retail.to_dict()["service_channels"]["rows"]
+    assert service.count('title="95%-interval [') == sum(
+        len([k for k in r["intervals"] if not k.endswith("_p90")]) for r in channels)
