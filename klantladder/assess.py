@@ -33,7 +33,8 @@ from .reliability import AlphaResult, PairwiseMoments, cronbach_alpha, item_rest
 from .resampling import Units, UnitDraws, draw_normal, draw_ratios, quantile_draws_many
 from .scoring import (DimensionScore, RungResult, blocking_conditions, combine_views, kpi_view, kpis_used,
                       respondent_scores, rung_level, rung_probabilities)
-from .segments import SMALL_GROUPS, Difference, collapse_small_groups, segment_table, value_columns
+from .segments import (SMALL_GROUPS, Difference, collapse_small_groups, segment_table, table_records,
+                       value_columns)
 from .waves import (SURVEYS, WaveSnapshot, chronological, compare_snapshots, current_wave, survey_waves,
                     wave_sort_key)
 
@@ -236,7 +237,7 @@ def _json_value(v: Any) -> Any:
 def _records(table: pd.DataFrame | None) -> list[dict[str, Any]]:
     if table is None:
         return []
-    return [{k: _json_value(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
+    return [{k: _json_value(v) for k, v in row.items()} for row in table_records(table)]
 
 
 def _difference_dict(d: Difference) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from .kpis import customer_codes, customer_columns, repeat_contacts, ticket_hour
 from .retention import RetentionCurve, retention_curve
 from .segments import (LISTED_SMALL_GROUPS, SMALL_GROUPS, UNKNOWN_GROUP, ClusteredGroups, Difference,
                        collapse_small_groups, directions, group_codes, holm_differences, segment_table,
-                       value_columns)
+                       table_records, value_columns)
 
 if TYPE_CHECKING:
     from .waves import WaveSnapshot
@@ -494,7 +494,7 @@ def group_label(group: Any, language: str) -> str:
 def displayed_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of a breakdown as the report and the workbook show them
     (:func:`klantladder.segments.collapse_small_groups`)."""
-    return collapse_small_groups(table.to_dict(orient="records"))
+    return collapse_small_groups(table_records(table))
 
 
 @_memo

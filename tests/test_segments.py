@@ -497,3 +497,16 @@ def test_a_share_gets_wilsons_interval_as_the_kpis_do_even_when_every_answer_agr
         e = proportion_estimate(x, n)
         assert row["retention"] == pytest.approx((e.ci_low, e.ci_high), rel=1e-12)
     assert intervals[1]["retention"][0] < 100.0 == intervals[1]["retention"][1]
+
+
+def test_a_breakdowns_rows_come_without_copying_its_marks_and_leave_them_in_place():
+    import copy
+
+    from klantladder.segments import Difference, table_records
+
+    df = pd.DataFrame({"segment": ["a"] * 8 + ["b"] * 8, "score": np.arange(16.0)})
+    table = segment_table(df, "segment", ["score"])
+    assert table_records(table) == table.to_dict(orient="records")
+    assert set(table.attrs) == {"suppressed_values", "differences", "intervals"}  # the table keeps them
+    d = Difference(1.0, 0.5, 0.9)
+    assert copy.deepcopy(d) is d  # immutable: pandas' copies of a table's attrs share it
