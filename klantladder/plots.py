@@ -109,6 +109,45 @@ def _text_extent(text: str, fonts: tuple, kerning_factor: float, last_resort: bo
     return width / 64.0, height / 64.0, font.get_descent() / 64.0
 
 
+@functools.lru_cache(maxsize=256)
+def _font_heights(fonts: tuple, size: float, dpi: float) -> tuple[float | None, float | None, float | None]:
+    """The ascent, descent and line gap of the first of ``fonts`` at ``size`` points and ``dpi``,
+    from its OS/2 or hhea table: what :meth:`matplotlib.text.Text._get_layout` computes for every
+    label (two font tables read, a font looked up) to give a line its full height. None where the
+    font has neither table (matplotlib then measures "lp")."""
+    font = matplotlib.textpath.get_font(list(fonts))
+    for table_name, gap_key, ascent_key, descent_key in (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                                                          ("hhea", "lineGap", "ascent", "descent")):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * size * dpi / 72  # as matplotlib, term by term
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
+
+
+#: The font files of each font description while a figure is written (rc settings are fixed
+#: then): matplotlib looks them up for every label, building a key of nine rc lists each time.
+_fonts_found: dict | None = None
+
+
+def _fonts_of(prop) -> tuple:
+    """``fontManager._find_fonts_by_props(prop)`` as a tuple, looked up once per figure."""
+    if _fonts_found is None:
+        return tuple(fontManager._find_fonts_by_props(prop))
+    key = hash(prop)  # what makes two descriptions equal for matplotlib's own font cache
+    fonts = _fonts_found.get(key)
+    if fonts is None:
+        fonts = _fonts_found[key] = tuple(fontManager._find_fonts_by_props(prop))
+    return fonts
+
+
+def _svg_font_height_metrics(renderer, prop) -> tuple[float | None, float | None, float | None]:
+    """:func:`_font_heights` for the SVG renderer, which matplotlib asks first when it has this
+    method: the figure is drawn at 72 dpi for SVG, so the result is matplotlib's own."""
+    return _font_heights(_fonts_of(prop), prop.get_size_in_points(), 72.0)
+
+
 class _TextToPathMeasuredOnce(matplotlib.textpath.TextToPath):
     """matplotlib's text measurer for vector output, remembering each string's extent.
 
@@ -124,21 +163,33 @@ class _TextToPathMeasuredOnce(matplotlib.textpath.TextToPath):
         if ismath:  # mathtext and TeX: matplotlib's own way (the report's labels are never math)
             return super().get_text_width_height_descent(s, prop, ismath)
         width, height, descent = _text_extent(
-            s, tuple(fontManager._find_fonts_by_props(prop)), matplotlib.rcParams["text.kerning_factor"],
-            matplotlib.rcParams["font.enable_last_resort"])
+            s, _fonts_of(prop), matplotlib.rcParams["text.kerning_factor"], matplotlib.rcParams["font.enable_last_resort"])
         scale = prop.get_size_in_points() / self.FONT_SCALE
         return width * scale, height * scale, descent * scale
 
 
 @contextlib.contextmanager
 def _text_measured_once() -> Iterator[None]:
-    """Renderers made inside measure text through :class:`_TextToPathMeasuredOnce`."""
+    """Renderers made inside measure text through :class:`_TextToPathMeasuredOnce`, the SVG
+    renderer gives a font's heights from a cache (:func:`_svg_font_height_metrics`), and font
+    files are looked up once per font description (:func:`_fonts_of`)."""
+    global _fonts_found
+    from matplotlib.backends.backend_svg import RendererSVG
+
     plain = matplotlib.text.TextToPath
     matplotlib.text.TextToPath = _TextToPathMeasuredOnce
+    heights = vars(RendererSVG).get("_get_font_height_metrics")
+    RendererSVG._get_font_height_metrics = _svg_font_height_metrics
+    _fonts_found = {}
     try:
         yield
     finally:
         matplotlib.text.TextToPath = plain
+        if heights is None:
+            del RendererSVG._get_font_height_metrics
+        else:
+            RendererSVG._get_font_height_metrics = heights
+        _fonts_found = None
 
 
 _SVG_NS = "http://www.w3.org/2000/svg"

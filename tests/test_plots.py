@@ -271,13 +271,18 @@ def test_figures_measure_text_once_and_draw_the_same(retail, monkeypatch):
 
     import matplotlib.text
 
+    from matplotlib.backends.backend_svg import RendererSVG
+
     plain = matplotlib.text.TextToPath
+    heights = vars(RendererSVG).get("_get_font_height_metrics")
     measured = {name: plots.to_svg(getattr(plots, name)(retail), name) for name in FIGURES}
     assert matplotlib.text.TextToPath is plain  # only while a figure is written
-    before = plots._text_extent.cache_info()
+    assert vars(RendererSVG).get("_get_font_height_metrics") is heights and plots._fonts_found is None
+    before = plots._text_extent.cache_info(), plots._font_heights.cache_info()
     again = plots.to_svg(plots.profile(retail), "profile")
-    after = plots._text_extent.cache_info()
-    assert after.hits > before.hits and after.misses == before.misses  # the second drawing measured nothing
+    after = plots._text_extent.cache_info(), plots._font_heights.cache_info()
+    for b, a in zip(before, after):  # the second drawing measured nothing and read no font table
+        assert a.hits > b.hits and a.misses == b.misses
     # matplotlib measuring every label itself gives the same figures, to the last digit.
     monkeypatch.setattr(plots, "_text_measured_once", contextlib.nullcontext)
     assert {name: plots.to_svg(getattr(plots, name)(retail), name) for name in FIGURES} == measured
@@ -287,12 +292,16 @@ def test_figures_measure_text_once_and_draw_the_same(retail, monkeypatch):
 def test_text_measurer_is_restored_when_a_figure_fails(retail, monkeypatch):
     import matplotlib.text
 
+    from matplotlib.backends.backend_svg import RendererSVG
+
     plain = matplotlib.text.TextToPath
+    heights = vars(RendererSVG).get("_get_font_height_metrics")
     fig = plots.profile(retail)
     monkeypatch.setattr(fig, "savefig", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError):
         plots.to_svg(fig, "profile")
     assert matplotlib.text.TextToPath is plain
+    assert vars(RendererSVG).get("_get_font_height_metrics") is heights and plots._fonts_found is None
 
 
 def test_svg_as_image_carries_the_same_figure_and_its_label(retail):
