@@ -33,8 +33,8 @@ from .reliability import AlphaResult, PairwiseMoments, cronbach_alpha, item_rest
 from .resampling import Units, UnitDraws, draw_normal, draw_ratios, quantile_draws_many
 from .scoring import (DimensionScore, RungResult, blocking_conditions, combine_views, kpi_view, kpis_used,
                       respondent_scores, rung_level, rung_probabilities)
-from .segments import (SMALL_GROUPS, Difference, collapse_small_groups, segment_table, table_records,
-                       value_columns)
+from .segments import (SMALL_GROUPS, Difference, collapse_small_groups, measure_bounds, segment_table,
+                       table_records, value_columns)
 from .waves import (SURVEYS, WaveSnapshot, chronological, compare_snapshots, current_wave, survey_waves,
                     wave_sort_key)
 
@@ -457,7 +457,7 @@ def segment_tables(frames: Mapping[str, pd.DataFrame], internal: pd.DataFrame, c
             if by in survey and survey[by].notna().any() and values:
                 grouped = table.assign(**{by: survey[by].array})  # positional, and no Python object per row
                 out[name] = segment_table(grouped, by, values, min_n=min_n, total_label=total_label,
-                                          bounds={c: _SURVEY_KPI_BOUNDS.get(c, _VIEW) for c in values})
+                                          bounds=measure_bounds(values))
     employee = frames.get("employee_survey")
     if employee is not None and "department" in employee and employee["department"].notna().any():
         table = pd.DataFrame({f"dim_{k}": internal[k] for k in internal.columns if internal[k].notna().any()},
@@ -466,7 +466,7 @@ def segment_tables(frames: Mapping[str, pd.DataFrame], internal: pd.DataFrame, c
         if values:
             grouped = table.assign(department=employee["department"].array)
             out["department"] = segment_table(grouped, "department", values, min_n=min_n, total_label=total_label,
-                                              bounds=dict.fromkeys(values, _VIEW))
+                                              bounds=measure_bounds(values))
     return out
 
 

@@ -21,11 +21,11 @@ import pandas as pd
 from .config import customers_timezone
 from .i18n import recommendation_texts, t
 from .intervals import Estimate
-from .kpis import customer_codes, customer_columns, repeat_contacts, ticket_hours
+from .kpis import TICKET_QUANTILES, customer_codes, customer_columns, repeat_contacts, ticket_hours
 from .retention import RetentionCurve, retention_curve
 from .segments import (LISTED_SMALL_GROUPS, SMALL_GROUPS, UNKNOWN_GROUP, ClusteredGroups, Difference,
                        collapse_small_groups, directions, group_codes, holm_differences, segment_table,
-                       table_records, value_columns)
+                       measure_bounds, table_records, value_columns)
 
 if TYPE_CHECKING:
     from .waves import WaveSnapshot
@@ -285,22 +285,21 @@ def service_by_channel(a) -> pd.DataFrame:
     for c in cols[3:-2]:
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     out = out.reset_index(drop=True)
-    median_times = {f"{col}_median": hours[f"{col}_hours"].to_numpy(dtype=float)
-                    for col in ("first_response", "resolution")}
+    per_hours = {source: hours[source].to_numpy(dtype=float) for source in hours.columns}
+    median_times = {c: per_hours[source] for c, (source, q) in _CHANNEL_TIMES.items() if q == 0.5}
     customers = customer_codes(tickets)
     out["differences"] = _channel_differences(ct, out, per_ticket, median_times, customers)
-    out["intervals"] = _channel_intervals(ct, out, per_ticket, hours, customers)
+    out["intervals"] = _channel_intervals(ct, out, per_ticket, per_hours, customers)
     return out
 
 
-#: The per-channel time columns of :func:`service_by_channel`: (hours column, quantile).
-_CHANNEL_TIMES = {"first_response_median": ("first_response_hours", 0.5),
-                  "first_response_p90": ("first_response_hours", 0.9),
-                  "resolution_median": ("resolution_hours", 0.5), "resolution_p90": ("resolution_hours", 0.9)}
+#: The per-channel time columns of :func:`service_by_channel` (the headline KPIs' quantiles,
+#: ``first_response_hours_median`` as ``first_response_median``): (hours column, quantile).
+_CHANNEL_TIMES = {key.replace("_hours_", "_"): spec for key, spec in TICKET_QUANTILES.items()}
 
 
 def _channel_intervals(ct: ChannelTickets, table: pd.DataFrame, rates: Mapping[str, np.ndarray],
-                       hours: pd.DataFrame, customers: np.ndarray) -> list[dict[str, tuple[float, float]]]:
+                       hours: Mapping[str, np.ndarray], customers: np.ndarray) -> list[dict[str, tuple[float, float]]]:
     """Per row of :func:`service_by_channel`'s table: the 95% interval of each shown rate and time,
     as the headline KPIs have them (:func:`klantladder.kpis.ticket_kpis`) but over the channel's
     tickets: Wilson's for a rate, Woodruff's order-statistic interval for a median or 90th
@@ -311,37 +310,36 @@ def _channel_intervals(ct: ChannelTickets, table: pd.DataFrame, rates: Mapping[s
     from .resampling import Units
 
     code = {name: i for i, name in enumerate(ct.names)}
-    all_hours = {source: hours[source].to_numpy(dtype=float) for source, _ in _CHANNEL_TIMES.values()}
     out: list[dict[str, tuple[float, float]]] = []
-    for name, hidden in zip(table["channel"], table["suppressed"]):
+    for _, row in table.iterrows():
         cells: dict[str, tuple[float, float]] = {}
         out.append(cells)
-        if hidden:
+        if row["suppressed"]:
             continue
-        rows = ct.rows(code[name])
-        row = table.loc[table["channel"] == name].iloc[0]
+        rows = ct.rows(code[row["channel"]])
         indicators: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for column, values in rates.items():
             if not pd.isna(row[column]):
                 v = values[rows]
                 indicators[column] = (v == 100.0, ~np.isnan(v))
-        times: dict[str, np.ndarray] = {}
+        quantiles: dict[str, list[str]] = {}  # per hours column, its shown quantile columns
         for column, (source, _) in _CHANNEL_TIMES.items():
             if not pd.isna(row[column]):
-                h = all_hours[source][rows]
-                times[column] = h
-                with np.errstate(invalid="ignore"):
-                    indicators[column] = (h <= row[column], ~np.isnan(h))
+                quantiles.setdefault(source, []).append(column)
+        times = {source: hours[source][rows] for source in quantiles}
+        for source, columns in quantiles.items():
+            known = ~np.isnan(times[source])
+            with np.errstate(invalid="ignore"):
+                indicators.update({c: (times[source] <= row[c], known) for c in columns})
         if not indicators:
             continue
         units = Units.from_indicators(indicators, customers[rows])
         deff = {k: float(d) if np.isfinite(d) else 1.0 for k, d in zip(units.columns, units.deff)}
         estimates = {column: proportion_estimate(int(np.count_nonzero(yes & counted)), int(np.count_nonzero(counted)),
                                                  deff=deff[column])
-                     for column, (yes, counted) in indicators.items() if column not in times}
-        for source in dict.fromkeys(_CHANNEL_TIMES[c][0] for c in times):  # a time's quantiles: one partition
-            columns = [c for c in times if _CHANNEL_TIMES[c][0] == source]
-            estimates.update(zip(columns, quantile_estimates(times[columns[0]], [_CHANNEL_TIMES[c][1] for c in columns],
+                     for column, (yes, counted) in indicators.items() if column in rates}
+        for source, columns in quantiles.items():  # a time's quantiles from one partition
+            estimates.update(zip(columns, quantile_estimates(times[source], [_CHANNEL_TIMES[c][1] for c in columns],
                                                              [deff[c] for c in columns])))
         cells.update({c: (float(estimates[c].ci_low), float(estimates[c].ci_high)) for c in indicators
                       if estimates[c].ci_low is not None and estimates[c].ci_high is not None})
@@ -438,8 +436,7 @@ def _summary(frame: pd.DataFrame, by: str, values: list[str], min_n: int) -> pd.
     """:func:`klantladder.segments.segment_table` with its marks as columns (:func:`_with_marks`):
     every measure of these breakdowns lies on 0-100 but NPS (-100 to 100), and retention is a
     share (Wilson's intervals)."""
-    bounds = {c: (-100.0, 100.0) if c == "nps" else (0.0, 100.0) for c in values}
-    return _with_marks(segment_table(frame, by, values, min_n=min_n, bounds=bounds,
+    return _with_marks(segment_table(frame, by, values, min_n=min_n, bounds=measure_bounds(values),
                                      shares=[c for c in values if c == "retention"]))
 
 

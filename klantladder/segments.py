@@ -21,7 +21,7 @@ from .resampling import cluster_codes
 __all__ = ["UNKNOWN_GROUP", "TOTAL_LABEL", "LISTED_SMALL_GROUPS", "SMALL_GROUPS", "DIFFERENCE_ALPHA",
            "Difference", "group_codes", "group_summary", "segment_table", "collapse_small_groups", "holm",
            "value_columns", "clustered_differences", "ClusteredGroups", "MIN_CLUSTERS", "holm_differences",
-           "directions", "INTERVAL_LEVEL", "table_records"]
+           "directions", "INTERVAL_LEVEL", "table_records", "measure_bounds"]
 
 #: Label of the group of rows without a group label.
 UNKNOWN_GROUP: str = "(onbekend)"
@@ -37,6 +37,13 @@ def value_columns(table: pd.DataFrame) -> list[str]:
     """The value columns of a breakdown (:func:`group_summary`, :func:`segment_table`, with or
     without its marks as columns), in their order."""
     return [c for c in table.columns if c not in _RESERVED and c not in _MARKS]
+
+
+def measure_bounds(values: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """The range of each measure the report's breakdowns show, for :func:`segment_table`'s
+    ``bounds``: NPS (``nps``) -100 to 100, every other one (dimension scores, shares in percent)
+    0 to 100."""
+    return {c: (-100.0, 100.0) if c == "nps" else (0.0, 100.0) for c in values}
 
 
 #: At most this many groups hidden for being too small are listed by name; more are shown as one
